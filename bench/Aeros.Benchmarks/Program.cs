@@ -1,0 +1,2 @@
+Console.WriteLine("Aeros benchmarks: see docs/benchmarks.md.");
+return 0;

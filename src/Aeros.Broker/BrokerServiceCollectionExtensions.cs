@@ -1,0 +1,35 @@
+using Aeros.JsonLd;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Broker;
+
+/// <summary>Registers the NGSI-LD broker module.</summary>
+public static class BrokerServiceCollectionExtensions
+{
+    /// <summary>Adds the broker's services (store, entity operations, JSON-LD) and validated <see cref="BrokerOptions"/>.</summary>
+    public static IServiceCollection AddAerosBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<BrokerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddAerosJsonLd();
+        return services;
+    }
+
+    /// <summary>Maps the NGSI-LD API under <c>/ngsi-ld/v1</c>.</summary>
+    public static IEndpointRouteBuilder MapAerosBroker(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints;
+    }
+}

@@ -1,0 +1,79 @@
+using Aeros.Broker;
+using Aeros.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Options;
+using System.CommandLine;
+
+namespace Aeros.Cli.Commands;
+
+/// <summary><c>aeros broker</c>: runs the NGSI-LD context broker alone.</summary>
+internal static class BrokerCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where the broker listens, e.g. http://127.0.0.1:9090 (several separated by ';'). The API is at /ngsi-ld/v1.",
+            DefaultValueFactory = _ => "http://127.0.0.1:9090",
+        };
+        var store = new Option<string>("--store")
+        {
+            Description = "Storage engine: 'sqlite' (embedded file with write-ahead log; the default).",
+            DefaultValueFactory = _ => "sqlite",
+        };
+        store.AcceptOnlyFromAmong("sqlite");
+        var data = new Option<string>("--data")
+        {
+            Description = "Directory for the broker's data files (created if missing).",
+            DefaultValueFactory = _ => Path.Combine(".aeros", "broker"),
+        };
+        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009).") { urls, store, data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var urlValue = parse.GetValue(urls)!;
+            var storeValue = parse.GetValue(store)!;
+            var dataValue = parse.GetValue(data)!;
+            return await RunAsync(urlValue, options =>
+            {
+                options.Store = storeValue;
+                options.DataDirectory = dataValue;
+            }, "broker", cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Runs a broker host until Ctrl-C; prints its URL once it listens.</summary>
+    internal static async Task<int> RunAsync(string urls, Action<BrokerOptions> configure, string what, CancellationToken cancellationToken)
+    {
+        WebApplication app;
+        try
+        {
+            app = BrokerHost.Create(urls, configure);
+            await app.StartAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"aeros {what}: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
+            return ExitCodes.BadConfiguration;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"aeros {what}: cannot start: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        foreach (var url in app.Urls)
+        {
+            Console.WriteLine($"NGSI-LD broker listening at {url.TrimEnd('/')}/ngsi-ld/v1");
+        }
+        Console.WriteLine("Press Ctrl-C to stop.");
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+        return ExitCodes.Ok;
+    }
+}
