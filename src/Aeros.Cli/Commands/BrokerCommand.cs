@@ -1,6 +1,7 @@
 using Aeros.Broker;
 using Aeros.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using System.CommandLine;
 
