@@ -1,0 +1,64 @@
+using Aeros.Broker.Model;
+using Aeros.Broker.Query;
+
+namespace Aeros.Broker.Storage;
+
+/// <summary>
+/// Durable storage of entities, per tenant. Reads return fresh copies the caller may change. Writes go through
+/// <see cref="WriteAsync{T}"/>: the work runs atomically (it sees its own writes; if it throws, none of its
+/// writes remain) and the returned task completes only once the write is durable, so a 201/204 means on disk.
+/// </summary>
+internal interface IEntityStore : IAsyncDisposable
+{
+    /// <summary>Creates or migrates the schema; called once before any other member.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Whether the tenant exists (the default tenant, <see cref="Tenants.Default"/>, always does).</summary>
+    ValueTask<bool> TenantExistsAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>The entity with this id, or null.</summary>
+    ValueTask<Entity?> GetAsync(string tenant, string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> atomically against the tenant's entities and makes its writes durable.
+    /// When <paramref name="createTenant"/> is true an unknown tenant is created (only creating operations may).
+    /// The work must be quick and must not block: it may run on the store's writer thread, batched with
+    /// other callers' work (group commit); an exception it throws reaches only this caller.
+    /// </summary>
+    Task<T> WriteAsync<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs a query: selection, filters and paging as the model says, ordered by entity id so that pages are
+    /// stable. Engines evaluate in their database what they can and the rest in process.
+    /// </summary>
+    Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Streams every entity of the tenant (for discovery: /types, /attributes), optionally only those
+    /// having one of <paramref name="types"/> (expanded).
+    /// </summary>
+    IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types, CancellationToken cancellationToken);
+}
+
+/// <summary>The view of one tenant's entities inside an atomic write.</summary>
+internal interface IEntityWriteSession
+{
+    /// <summary>The entity as it stands in this write (including earlier changes of the same work), or null.</summary>
+    Entity? Get(string id);
+
+    /// <summary>Inserts a new entity; returns false (and writes nothing) when the id exists.</summary>
+    bool Insert(Entity entity);
+
+    /// <summary>Replaces the stored entity with the same id (which must exist).</summary>
+    void Update(Entity entity);
+
+    /// <summary>Deletes the entity; returns false when it did not exist.</summary>
+    bool Delete(string id);
+}
+
+/// <summary>Tenant names.</summary>
+internal static class Tenants
+{
+    /// <summary>The tenant used when a request carries no NGSILD-Tenant header.</summary>
+    public const string Default = "";
+}
