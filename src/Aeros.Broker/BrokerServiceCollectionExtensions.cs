@@ -1,8 +1,15 @@
+using Aeros.Broker.Api;
+using Aeros.Broker.Contexts;
+using Aeros.Broker.Discovery;
+using Aeros.Broker.Entities;
+using Aeros.Broker.Storage;
+using Aeros.Broker.Storage.Sqlite;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Aeros.Broker;
@@ -10,6 +17,9 @@ namespace Aeros.Broker;
 /// <summary>Registers the NGSI-LD broker module.</summary>
 public static class BrokerServiceCollectionExtensions
 {
+    /// <summary>The API root of the NGSI-LD broker.</summary>
+    public const string ApiRoot = "/ngsi-ld/v1";
+
     /// <summary>Adds the broker's services (store, entity operations, JSON-LD) and validated <see cref="BrokerOptions"/>.</summary>
     public static IServiceCollection AddAerosBroker(this IServiceCollection services, Action<BrokerOptions>? configure = null)
     {
@@ -23,6 +33,12 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BrokerOptions>, BrokerOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddAerosJsonLd();
+        services.AddOptions<JsonLdOptions>().Configure<IOptions<BrokerOptions>>((jsonLd, broker) =>
+            jsonLd.DataDirectory ??= Path.Combine(broker.Value.DataDirectory, "contexts"));
+        services.TryAddSingleton<IEntityStore, SqliteEntityStore>();
+        services.TryAddSingleton<EntityService>();
+        services.TryAddSingleton<NgsiLdApi>();
+        services.AddHostedService<BrokerStartup>();
         return services;
     }
 
@@ -30,6 +46,19 @@ public static class BrokerServiceCollectionExtensions
     public static IEndpointRouteBuilder MapAerosBroker(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup(ApiRoot);
+        EntityEndpoints.Map(api);
+        BatchEndpoints.Map(api);
+        DiscoveryEndpoints.Map(api);
+        ContextEndpoints.Map(api);
         return endpoints;
     }
+}
+
+/// <summary>Opens the store before the broker takes requests, and closes it after the last one.</summary>
+internal sealed class BrokerStartup(IEntityStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

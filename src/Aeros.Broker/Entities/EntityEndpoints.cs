@@ -1,0 +1,510 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aeros.Broker.Api;
+using Aeros.Broker.Errors;
+using Aeros.Broker.Model;
+using Aeros.Broker.Query;
+using Aeros.JsonLd;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aeros.Broker.Entities;
+
+/// <summary>The /entities resource and its attributes (§6.4–6.7) and POST /entityOperations/query (§6.23).</summary>
+internal static class EntityEndpoints
+{
+    private static readonly HashSet<string> QueryParams =
+    [
+        "id", "idPattern", "type", "attrs", "pick", "omit", "q", "scopeQ", "georel", "geometry", "coordinates", "geoproperty",
+        "geometryProperty", "datasetId", "lang", "options", "format", "limit", "offset", "count", "local",
+    ];
+    private static readonly HashSet<string> RetrieveParams = ["type", "attrs", "pick", "omit", "datasetId", "lang", "geometryProperty", "options", "format", "local"];
+    private static readonly HashSet<string> PostQueryParams = ["limit", "offset", "count", "options", "format", "local"];
+    private static readonly HashSet<string> CreateParams = ["local"];
+    private static readonly HashSet<string> TypeOnly = ["type", "local"];
+    private static readonly HashSet<string> MergeParams = ["type", "format", "options", "lang", "observedAt"];
+    private static readonly HashSet<string> AppendParams = ["options", "type"];
+    private static readonly HashSet<string> DeleteAttrParams = ["datasetId", "deleteAll", "type"];
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.Post("/entities", Create);
+        api.Get("/entities", QueryGet);
+        api.Get("/entities/{id}", Retrieve);
+        api.Delete("/entities/{id}", Delete);
+        api.Put("/entities/{id}", Replace);
+        api.Patch("/entities/{id}", Merge);
+        api.Post("/entities/{id}/attrs", Append);
+        api.Patch("/entities/{id}/attrs", Update);
+        api.Patch("/entities/{id}/attrs/{attrId}", PartialUpdate);
+        api.Put("/entities/{id}/attrs/{attrId}", ReplaceAttribute);
+        api.Delete("/entities/{id}/attrs/{attrId}", DeleteAttribute);
+        api.Post("/entityOperations/query", QueryPost);
+    }
+
+    private static NgsiLdApi Api(HttpContext http) => http.RequestServices.GetRequiredService<NgsiLdApi>();
+
+    private static EntityService Service(HttpContext http) => http.RequestServices.GetRequiredService<EntityService>();
+
+    private static async Task Create(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, CreateParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var service = Service(http);
+        var payload = EntityParser.ParseEntity(json, context, PayloadKind.NewEntity, service.Now());
+        await service.CreateAsync(tenant, payload, http.RequestAborted);
+        NgsiLdResponses.Created(http, "/ngsi-ld/v1/entities/" + payload.Id);
+    }
+
+    private static async Task Retrieve(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, RetrieveParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: true);
+        var context = await Api(http).ContextAsync(http);
+        var request = FromUrl(http, QueryParams);
+        var render = request.ToRenderOptions(context, Representation(http), media);
+        var type = TypeFilter(http, context);
+        var entity = await Service(http).RetrieveAsync(tenant, id, type, http.RequestAborted);
+        if (render.Attrs is { } attrs && !entity.Attributes.Keys.Any(attrs.Contains))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} has none of the requested attributes.");
+        }
+        if (!EntityRenderer.HasVisibleMembers(entity, render))
+        {
+            throw NgsiLdException.NotFound($"Nothing of entity {id} is left after pick/omit.");
+        }
+        await WriteAsync(http, media, context, w => EntityRenderer.WriteEntity(w, entity, render));
+    }
+
+    private static async Task QueryGet(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, QueryParams);
+        var request = FromUrl(http, QueryParams);
+        await RunQueryAsync(http, request, await Api(http).ContextAsync(http));
+    }
+
+    private static async Task QueryPost(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, PostQueryParams);
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var request = QueryRequest.FromBody(json);
+        request.Local = NgsiLdHttp.BoolParam(http, "local");
+        await RunQueryAsync(http, request, context);
+    }
+
+    private static async Task RunQueryAsync(HttpContext http, QueryRequest request, JsonLdContext context)
+    {
+        var tenant = NgsiLdHttp.Tenant(http);
+        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: true);
+        var options = Api(http).Options;
+        var count = NgsiLdHttp.BoolParam(http, "count");
+        var limit = NgsiLdHttp.IntParam(http, "limit") ?? options.PageSize;
+        var offset = NgsiLdHttp.IntParam(http, "offset") ?? 0;
+        if (limit > options.MaxPageSize)
+        {
+            throw NgsiLdException.TooManyResults($"limit {limit} is above the maximum page size {options.MaxPageSize}.");
+        }
+        if (limit == 0 && !count)
+        {
+            throw NgsiLdException.BadRequestData("limit=0 is only allowed together with count=true.");
+        }
+        var render = request.ToRenderOptions(context, Representation(http), media);
+        var query = request.ToEntityQuery(context, limit, offset, count);
+        var page = await Service(http).QueryAsync(tenant, query, http.RequestAborted);
+        if (page.TotalCount is { } total)
+        {
+            http.Response.Headers["NGSILD-Results-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        AddPaginationLinks(http, limit, offset, page.Entities.Count, page.TotalCount);
+        await WriteAsync(http, media, context, w => EntityRenderer.WriteEntities(w, page.Entities, render));
+    }
+
+    private static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
+    {
+        if (limit == 0 || http.Request.Method != HttpMethods.Get)
+        {
+            return;
+        }
+        var links = new List<string>();
+        if (offset > 0)
+        {
+            links.Add(PageLink(http, limit, Math.Max(0, offset - limit), "prev"));
+        }
+        var more = total is { } t ? offset + returned < t : returned == limit;
+        if (more)
+        {
+            links.Add(PageLink(http, limit, offset + limit, "next"));
+        }
+        if (links.Count > 0)
+        {
+            http.Response.Headers.Append("Link", links.ToArray());
+        }
+    }
+
+    private static string PageLink(HttpContext http, int limit, int offset, string rel)
+    {
+        var builder = new StringBuilder(http.Request.PathBase).Append(http.Request.Path).Append('?');
+        foreach (var (key, values) in http.Request.Query)
+        {
+            if (key is "limit" or "offset")
+            {
+                continue;
+            }
+            foreach (var value in values)
+            {
+                builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
+            }
+        }
+        builder.Append("limit=").Append(limit).Append("&offset=").Append(offset);
+        return $"<{builder}>;rel=\"{rel}\";type=\"application/ld+json\"";
+    }
+
+    private static async Task Delete(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, TypeOnly);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var type = TypeFilter(http, await Api(http).ContextAsync(http));
+        await Service(http).DeleteAsync(tenant, id, type, http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task Replace(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, TypeOnly);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var service = Service(http);
+        var payload = EntityParser.ParseEntity(json, context, PayloadKind.Replacement, service.Now());
+        await service.ReplaceAsync(tenant, id, payload, TypeFilter(http, context), http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task Merge(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, MergeParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
+        var representation = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), NgsiLdHttp.Param(http, "format"));
+        var observedAt = NgsiLdHttp.Param(http, "observedAt");
+        if (observedAt is not null && !NgsiNames.TryParseDateTime(observedAt, out _))
+        {
+            throw NgsiLdException.BadRequestData("observedAt must be an ISO 8601 date-time.");
+        }
+        var lang = NgsiLdHttp.Param(http, "lang");
+        var service = Service(http);
+        var now = service.Now();
+        var payload = EntityParser.ParseEntity(json, context, PayloadKind.Patch, now);
+        if (payload.Id is not null && payload.Id != id)
+        {
+            throw NgsiLdException.BadRequestData($"The payload's id {payload.Id} differs from the entity id {id} in the URL.");
+        }
+        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            if (representation.Format == EntityFormat.KeyValues)
+            {
+                AdaptSimplified(entity, payload);
+            }
+            ApplyMergeParameters(payload, observedAt, lang);
+            var outcome = EntityMutations.Merge(entity, payload, now);
+            return (outcome, outcome.Changed);
+        }, http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    /// <summary>With format=keyValues, values arrive bare: keep each existing attribute's type (§5.5.12).</summary>
+    private static void AdaptSimplified(Entity entity, EntityPayload payload)
+    {
+        foreach (var (name, instances) in payload.Attributes)
+        {
+            if (!entity.Attributes.TryGetValue(name, out var existing) || existing.Count == 0)
+            {
+                continue;
+            }
+            foreach (var instance in instances)
+            {
+                var kind = existing[0].Kind;
+                if (instance.Kind == kind || EntityParser.IsDeletion(instance))
+                {
+                    continue;
+                }
+                if (instance.Kind != AttributeKind.Property)
+                {
+                    throw NgsiLdException.BadRequestData($"Attribute '{name}' is a {AttributeKinds.TypeName(kind)}; a merge cannot change its type.");
+                }
+                instance.Kind = kind;
+            }
+        }
+    }
+
+    private static void ApplyMergeParameters(EntityPayload payload, string? observedAt, string? lang)
+    {
+        foreach (var instance in payload.Attributes.Values.SelectMany(i => i))
+        {
+            if (observedAt is not null && instance.ObservedAt is null)
+            {
+                instance.ObservedAt = observedAt;
+            }
+            if (lang is not null && instance.Kind == AttributeKind.Property && instance.Value is JsonValue text
+                && text.GetValueKind() == JsonValueKind.String && !EntityParser.IsDeletion(instance))
+            {
+                instance.Kind = AttributeKind.LanguageProperty;
+                instance.Value = new JsonObject { [lang] = text.DeepClone() };
+            }
+        }
+    }
+
+    private static async Task Append(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, AppendParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var noOverwrite = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null, "noOverwrite").Flags.Contains("noOverwrite");
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var service = Service(http);
+        var now = service.Now();
+        var payload = EntityParser.ParseEntity(json, context, PayloadKind.Append, now);
+        var outcome = await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            var result = EntityMutations.Append(entity, payload, noOverwrite, now);
+            return (result, result.Changed);
+        }, http.RequestAborted);
+        await WriteUpdateResultAsync(http, outcome, context);
+    }
+
+    private static async Task Update(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, TypeOnly);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
+        var service = Service(http);
+        var now = service.Now();
+        var payload = EntityParser.ParseEntity(json, context, PayloadKind.Patch, now);
+        var outcome = await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            var result = EntityMutations.Update(entity, payload, now);
+            return (result, result.Changed);
+        }, http.RequestAborted);
+        await WriteUpdateResultAsync(http, outcome, context);
+    }
+
+    private static async Task PartialUpdate(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, TypeOnly);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var attrName = AttributeName(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
+        var fragment = (JsonObject)json!;
+        if (fragment.Count == 0)
+        {
+            throw NgsiLdException.BadRequestData("The attribute fragment is empty.");
+        }
+        var name = context.ExpandTerm(attrName);
+        var service = Service(http);
+        var now = service.Now();
+        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            var datasetId = fragment["datasetId"] is JsonValue dv && dv.TryGetValue<string>(out var d) ? d : null;
+            var current = entity.Attributes.FindInstance(name, datasetId)
+                ?? throw NgsiLdException.NotFound($"Entity {id} has no {(datasetId is null ? "default instance" : $"instance {datasetId}")} of attribute '{attrName}'.");
+            // Complete the fragment with the current type and value so it parses; only given members are applied.
+            var given = new HashSet<string>(fragment.Select(m => m.Key), StringComparer.Ordinal);
+            var completed = (JsonObject)fragment.DeepClone();
+            var valueMember = AttributeKinds.ValueMember(current.Kind);
+            if (!completed.ContainsKey("type") && !AttributeKinds.ValueMembers.Any(completed.ContainsKey))
+            {
+                completed["type"] = AttributeKinds.TypeName(current.Kind);
+                completed[valueMember] = current.Kind == AttributeKind.VocabProperty ? "x" : current.Value?.DeepClone();
+            }
+            var parsed = EntityParser.ParseInstance(attrName, completed, context, allowNull: true, now, depth: 0);
+            if (!given.Contains("type") && parsed.Kind != current.Kind && given.Contains(AttributeKinds.ValueMember(parsed.Kind)))
+            {
+                // A concise fragment ({"value": ...}) of a GeoProperty or other kind keeps the attribute's kind.
+                if (AttributeKinds.ValueMember(parsed.Kind) == valueMember)
+                {
+                    parsed.Kind = current.Kind;
+                }
+                else
+                {
+                    throw NgsiLdException.BadRequestData($"Attribute '{attrName}' is a {AttributeKinds.TypeName(current.Kind)}; a partial update cannot change its type.");
+                }
+            }
+            EntityMutations.PartialUpdate(entity, name, parsed, given, now);
+            return (true, true);
+        }, http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task ReplaceAttribute(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, TypeOnly);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var attrName = AttributeName(http);
+        if (attrName == "scope")
+        {
+            throw NgsiLdException.BadRequestData("scope is not an attribute; replace the entity or append scopes instead.");
+        }
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var name = context.ExpandTerm(attrName);
+        var service = Service(http);
+        var now = service.Now();
+        var instances = EntityParser.ParseAttribute(attrName, StripContext(json), context, allowNull: false, now);
+        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            EntityMutations.ReplaceAttribute(entity, name, instances, instances.Count == 1 ? instances[0].DatasetId : null, now);
+            return (true, true);
+        }, http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task DeleteAttribute(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, DeleteAttrParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var attrName = AttributeName(http);
+        var datasetId = NgsiLdHttp.Param(http, "datasetId");
+        if (datasetId is not null && !NgsiNames.IsUri(datasetId))
+        {
+            throw NgsiLdException.BadRequestData("datasetId must be a URI.");
+        }
+        var deleteAll = NgsiLdHttp.BoolParam(http, "deleteAll");
+        var context = await Api(http).ContextAsync(http);
+        var service = Service(http);
+        var now = service.Now();
+        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        {
+            if (attrName == "scope")
+            {
+                if (entity.Scopes is null)
+                {
+                    throw NgsiLdException.NotFound($"Entity {id} has no scope.");
+                }
+                entity.Scopes = null;
+                entity.ModifiedAt = now;
+            }
+            else
+            {
+                EntityMutations.DeleteAttribute(entity, context.ExpandTerm(attrName), datasetId, deleteAll, now);
+            }
+            return (true, true);
+        }, http.RequestAborted);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static JsonNode? StripContext(JsonNode? json)
+    {
+        if (json is JsonObject o && o.ContainsKey("@context"))
+        {
+            var copy = (JsonObject)o.DeepClone();
+            copy.Remove("@context");
+            return copy;
+        }
+        return json;
+    }
+
+    private static string AttributeName(HttpContext http)
+    {
+        var name = http.Request.RouteValues["attrId"] as string ?? "";
+        if (name.Contains('%'))
+        {
+            name = Uri.UnescapeDataString(name);
+        }
+        if (!NgsiNames.IsValidName(name) || (name != "scope" && NgsiNames.IsReservedEntityMember(name)))
+        {
+            throw NgsiLdException.BadRequestData($"'{name}' is not a valid attribute name.");
+        }
+        return name;
+    }
+
+    private static async Task WriteUpdateResultAsync(HttpContext http, UpdateOutcome outcome, JsonLdContext context)
+    {
+        if (outcome.NotUpdated.Count == 0)
+        {
+            NgsiLdResponses.NoContent(http);
+            return;
+        }
+        string Compact(string name) => name == EntityMutations.ScopeMember ? name : context.CompactIri(name);
+        await NgsiLdResponses.WriteJsonAsync(http, StatusCodes.Status207MultiStatus, NgsiLdHttp.ApplicationJson, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("updated");
+            foreach (var name in outcome.Updated)
+            {
+                w.WriteStringValue(Compact(name));
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("notUpdated");
+            foreach (var (name, reason) in outcome.NotUpdated)
+            {
+                w.WriteStartObject();
+                w.WriteString("attributeName", Compact(name));
+                w.WriteString("reason", reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Writes a 200 in the negotiated media type with the context as Link header or in the body.</summary>
+    internal static Task WriteAsync(HttpContext http, ResponseMediaType media, JsonLdContext context, Action<Utf8JsonWriter> write)
+    {
+        var contentType = media switch
+        {
+            ResponseMediaType.LdJson => NgsiLdHttp.ApplicationLdJson,
+            ResponseMediaType.GeoJson => NgsiLdHttp.ApplicationGeoJson,
+            _ => NgsiLdHttp.ApplicationJson,
+        };
+        if (media == ResponseMediaType.Json)
+        {
+            http.Response.Headers.Append("Link", NgsiLdHttp.ContextLinkHeader(http, context));
+        }
+        return NgsiLdResponses.WriteJsonAsync(http, StatusCodes.Status200OK, contentType, write);
+    }
+
+    private static RepresentationOptions Representation(HttpContext http) =>
+        RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), NgsiLdHttp.Param(http, "format"));
+
+    private static TypeExpression? TypeFilter(HttpContext http, JsonLdContext context)
+    {
+        var type = NgsiLdHttp.Param(http, "type");
+        return type is null ? null : TypeExpression.Parse(type, context.ExpandTerm);
+    }
+
+    private static QueryRequest FromUrl(HttpContext http, IReadOnlySet<string> _)
+    {
+        var attrs = NgsiLdHttp.Param(http, "attrs");
+        var datasetIds = NgsiLdHttp.Param(http, "datasetId");
+        return new QueryRequest
+        {
+            Ids = NgsiLdHttp.Param(http, "id"),
+            IdPattern = NgsiLdHttp.Param(http, "idPattern"),
+            Type = NgsiLdHttp.Param(http, "type"),
+            Attrs = attrs is null ? null : [.. attrs.Split(',', StringSplitOptions.TrimEntries)],
+            Pick = NgsiLdHttp.Param(http, "pick"),
+            Omit = NgsiLdHttp.Param(http, "omit"),
+            Q = NgsiLdHttp.Param(http, "q"),
+            ScopeQ = NgsiLdHttp.Param(http, "scopeQ"),
+            GeoRel = NgsiLdHttp.Param(http, "georel"),
+            Geometry = NgsiLdHttp.Param(http, "geometry"),
+            Coordinates = NgsiLdHttp.Param(http, "coordinates"),
+            GeoProperty = NgsiLdHttp.Param(http, "geoproperty"),
+            GeometryProperty = NgsiLdHttp.Param(http, "geometryProperty"),
+            Lang = NgsiLdHttp.Param(http, "lang"),
+            DatasetIds = datasetIds is null ? null : [.. datasetIds.Split(',', StringSplitOptions.TrimEntries)],
+            Local = NgsiLdHttp.BoolParam(http, "local"),
+        };
+    }
+}
