@@ -30,7 +30,7 @@ internal static class TestDeadline
     }
 
     /// <summary>Expects the operation to fail with a <see cref="JsonLdException"/> within the deadline.</summary>
-    public static async Task<JsonLdException> ThrowsJsonLd(Func<ValueTask> operation, string phase)
+    public static async Task<JsonLdException> ThrowsJsonLd<T>(Func<ValueTask<T>> operation, string phase)
     {
         return await Assert.ThrowsAsync<JsonLdException>(async () =>
         {
