@@ -358,6 +358,19 @@ internal sealed class QTerm : QNode
                 switch (value.GetValueKind())
                 {
                     case JsonValueKind.String:
+                        if (Operator is QOperator.Equal or QOperator.NotEqual && !IsRange && !HasTemporalLiteral
+                            && value.TryGetValue(out JsonElement element))
+                        {
+                            // Equality on parsed JSON without materializing the string.
+                            foreach (var literal in Values)
+                            {
+                                if (literal.Kind == JsonValueKind.String && element.ValueEquals(literal.Text))
+                                {
+                                    return true;
+                                }
+                            }
+                            return false;
+                        }
                         return TryGetString(value, out var text) && PositiveString(text);
                     case JsonValueKind.Number:
                         return TryGetDouble(value, out var number) && PositiveCompare(number);
