@@ -1,0 +1,406 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Aeros.Broker.Model;
+using Aeros.Broker.Query;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Broker.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite database (<c>{DataDirectory}/entities.db</c>) in WAL mode. Writes go through
+/// <see cref="SqliteWriter"/> (one connection, group commit); reads use a pool of read-only connections, which
+/// WAL lets run alongside the writer. Entities are stored as <see cref="StoredEntityCodec"/> blobs keyed by
+/// (tenant, id), with <c>entity_types</c> indexing their types for type selection.
+/// </summary>
+internal sealed partial class SqliteEntityStore : IEntityStore
+{
+    /// <summary>The database file name inside the data directory.</summary>
+    public const string FileName = "entities.db";
+
+    /// <summary>Entities read per round trip by <see cref="ScanAsync"/>.</summary>
+    internal const int ScanPageSize = 256;
+
+    private readonly BrokerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteEntityStore> _logger;
+    private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
+    private SqliteWriter? _writer;
+    private SqliteReadPool? _readers;
+    private int _disposed;
+
+    public SqliteEntityStore(IOptions<BrokerOptions> options, TimeProvider time, ILogger<SqliteEntityStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath => Path.Combine(Path.GetFullPath(_options.DataDirectory), FileName);
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is not null)
+        {
+            throw new InvalidOperationException("The entity store is already initialized.");
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = DatabasePath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+
+        var connection = new SqliteConnection(SqliteConnectionSetup.ConnectionString(path, readOnly: false));
+        SqliteWriter? writer = null;
+        try
+        {
+            connection.Open();
+            SqliteConnectionSetup.Configure(connection, readOnly: false, durable: _options.DurableWrites);
+            var found = SqliteSchema.Migrate(connection);
+            if (found != SqliteSchema.CurrentVersion)
+            {
+                Log.SchemaMigrated(_logger, found, SqliteSchema.CurrentVersion);
+            }
+            LoadTenants(connection);
+            writer = new SqliteWriter(connection, _tenants, _time, _logger);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        var readers = new SqliteReadPool(SqliteConnectionSetup.ConnectionString(path, readOnly: true),
+            capacity: Math.Clamp(Environment.ProcessorCount * 2, 4, 64));
+        readers.Return(readers.Rent()); // opens one now so a broken database fails at start, not on first read
+        _readers = readers;
+        _writer = writer;
+        writer.Start();
+        Log.StoreOpened(_logger, path, SqliteSchema.CurrentVersion, _options.DurableWrites);
+        return Task.CompletedTask;
+    }
+
+    private void LoadTenants(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM tenants";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            _tenants.TryAdd(reader.GetString(0), 0);
+        }
+        _tenants.TryAdd(Tenants.Default, 0);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Answered from memory: this process is the database's only writer and tenants are never removed.</remarks>
+    public ValueTask<bool> TenantExistsAsync(string tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ThrowIfNotReady();
+        return ValueTask.FromResult(_tenants.ContainsKey(tenant));
+    }
+
+    public ValueTask<Entity?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(id);
+        var readers = Readers;
+        var connection = readers.Rent();
+        try
+        {
+            return ValueTask.FromResult(connection.Get(tenant, id));
+        }
+        finally
+        {
+            readers.Return(connection);
+        }
+    }
+
+    public Task<T> WriteAsync<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfNotReady();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        if (!createTenant && !_tenants.ContainsKey(tenant))
+        {
+            return Task.FromException<T>(new UnknownTenantException(tenant));
+        }
+        return _writer!.Enqueue(tenant, createTenant, work, cancellationToken);
+    }
+
+    public Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
+        ThrowIfNotReady();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Query(tenant, query, cancellationToken));
+    }
+
+    private QueryPage Query(string tenant, EntityQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Limit == 0 && !query.Count)
+        {
+            return new QueryPage([], null);
+        }
+        if (query.Ids is { Count: 0 })
+        {
+            return new QueryPage([], query.Count ? 0 : null);
+        }
+
+        // What the database selects: the tenant, the ids, and entities having any type the expression names.
+        // For a plain OR of types that is exact; otherwise a superset checked again in process.
+        var shape = SqliteReadConnection.Shape.None;
+        string? idsJson = null, typesJson = null;
+        var typesExact = true;
+        if (query.Ids is { } ids)
+        {
+            shape |= SqliteReadConnection.Shape.Ids;
+            idsJson = ToJsonArray(ids);
+        }
+        if (query.Types is { } types)
+        {
+            var all = types.AllTypes;
+            if (all.Count == 0)
+            {
+                return new QueryPage([], query.Count ? 0 : null);
+            }
+            shape |= SqliteReadConnection.Shape.Types;
+            typesJson = ToJsonArray(all);
+            typesExact = types.IsSimpleDisjunction;
+        }
+        var filter = EntityQueryFilter.Create(query, typesExact);
+
+        var readers = Readers;
+        var connection = readers.Rent();
+        try
+        {
+            return filter.IsEmpty
+                ? QueryInDatabase(connection, shape, tenant, idsJson, typesJson, query)
+                : QueryFiltered(connection, shape, tenant, idsJson, typesJson, query, filter, cancellationToken);
+        }
+        finally
+        {
+            readers.Return(connection);
+        }
+    }
+
+    /// <summary>Everything is decided by the database: page with LIMIT/OFFSET, count with COUNT(*), one snapshot.</summary>
+    private static QueryPage QueryInDatabase(SqliteReadConnection connection, SqliteReadConnection.Shape shape,
+        string tenant, string? idsJson, string? typesJson, EntityQuery query)
+    {
+        long? count = null;
+        var entities = new List<Entity>(Math.Min(query.Limit, 1024));
+        connection.BeginRead();
+        try
+        {
+            if (query.Count)
+            {
+                var countCommand = connection.Select(shape | SqliteReadConnection.Shape.CountOnly, tenant, idsJson, typesJson, 0, 0);
+                count = Convert.ToInt64(countCommand.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            if (query.Limit > 0 && (count is null || count > query.Offset))
+            {
+                var select = connection.Select(shape | SqliteReadConnection.Shape.Paged, tenant, idsJson, typesJson, query.Limit, query.Offset);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    entities.Add(SqliteReadConnection.DecodeBody(reader, 1));
+                }
+            }
+        }
+        finally
+        {
+            connection.EndRead();
+        }
+        return new QueryPage(entities, count);
+    }
+
+    /// <summary>Streams the database's candidates in id order and applies the rest of the query in process.</summary>
+    private static QueryPage QueryFiltered(SqliteReadConnection connection, SqliteReadConnection.Shape shape,
+        string tenant, string? idsJson, string? typesJson, EntityQuery query, EntityQueryFilter filter,
+        CancellationToken cancellationToken)
+    {
+        var entities = new List<Entity>(Math.Min(query.Limit, 1024));
+        long matched = 0;
+        var pageEnd = (long)query.Offset + query.Limit;
+        var select = connection.Select(shape, tenant, idsJson, typesJson, 0, 0);
+        using var reader = select.ExecuteReader();
+        var rows = 0;
+        while (reader.Read())
+        {
+            if ((++rows & 0xFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            if (!filter.MatchesId(reader.GetString(0)))
+            {
+                continue;
+            }
+            var inPage = matched >= query.Offset && matched < pageEnd;
+            if (filter.NeedsEntity || inPage)
+            {
+                var entity = SqliteReadConnection.DecodeBody(reader, 1);
+                if (!filter.Matches(entity))
+                {
+                    continue;
+                }
+                if (inPage)
+                {
+                    entities.Add(entity);
+                }
+            }
+            matched++;
+            if (matched >= pageEnd && !query.Count)
+            {
+                break;
+            }
+        }
+        return new QueryPage(entities, query.Count ? matched : null);
+    }
+
+    public async IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ThrowIfNotReady();
+        // Keyset pages: no connection or snapshot is held while the caller consumes entities.
+        var distinctTypes = types is null ? null : types.Distinct(StringComparer.Ordinal).ToArray();
+        var passes = distinctTypes?.Length ?? 1;
+        for (var pass = 0; pass < passes; pass++)
+        {
+            var type = distinctTypes?[pass];
+            var after = "";
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var page = ReadScanPage(tenant, type, after, out var lastId);
+                foreach (var entity in page)
+                {
+                    // An entity with several of the types was already produced by the pass of the earliest one.
+                    if (pass > 0 && HasAnyOf(entity, distinctTypes!, pass))
+                    {
+                        continue;
+                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return entity;
+                }
+                if (lastId is null)
+                {
+                    break;
+                }
+                after = lastId;
+                await Task.Yield();
+            }
+        }
+    }
+
+    /// <summary>One page of a scan; <paramref name="lastId"/> is null when the scan is over.</summary>
+    private List<Entity> ReadScanPage(string tenant, string? type, string after, out string? lastId)
+    {
+        var readers = Readers;
+        var connection = readers.Rent();
+        try
+        {
+            var page = new List<Entity>(ScanPageSize);
+            lastId = null;
+            string? last = null;
+            using (var reader = connection.ScanPage(tenant, type, after, ScanPageSize).ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    last = reader.GetString(0);
+                    page.Add(SqliteReadConnection.DecodeBody(reader, 1));
+                }
+            }
+            if (page.Count == ScanPageSize)
+            {
+                lastId = last;
+            }
+            return page;
+        }
+        finally
+        {
+            readers.Return(connection);
+        }
+    }
+
+    private static bool HasAnyOf(Entity entity, string[] types, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (entity.Types.Contains(types[i], StringComparer.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string ToJsonArray(IReadOnlyList<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + values.Count * 32);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private SqliteReadPool Readers
+    {
+        get
+        {
+            ThrowIfNotReady();
+            return _readers!;
+        }
+    }
+
+    private void ThrowIfNotReady()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_writer is null)
+        {
+            throw new InvalidOperationException("The entity store is not initialized; call InitializeAsync first.");
+        }
+    }
+
+    /// <summary>Stops accepting writes, lets the writer commit what is queued, then closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (_writer is { } writer)
+        {
+            writer.Complete();
+            try
+            {
+                await writer.Stopped.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.WriterFailedAtShutdown(_logger, ex);
+            }
+            writer.Dispose();
+        }
+        _readers?.Dispose();
+    }
+}

@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Aeros.Broker.Storage.Sqlite;
+
+/// <summary>
+/// The single writer of the database: one connection, one thread, group commit. The loop takes the first
+/// queued work item and whatever else is already queued (up to <see cref="MaxBatch"/>), runs each in its own
+/// SAVEPOINT inside one <c>BEGIN IMMEDIATE</c> transaction, commits once, and only then completes the callers'
+/// tasks. A work item that throws is rolled back to its savepoint and only its caller sees the exception.
+/// </summary>
+internal sealed partial class SqliteWriter : IDisposable
+{
+    /// <summary>The most work items one transaction carries.</summary>
+    public const int MaxBatch = 257;
+
+    /// <summary>A commit slower than this is logged as a warning.</summary>
+    private static readonly TimeSpan SlowCommit = TimeSpan.FromSeconds(1);
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteWriteSession _session;
+    private readonly SqliteCommand _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant;
+    private readonly Channel<WriteItem> _queue = Channel.CreateUnbounded<WriteItem>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+    private readonly ConcurrentDictionary<string, byte> _tenants;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="connection">An open read-write connection, configured and migrated; the writer owns it.</param>
+    /// <param name="tenants">The known tenants; the writer adds the tenants it creates once committed.</param>
+    /// <param name="time">Measures commit durations.</param>
+    /// <param name="logger">Where commits and failures are logged.</param>
+    public SqliteWriter(SqliteConnection connection, ConcurrentDictionary<string, byte> tenants, TimeProvider time, ILogger logger)
+    {
+        _connection = connection;
+        _tenants = tenants;
+        _time = time;
+        _logger = logger;
+        _begin = Prepare("BEGIN IMMEDIATE");
+        _commit = Prepare("COMMIT");
+        _rollback = Prepare("ROLLBACK");
+        _savepoint = Prepare("SAVEPOINT work");
+        _release = Prepare("RELEASE work");
+        _rollbackTo = Prepare("ROLLBACK TO work");
+        _insertTenant = Prepare("INSERT OR IGNORE INTO tenants (name) VALUES ($tenant)", "$tenant");
+        _session = new SqliteWriteSession(connection);
+        _thread = new Thread(Run) { IsBackground = true, Name = "Aeros store writer" };
+    }
+
+    /// <summary>Completes once the loop has stopped (after <see cref="Complete"/> and draining the queue).</summary>
+    public Task Stopped => _stopped.Task;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Queues work; the task completes once it is committed (or faults with the work's exception).</summary>
+    public Task<T> Enqueue<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
+    {
+        var item = new WriteItem<T>(tenant, createTenant, work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(nameof(SqliteEntityStore), "The entity store is shutting down.");
+        }
+        return item.Task;
+    }
+
+    /// <summary>Stops accepting work; the loop finishes what is queued, then stops.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    private void Run()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<WriteItem>(MaxBatch);
+        try
+        {
+            while (true)
+            {
+                if (!reader.TryRead(out var first))
+                {
+                    var wait = reader.WaitToReadAsync();
+                    var more = wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+                    if (!more)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                batch.Add(first);
+                while (batch.Count < MaxBatch && reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                }
+                RunBatch(batch);
+                batch.Clear();
+            }
+            Log.WriterStopped(_logger);
+            _stopped.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            // Only a bug gets here (RunBatch catches what the database and the work throw).
+            Log.WriterCrashed(_logger, ex);
+            foreach (var item in batch)
+            {
+                item.Fail(ex);
+            }
+            _queue.Writer.TryComplete(ex);
+            while (reader.TryRead(out var left))
+            {
+                left.Fail(ex);
+            }
+            _stopped.TrySetException(ex);
+        }
+    }
+
+    private void RunBatch(List<WriteItem> batch)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            _begin.ExecuteNonQuery();
+        }
+        catch (Exception ex)
+        {
+            Log.BatchFailed(_logger, batch.Count, ex);
+            foreach (var item in batch)
+            {
+                item.Fail(ex);
+            }
+            return;
+        }
+
+        try
+        {
+            foreach (var item in batch)
+            {
+                RunItem(item);
+            }
+            _commit.ExecuteNonQuery();
+        }
+        catch (Exception ex)
+        {
+            // The transaction as a whole failed (commit, or a savepoint could not be rolled back): nothing of
+            // this batch is durable, so every item that was to commit fails.
+            Log.BatchFailed(_logger, batch.Count, ex);
+            TryRollback();
+            foreach (var item in batch)
+            {
+                if (item.State is WriteItemState.Ran or WriteItemState.Pending)
+                {
+                    item.Fail(ex);
+                }
+                else
+                {
+                    item.Finish();
+                }
+            }
+            return;
+        }
+
+        foreach (var item in batch)
+        {
+            if (item.State == WriteItemState.Ran && item.CreateTenant)
+            {
+                _tenants.TryAdd(item.Tenant, 0);
+            }
+        }
+        foreach (var item in batch)
+        {
+            item.Finish();
+        }
+        var elapsed = _time.GetElapsedTime(started);
+        if (elapsed >= SlowCommit)
+        {
+            Log.SlowCommit(_logger, batch.Count, elapsed.TotalMilliseconds);
+        }
+        else
+        {
+            Log.BatchCommitted(_logger, batch.Count, elapsed.TotalMilliseconds);
+        }
+    }
+
+    private void RunItem(WriteItem item)
+    {
+        if (item.CancellationToken.IsCancellationRequested)
+        {
+            item.State = WriteItemState.Canceled;
+            return;
+        }
+        _savepoint.ExecuteNonQuery();
+        try
+        {
+            if (item.CreateTenant && !_tenants.ContainsKey(item.Tenant))
+            {
+                _insertTenant.Parameters[0].Value = item.Tenant;
+                _insertTenant.ExecuteNonQuery();
+            }
+            _session.Begin(item.Tenant);
+            item.Run(_session);
+        }
+        catch (Exception ex)
+        {
+            _session.End();
+            item.Error = ex;
+            item.State = WriteItemState.Failed;
+            // Undo this item only; if that is impossible the batch fails (caught by RunBatch).
+            _rollbackTo.ExecuteNonQuery();
+            _release.ExecuteNonQuery();
+            return;
+        }
+        _session.End();
+        _release.ExecuteNonQuery();
+        item.State = WriteItemState.Ran;
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+            {
+                _rollback.ExecuteNonQuery();
+            }
+        }
+        catch (SqliteException ex)
+        {
+            Log.RollbackFailed(_logger, ex);
+        }
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
+        }
+        command.Prepare();
+        return command;
+    }
+
+    /// <summary>Closes the connection; call after <see cref="Stopped"/> completed.</summary>
+    public void Dispose()
+    {
+        _session.Dispose();
+        foreach (var command in (SqliteCommand[])[_begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant])
+        {
+            command.Dispose();
+        }
+        _connection.Dispose();
+    }
+
+    private enum WriteItemState
+    {
+        Pending,
+        Canceled,
+        Failed,
+        Ran,
+    }
+
+    private abstract class WriteItem(string tenant, bool createTenant, CancellationToken cancellationToken)
+    {
+        public string Tenant { get; } = tenant;
+        public bool CreateTenant { get; } = createTenant;
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+        public WriteItemState State { get; set; }
+        public Exception? Error { get; set; }
+
+        public abstract void Run(IEntityWriteSession session);
+
+        /// <summary>Completes the caller's task according to <see cref="State"/> (after the commit).</summary>
+        public abstract void Finish();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WriteItem<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
+        : WriteItem(tenant, createTenant, cancellationToken)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Run(IEntityWriteSession session) => _result = work(session);
+
+        public override void Finish()
+        {
+            switch (State)
+            {
+                case WriteItemState.Ran:
+                    _completion.TrySetResult(_result!);
+                    break;
+                case WriteItemState.Failed:
+                    _completion.TrySetException(Error!);
+                    break;
+                case WriteItemState.Canceled:
+                    _completion.TrySetCanceled(CancellationToken);
+                    break;
+                default:
+                    _completion.TrySetException(new InvalidOperationException("The write was not run."));
+                    break;
+            }
+        }
+
+        public override void Fail(Exception ex) => _completion.TrySetException(ex);
+    }
+}

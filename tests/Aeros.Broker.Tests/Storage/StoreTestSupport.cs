@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using Aeros.Broker.Model;
+using Aeros.Broker.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Broker.Tests.Storage;
+
+/// <summary>A store on a fresh temporary directory, deleted when the test ends.</summary>
+internal sealed class TempStore : IAsyncDisposable
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private TempStore(string directory, bool durable)
+    {
+        Directory = directory;
+        Durable = durable;
+    }
+
+    public string Directory { get; }
+
+    public bool Durable { get; }
+
+    public SqliteEntityStore Store { get; private set; } = null!;
+
+    public static async Task<TempStore> CreateAsync(bool durable = true)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "aeros-store-tests", Guid.NewGuid().ToString("N"));
+        var temp = new TempStore(directory, durable);
+        await temp.OpenAsync();
+        return temp;
+    }
+
+    /// <summary>Closes the store and opens a new one on the same directory.</summary>
+    public async Task ReopenAsync()
+    {
+        await Store.DisposeAsync();
+        await OpenAsync();
+    }
+
+    private async Task OpenAsync()
+    {
+        var options = Options.Create(new BrokerOptions { DataDirectory = Path.Combine(Directory, "data"), DurableWrites = Durable });
+        Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
+        await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync().AsTask().WaitAsync(Deadline);
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp directory must not fail the test.
+        }
+    }
+}
+
+/// <summary>Entities for tests.</summary>
+internal static class TestEntities
+{
+    public const string Vehicle = "https://example.org/Vehicle";
+    public const string Building = "https://example.org/Building";
+    public const string Speed = "https://example.org/speed";
+    public const string Name = "https://example.org/name";
+
+    public static readonly DateTimeOffset Time = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    public static Entity Make(string id, string type = Vehicle, params (string Name, JsonNode? Value)[] properties)
+    {
+        var entity = new Entity { Id = id, Types = [type], CreatedAt = Time, ModifiedAt = Time };
+        foreach (var (name, value) in properties)
+        {
+            entity.Attributes[name] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = value, CreatedAt = Time, ModifiedAt = Time }];
+        }
+        return entity;
+    }
+
+    public static string Urn(int i) => $"urn:ngsi-ld:Vehicle:{i:D5}";
+}
