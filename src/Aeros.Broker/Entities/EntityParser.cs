@@ -427,7 +427,7 @@ internal static class EntityParser
 
     private static void ParseTypes(JsonNode? value, JsonLdContext context, List<string> types)
     {
-        IEnumerable<JsonNode?> names = value is JsonArray array ? array : [value];
+        IEnumerable<JsonNode?> names = value is JsonArray array ? array : new[] { value };
         foreach (var node in names)
         {
             if (node is not JsonValue v || !v.TryGetValue<string>(out var name) || !NgsiNames.IsValidName(name))
@@ -458,7 +458,7 @@ internal static class EntityParser
             payload.Scopes = [];
             return;
         }
-        IEnumerable<JsonNode?> items = value is JsonArray array ? array : [value];
+        IEnumerable<JsonNode?> items = value is JsonArray array ? array : new[] { value };
         var scopes = new List<string>();
         foreach (var item in items)
         {

@@ -53,7 +53,7 @@ public sealed class EntityApiTests(BrokerServerFixture fixture) : IClassFixture<
         using var response = await Client.SendAsync(Request(HttpMethod.Post, "/entities", Json(new JsonObject { ["id"] = id, ["type"] = "T" })));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"/ngsi-ld/v1/entities/{id}", response.Headers.Location!.OriginalString);
-        Assert.Equal(0, (await response.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         Assert.Null(response.Content.Headers.ContentType);
     }
 
@@ -242,8 +242,8 @@ public sealed class EntityApiTests(BrokerServerFixture fixture) : IClassFixture<
         var id = NewId("Sensor");
         var entity = JsonNode.Parse($$"""
             {"id":"{{id}}","type":"Sensor","temperature":21.5,"name":{"value":"kitchen","observedAt":"2024-01-01T00:00:00Z"},
-             "room":{"object":"urn:ngsi-ld:Room:1"},"loc":{"type":"Point","coordinates":[1,2]},"label":{"languageMap":{"en":"Hi","fr":"Salut"}},
-             "config":{"json":{"id":1,"value":"raw"}},"tags":{"valueList":[1,2,3]},"rooms":{"objectList":[{"object":"urn:ngsi-ld:Room:1"},"urn:ngsi-ld:Room:2"]}}
+             "room":{"object":"urn:ngsi-ld:Room:1"},"loc":{"type":"Point","coordinates":[1,2]},"label":{"languageMap":{"en":"Hi","fr":"Salut"} },
+             "config":{"json":{"id":1,"value":"raw"} },"tags":{"valueList":[1,2,3]},"rooms":{"objectList":[{"object":"urn:ngsi-ld:Room:1"},"urn:ngsi-ld:Room:2"]} }
             """)!.AsObject();
         await CreateAsync(entity);
         var body = await GetAsync(id);
@@ -262,7 +262,7 @@ public sealed class EntityApiTests(BrokerServerFixture fixture) : IClassFixture<
     public async Task LanguageFilter_ReturnsPropertyWithLang()
     {
         var id = NewId("Place");
-        await CreateAsync(JsonNode.Parse($$"""{"id":"{{id}}","type":"Place","name":{"type":"LanguageProperty","languageMap":{"en":"Big Square","fr":"Grand Place"}}}""")!.AsObject());
+        await CreateAsync(JsonNode.Parse($$"""{"id":"{{id}}","type":"Place","name":{"type":"LanguageProperty","languageMap":{"en":"Big Square","fr":"Grand Place"} } }""")!.AsObject());
         var body = await GetAsync(id, "?lang=fr");
         Assert.Equal("Property", body["name"]!["type"]!.GetValue<string>());
         Assert.Equal("Grand Place", body["name"]!["value"]!.GetValue<string>());
@@ -324,7 +324,7 @@ public sealed class EntityApiTests(BrokerServerFixture fixture) : IClassFixture<
     {
         var id = NewId("Merge");
         await CreateAsync(JsonNode.Parse($$"""
-            {"id":"{{id}}","type":"T","address":{"type":"Property","value":{"city":"Berlin","street":"A"},"unitCode":"X"},"gone":{"type":"Property","value":1}}
+            {"id":"{{id}}","type":"T","address":{"type":"Property","value":{"city":"Berlin","street":"A"},"unitCode":"X"},"gone":{"type":"Property","value":1} }
             """)!.AsObject());
         using var response = await Client.SendAsync(Request(HttpMethod.Patch, $"/entities/{id}", Json(
             """{"address":{"type":"Property","value":{"street":"B","zip":"urn:ngsi-ld:null"}},"gone":"urn:ngsi-ld:null","added":5}""")));

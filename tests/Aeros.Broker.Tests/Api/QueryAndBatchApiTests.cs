@@ -219,7 +219,7 @@ public sealed class QueryAndBatchApiTests(BrokerServerFixture fixture) : IClassF
         Assert.NotNull(body!["n"]);
         Assert.NotNull(body["m"]);
         using var bad = await Client.SendAsync(Request(HttpMethod.Post, "/entityOperations/upsert", Json(
-            $$"""[{"id":"{{existing}}","type":"{{type}}","m":{"type":"Property","value":null}}]""")));
+            $$"""[{"id":"{{existing}}","type":"{{type}}","m":{"type":"Property","value":null} }]""")));
         Assert.Equal(HttpStatusCode.MultiStatus, bad.StatusCode);
     }
 
