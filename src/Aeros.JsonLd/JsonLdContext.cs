@@ -28,6 +28,7 @@ public sealed class JsonLdContext
     private readonly KeyValuePair<string, string>[] _compactionPrefixes;
     private readonly ConcurrentDictionary<string, string> _expanded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _compacted = new(StringComparer.Ordinal);
+    private int _memoCount;
 
     private JsonLdContext(
         JsonElement? source,
@@ -303,11 +304,13 @@ public sealed class JsonLdContext
         return iri;
     }
 
-    private static void Remember(ConcurrentDictionary<string, string> memo, string key, string value)
+    /// <summary>Memoizes a result while both memos together hold fewer than <see cref="MaxMemoEntries"/> entries.</summary>
+    private void Remember(ConcurrentDictionary<string, string> memo, string key, string value)
     {
-        if (memo.Count < MaxMemoEntries)
+        // ConcurrentDictionary.Count takes every lock; a counter keeps misses cheap once the memo is full.
+        if (Volatile.Read(ref _memoCount) < MaxMemoEntries && memo.TryAdd(key, value))
         {
-            memo.TryAdd(key, value);
+            Interlocked.Increment(ref _memoCount);
         }
     }
 

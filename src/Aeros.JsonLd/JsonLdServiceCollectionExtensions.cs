@@ -32,7 +32,9 @@ public static class JsonLdServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JsonLdOptions>, JsonLdOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
-        services.AddHttpClient(JsonLdOptions.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // Redirects are followed by the fetcher itself, so that each hop is checked against AllowedRemoteHosts.
+        services.AddHttpClient(JsonLdOptions.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
 
         services.TryAddSingleton<RemoteContextFetcher>();
         services.TryAddSingleton<JsonLdContextRegistry>();

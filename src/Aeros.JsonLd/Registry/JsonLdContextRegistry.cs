@@ -353,28 +353,12 @@ internal sealed partial class JsonLdContextRegistry : IJsonLdContextRegistry
             throw new JsonLdException(JsonLdErrorKind.NotAvailable, $"The @context '{url}' is not known to this broker.");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
             throw new JsonLdException(JsonLdErrorKind.Invalid, $"The @context '{url}' is not an HTTP(S) URL.");
         }
 
-        if (!_options.AllowRemoteContexts)
-        {
-            throw new JsonLdException(
-                JsonLdErrorKind.NotAvailable,
-                $"The @context '{url}' was not retrieved: remote fetch is restricted by configuration (AllowRemoteContexts is false).");
-        }
-
-        if (_options.AllowedRemoteHosts.Count > 0
-            && !_options.AllowedRemoteHosts.Any(h =>
-                string.Equals(h, uri.Host, StringComparison.OrdinalIgnoreCase)
-                || string.Equals(h, uri.Authority, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new JsonLdException(
-                JsonLdErrorKind.NotAvailable,
-                $"The @context '{url}' was not retrieved: remote fetch is restricted by configuration (host '{uri.Host}' is not in AllowedRemoteHosts).");
-        }
-
+        RemoteContextFetcher.CheckAllowed(url, uri, _options);
         return uri;
     }
 

@@ -13,6 +13,9 @@ internal sealed partial class RemoteContextFetcher(
     TimeProvider timeProvider,
     ILogger<RemoteContextFetcher> logger)
 {
+    /// <summary>How many redirects a download follows.</summary>
+    public const int MaxRedirects = 5;
+
     private static readonly MediaTypeWithQualityHeaderValue[] Accept =
     [
         new("application/ld+json"),
@@ -32,13 +35,34 @@ internal sealed partial class RemoteContextFetcher(
         var client = httpClientFactory.CreateClient(JsonLdOptions.HttpClientName);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            foreach (var accept in Accept)
+            var target = url;
+            HttpResponseMessage response;
+            for (var redirects = 0; ; redirects++)
             {
-                request.Headers.Accept.Add(accept);
+                using var request = new HttpRequestMessage(HttpMethod.Get, target);
+                foreach (var accept in Accept)
+                {
+                    request.Headers.Accept.Add(accept);
+                }
+
+                response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+                if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
+                {
+                    break;
+                }
+
+                response.Dispose();
+                if (redirects == MaxRedirects)
+                {
+                    throw new JsonLdException(JsonLdErrorKind.NotAvailable, $"The @context '{url}' redirects more than {MaxRedirects} times.");
+                }
+
+                // Every hop is checked like the first URL, so a redirect cannot escape AllowedRemoteHosts.
+                target = location.IsAbsoluteUri ? location : new Uri(target, location);
+                CheckAllowed(target.ToString(), target, settings);
             }
 
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            using var ownedResponse = response;
             if (!response.IsSuccessStatusCode)
             {
                 LogFetchFailed(logger, url, $"HTTP {(int)response.StatusCode}");
@@ -121,6 +145,35 @@ internal sealed partial class RemoteContextFetcher(
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="uri"/> may be downloaded under <paramref name="settings"/>. Throws Invalid for a
+    /// URL that is not HTTP(S), NotAvailable when the configuration forbids it.
+    /// </summary>
+    public static void CheckAllowed(string url, Uri uri, JsonLdOptions settings)
+    {
+        if (uri.Scheme is not ("http" or "https"))
+        {
+            throw new JsonLdException(JsonLdErrorKind.Invalid, $"The @context '{url}' is not an HTTP(S) URL.");
+        }
+
+        if (!settings.AllowRemoteContexts)
+        {
+            throw new JsonLdException(
+                JsonLdErrorKind.NotAvailable,
+                $"The @context '{url}' was not retrieved: remote fetch is restricted by configuration (AllowRemoteContexts is false).");
+        }
+
+        if (settings.AllowedRemoteHosts.Count > 0
+            && !settings.AllowedRemoteHosts.Any(h =>
+                string.Equals(h, uri.Host, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(h, uri.Authority, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new JsonLdException(
+                JsonLdErrorKind.NotAvailable,
+                $"The @context '{url}' was not retrieved: remote fetch is restricted by configuration (host '{uri.Host}' is not in AllowedRemoteHosts).");
         }
     }
 

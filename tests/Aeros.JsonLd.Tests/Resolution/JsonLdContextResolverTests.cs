@@ -226,6 +226,45 @@ public sealed class JsonLdContextResolverTests : IAsyncLifetime
         Assert.Equal("http://example.org/temperature", context.ExpandTerm("temperature"));
     }
 
+    [Fact]
+    public async Task ResolveAsync_RedirectToAllowedHost_FollowsIt()
+    {
+        _server.Serve("/ctx.jsonld", TempContext);
+        _server.Redirect("/moved.jsonld", "/ctx.jsonld");
+        using var harness = JsonLdHarness.Create(o => o.AllowedRemoteHosts = ["127.0.0.1"]);
+
+        var context = await harness.Resolver.ResolveAsync(JsonValue.Create(_server.Url("/moved.jsonld")), CancellationToken.None).Within("resolving");
+
+        Assert.Equal("http://example.org/temperature", context.ExpandTerm("temperature"));
+        Assert.Equal(1, _server.Hits("/ctx.jsonld"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_RedirectToDisallowedHost_ThrowsNotAvailable()
+    {
+        _server.Redirect("/moved.jsonld", "http://contexts.example.org/ctx.jsonld");
+        using var harness = JsonLdHarness.Create(o => o.AllowedRemoteHosts = ["127.0.0.1"]);
+
+        var e = await TestDeadline.ThrowsJsonLd(
+            () => harness.Resolver.ResolveAsync(JsonValue.Create(_server.Url("/moved.jsonld")), CancellationToken.None), "resolving");
+
+        Assert.Equal(JsonLdErrorKind.NotAvailable, e.Kind);
+        Assert.Contains("restricted by configuration", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_RedirectLoop_ThrowsNotAvailable()
+    {
+        _server.Redirect("/loop.jsonld", "/loop.jsonld");
+        using var harness = JsonLdHarness.Create();
+
+        var e = await TestDeadline.ThrowsJsonLd(
+            () => harness.Resolver.ResolveAsync(JsonValue.Create(_server.Url("/loop.jsonld")), CancellationToken.None), "resolving");
+
+        Assert.Equal(JsonLdErrorKind.NotAvailable, e.Kind);
+        Assert.Equal(6, _server.Hits("/loop.jsonld"));
+    }
+
     [Theory]
     [InlineData("https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld")]
     [InlineData("https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld")]

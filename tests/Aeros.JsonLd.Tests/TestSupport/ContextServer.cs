@@ -53,6 +53,15 @@ internal sealed class ContextServer : IAsyncDisposable
             await context.Response.WriteAsync(body, context.RequestAborted);
         };
 
+    /// <summary>Redirects <paramref name="path"/> to <paramref name="location"/>.</summary>
+    public void Redirect(string path, string location) =>
+        _routes[path] = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status302Found;
+            context.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        };
+
     /// <summary>Answers at <paramref name="path"/> only once <paramref name="release"/> completes.</summary>
     public void ServeAfter(string path, Task release, string body) =>
         _routes[path] = async context =>
