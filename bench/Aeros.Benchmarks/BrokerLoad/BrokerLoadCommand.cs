@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 
 namespace Aeros.Benchmarks.BrokerLoad;
 
@@ -53,6 +54,11 @@ internal sealed class BrokerLoadCommand
             cancel.Cancel();
         }
         Console.CancelKeyPress += OnCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true; // same as Ctrl-C: stop, kill the broker, delete its data
+            cancel.Cancel();
+        });
         try
         {
             return await new BrokerLoadCommand(options).ExecuteAsync(cancel.Token);
@@ -74,6 +80,7 @@ internal sealed class BrokerLoadCommand
             $"{options.Entities:N0} entities, concurrency {options.Concurrency}, ≤ {options.DurationSeconds} s per phase "
             + $"after {WarmUp.TotalSeconds:0} s warm-up, batch size {options.BatchSize}, seed {options.Seed}, "
             + $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        AddLoadNote(report, "before the run", flagBusy: true);
         var exitCode = 0;
         using (var client = CreateClient())
         {
@@ -85,10 +92,15 @@ internal sealed class BrokerLoadCommand
             catch (DriverException e)
             {
                 Console.Error.WriteLine($"broker-load: {e.Message}");
-                report.AddNote($"**Driver failure**: {e.Message.Split('\n')[0]}");
+                if (e.Output is not null)
+                {
+                    Console.Error.WriteLine($"Broker output (last lines):\n{e.Output}");
+                }
+                report.Failure = e;
                 exitCode = 1;
             }
         }
+        AddLoadNote(report, "at the end (includes this run)", flagBusy: false);
         var markdown = report.ToMarkdown();
         Console.WriteLine();
         Console.Write(markdown);
@@ -142,7 +154,7 @@ internal sealed class BrokerLoadCommand
             {
                 await broker.WaitUntilReadyAsync(client, ReadyTimeout, cancellationToken);
                 Progress("broker ready");
-                await RunBrokerPhasesAsync(new NgsiLdRequests(client, broker.BaseAddress), report, cancellationToken);
+                await RunBrokerPhasesAsync(broker, new NgsiLdRequests(client, broker.BaseAddress), report, cancellationToken);
             }
             finally
             {
@@ -156,7 +168,7 @@ internal sealed class BrokerLoadCommand
         }
     }
 
-    private async Task RunBrokerPhasesAsync(NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
+    private async Task RunBrokerPhasesAsync(BrokerProcess broker, NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
     {
         var n = options.Entities;
 
@@ -166,6 +178,7 @@ internal sealed class BrokerLoadCommand
         nextEntity += creates.Operations;
         Progress($"creates: {creates.Throughput:N0}/s, {creates.ErrorCount:N0} errors");
         report.Add(new PhaseResult("Single create", "req/s", creates, new Target(5_000)));
+        broker.EnsureRunning("single creates");
 
         // 2. Batch upserts until the store holds N entities (a warm-up of up to a tenth of the rest first).
         var warmLimit = nextEntity + (n - nextEntity) / 10;
@@ -173,19 +186,20 @@ internal sealed class BrokerLoadCommand
         {
             nextEntity = await UpsertUntilAsync(requests, warmLimit, WarmUp, cancellationToken);
         }
-        var firstMeasured = nextEntity;
         var batchStart = nextEntity;
         var batches = await load.RunAsync(Upsert(requests, batchStart, n), Batches(batchStart, n), options.Duration, cancellationToken);
         nextEntity = Math.Min(n, batchStart + batches.Operations * options.BatchSize);
         Progress($"batch upsert: {batches.Throughput:N0} entities/s, {batches.ErrorCount:N0} errors");
         report.Add(new PhaseResult($"Batch upsert ({options.BatchSize}/request)", "entities/s", batches, new Target(30_000),
-            $"{nextEntity - firstMeasured:N0} entities in {batches.Operations:N0} requests"));
+            $"{batches.Units:N0} entities acknowledged in {batches.Succeeded:N0} of {batches.Operations:N0} requests"));
+        broker.EnsureRunning("batch upserts");
         if (nextEntity < n)
         {
             var fillTimeout = TimeSpan.FromSeconds(Math.Max(60, 10 * options.DurationSeconds));
             Progress($"loading the remaining {n - nextEntity:N0} entities (unmeasured, ≤ {fillTimeout.TotalSeconds:0} s)");
             nextEntity = await UpsertUntilAsync(requests, n, fillTimeout, cancellationToken);
         }
+        broker.EnsureRunning("loading the store");
         var storedIndices = Enumerable.Range(0, n).Where(i => stored[i]).ToArray();
         report.AddNote($"Store holds {storedIndices.Length:N0} of {n:N0} entities acknowledged by the broker ({nextEntity:N0} sent)");
         if (storedIndices.Length == 0)
@@ -200,18 +214,21 @@ internal sealed class BrokerLoadCommand
         var gets = await MeasureAsync("GET by id", (_, ct) => requests.GetAsync(EntityGenerator.Id(Pick()), ct), ReadCap, cancellationToken);
         report.Add(new PhaseResult("GET entity by id", "req/s", gets, new Target(15_000, 0.33),
             probe is null ? null : $"broker body {probe.Value:N0} bytes"));
+        broker.EnsureRunning("GET by id");
 
         // 4. Queries by type + q, limit 100.
         var broadCounts = new ResultCounter();
         var broad = await MeasureAsync("broad query",
             (_, ct) => requests.QueryAsync(BroadQuery, 1, 100, broadCounts, ct), ReadCap, cancellationToken);
         report.Add(new PhaseResult($"Query `q={BroadQuery}`", "req/s", broad, new Target(3_000), broadCounts.ToString()));
+        broker.EnsureRunning("the broad query");
 
         var selectiveCounts = new ResultCounter();
         var selective = await MeasureAsync("selective query",
             (_, ct) => requests.QueryAsync($"hostname==\"{EntityGenerator.Hostname(Pick())}\"", 1, 1, selectiveCounts, ct),
             ReadCap, cancellationToken);
         report.Add(new PhaseResult("Query `q=hostname==\"ie-<i>\"`", "req/s", selective, new Target(3_000), selectiveCounts.ToString()));
+        broker.EnsureRunning("the selective query");
     }
 
     /// <summary>Warms up with <paramref name="operation"/> for about a second, then measures it.</summary>
@@ -220,7 +237,7 @@ internal sealed class BrokerLoadCommand
         Progress($"{name}: warm-up");
         await load.RunAsync(operation, maxOperations, WarmUp, cancellationToken);
         var result = await load.RunAsync(operation, maxOperations, options.Duration, cancellationToken);
-        Progress($"{name}: {result.Throughput:N0}/s, p99 {result.PercentileMs(99):0.00} ms, {result.ErrorCount:N0} errors");
+        Progress($"{name}: {result.Throughput:N0}/s, p99 {Report.Ms(result.PercentileMs(99))} ms, {result.ErrorCount:N0} errors");
         return result;
     }
 
@@ -255,6 +272,19 @@ internal sealed class BrokerLoadCommand
         var start = nextEntity;
         var result = await load.RunAsync(Upsert(requests, start, endIndex), Batches(start, endIndex), timeout, cancellationToken);
         return Math.Min(endIndex, start + result.Operations * options.BatchSize);
+    }
+
+    /// <summary>Notes the load average: other work on the machine takes cores from both the driver and the broker.</summary>
+    private static void AddLoadNote(Report report, string when, bool flagBusy)
+    {
+        if (MachineInfo.LoadAverage() is not [var one, var five, var fifteen])
+        {
+            return;
+        }
+        var busy = flagBusy && one > 0.5 * Environment.ProcessorCount
+            ? " — **the machine was busy with other work; the figures are not representative**"
+            : "";
+        report.AddNote(string.Create(CultureInfo.InvariantCulture, $"Load average {when}: {one:0.00} {five:0.00} {fifteen:0.00}{busy}"));
     }
 
     private void Progress(string message) =>

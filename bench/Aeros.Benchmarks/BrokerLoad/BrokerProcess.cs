@@ -17,6 +17,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     private const int OutputLinesKept = 40;
     private readonly Process process;
     private readonly Queue<string> output = new();
+    private long? peakRssKiB;
 
     private BrokerProcess(Process process, Uri baseAddress)
     {
@@ -116,13 +117,11 @@ internal sealed class BrokerProcess : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (process.HasExited)
             {
-                throw new DriverException(
-                    $"The broker exited with code {process.ExitCode} before it was ready. Its output:\n{RecentOutput}");
+                throw new DriverException($"The broker exited with code {process.ExitCode} before it was ready.", RecentOutput);
             }
             if (Stopwatch.GetElapsedTime(started) > timeout)
             {
-                throw new DriverException(
-                    $"The broker did not answer {probe} within {timeout.TotalSeconds:0} s. Its output:\n{RecentOutput}");
+                throw new DriverException($"The broker did not answer {probe} within {timeout.TotalSeconds:0} s.", RecentOutput);
             }
             try
             {
@@ -141,18 +140,35 @@ internal sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The broker's peak resident set size in KiB (VmHWM), or null when it cannot be read.</summary>
+    /// <summary>Throws when the broker has exited: the phases after <paramref name="phase"/> would only measure errors.</summary>
+    public void EnsureRunning(string phase)
+    {
+        PeakRssKiB();
+        if (process.HasExited)
+        {
+            throw new DriverException($"The broker exited with code {process.ExitCode} during {phase}.", RecentOutput);
+        }
+    }
+
+    /// <summary>
+    /// The broker's peak resident set size in KiB (VmHWM), or null when it could never be read. Once the process is
+    /// gone, the last value read (at the end of a phase) is returned.
+    /// </summary>
     public long? PeakRssKiB()
     {
         try
         {
             var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            if (line is not null)
+            {
+                peakRssKiB = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
         {
-            return null;
+            // Gone: keep the last value read.
         }
+        return peakRssKiB;
     }
 
     public async ValueTask DisposeAsync()

@@ -100,6 +100,7 @@ internal sealed class LoadGenerator(int concurrency)
             workers[w] = Task.Run(WorkerAsync, CancellationToken.None);
         }
         var ends = await Task.WhenAll(workers);
+        cancellationToken.ThrowIfCancellationRequested();
         var end = ends.Max();
 
         var operations = Math.Min(Volatile.Read(ref next) + 1, maxOperations);

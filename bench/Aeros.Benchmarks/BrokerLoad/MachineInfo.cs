@@ -9,6 +9,20 @@ internal static class MachineInfo
         $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), "
         + $"{RuntimeInformation.FrameworkDescription}, CPU {CpuModel() ?? "unknown"}";
 
+    /// <summary>The 1, 5 and 15 minute load averages (from /proc/loadavg), or null if unknown.</summary>
+    public static double[]? LoadAverage()
+    {
+        try
+        {
+            var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+            return [.. fields.Take(3).Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The type of the file system holding <paramref name="path"/> (from /proc/mounts), or null if unknown.</summary>
     public static string? FileSystemType(string path)
     {

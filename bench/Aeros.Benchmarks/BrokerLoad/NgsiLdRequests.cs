@@ -50,13 +50,15 @@ internal sealed class NgsiLdRequests(HttpClient client, Uri brokerBase)
     /// <summary>Size of the body of GET /entities/{id}, or null when it is not a 200.</summary>
     public async Task<int?> GetBodyLengthAsync(string id, CancellationToken cancellationToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
-            using var response = await client.GetAsync(entitiesPrefix + Uri.EscapeDataString(id), cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            using var response = await client.GetAsync(entitiesPrefix + Uri.EscapeDataString(id), timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             return response.StatusCode == HttpStatusCode.OK ? body.Length : null;
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return null;
         }

@@ -10,7 +10,7 @@ internal sealed record Target(double MinPerSecond, double MinShareOfBaseline = 0
         perSecond >= MinPerSecond && (MinShareOfBaseline <= 0 || perSecond >= MinShareOfBaseline * baselinePerSecond);
 
     public override string ToString() => MinShareOfBaseline > 0
-        ? string.Create(CultureInfo.InvariantCulture, $"≥ {MinPerSecond:N0}/s and ≥ {MinShareOfBaseline:P0} of bare")
+        ? string.Create(CultureInfo.InvariantCulture, $"≥ {MinPerSecond:N0}/s and ≥ {MinShareOfBaseline * 100:0}% of bare")
         : string.Create(CultureInfo.InvariantCulture, $"≥ {MinPerSecond:N0}/s");
 }
 
@@ -30,6 +30,9 @@ internal sealed class Report(string machine, string configuration)
 
     public PhaseResult? Baseline { get; set; }
 
+    /// <summary>Why the run stopped early, if it did.</summary>
+    public DriverException? Failure { get; set; }
+
     public void Add(PhaseResult phase) => phases.Add(phase);
 
     public void AddNote(string note) => notes.Add(note);
@@ -48,7 +51,7 @@ internal sealed class Report(string machine, string configuration)
         {
             var r = p.Result;
             var target = p.Target is null ? "" : $"{p.Target} — {(p.Target.IsMet(r.Throughput, bare) ? "met" : "**missed**")}";
-            var ratio = bare > 0 ? (r.Throughput / bare).ToString("P0", inv) : "n/a";
+            var ratio = bare > 0 ? Percent(r.Throughput / bare) : "n/a";
             md.AppendLine(inv,
                 $"| {p.Name} | {r.Operations:N0} | {r.Throughput:N0} {p.Unit} | {Ms(r.PercentileMs(50))} | {Ms(r.PercentileMs(99))} | {r.ErrorCount:N0} | {target} | {ratio} |");
         }
@@ -69,10 +72,21 @@ internal sealed class Report(string machine, string configuration)
         {
             md.AppendLine(inv, $"- {note}");
         }
+        if (Failure is not null)
+        {
+            md.AppendLine().AppendLine(inv, $"**Driver failure**: {Failure.Message}");
+            if (!string.IsNullOrWhiteSpace(Failure.Output))
+            {
+                md.AppendLine().AppendLine("Broker output (last lines):").AppendLine().AppendLine("```");
+                md.AppendLine(Failure.Output.Replace("```", "` ` `", StringComparison.Ordinal)).AppendLine("```");
+            }
+        }
         return md.ToString();
     }
 
-    private static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
+    public static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double share) => string.Create(CultureInfo.InvariantCulture, $"{share * 100:0}%");
 
     private static string OneLine(string text)
     {
