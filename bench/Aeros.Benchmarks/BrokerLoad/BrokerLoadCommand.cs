@@ -86,8 +86,9 @@ internal sealed class BrokerLoadCommand
         {
             try
             {
+                var aeros = await BrokerProcess.ResolveAsync(options.AerosPath, cancellationToken); // fail (or build) first
                 await RunBaselineAsync(client, report, cancellationToken);
-                await RunBrokerAsync(client, report, cancellationToken);
+                await RunBrokerAsync(aeros, client, report, cancellationToken);
             }
             catch (DriverException e)
             {
@@ -141,9 +142,8 @@ internal sealed class BrokerLoadCommand
         report.Add(report.Baseline);
     }
 
-    private async Task RunBrokerAsync(HttpClient client, Report report, CancellationToken cancellationToken)
+    private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, CancellationToken cancellationToken)
     {
-        var aeros = await BrokerProcess.ResolveAsync(options.AerosPath, cancellationToken);
         var data = Directory.CreateTempSubdirectory("aeros-bench-");
         report.AddNote($"Broker: `{aeros}`, data in {data.FullName} ({MachineInfo.FileSystemType(data.FullName) ?? "unknown file system"}), deleted after the run");
         try

@@ -248,12 +248,25 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
     private static async Task BuildAsync(string root, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = root,
+            UseShellExecute = false,
+            RedirectStandardOutput = true, // keep stdout for the report: the build log goes to stderr
+        };
         foreach (var arg in new[] { "build", "-c", "Release", Path.Combine("src", "Aeros.Cli") })
         {
             start.ArgumentList.Add(arg);
         }
         using var build = Process.Start(start) ?? throw new DriverException("Cannot start 'dotnet build'.");
+        build.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine(e.Data);
+            }
+        };
+        build.BeginOutputReadLine();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(10));
         try
