@@ -117,6 +117,7 @@ internal sealed class LoadGenerator(int concurrency)
         Array.Sort(ok);
         return new LoadResult(
             operations,
+            maxOperations,
             units,
             Stopwatch.GetElapsedTime(start, end),
             ok,
@@ -142,18 +143,22 @@ internal readonly record struct ErrorCount(long Count, string? Sample);
 
 /// <summary>The measurements of one run of the load generator.</summary>
 /// <param name="Operations">Operations issued (successful or not).</param>
+/// <param name="MaxOperations">The count bound: when reached, the run ended before its deadline.</param>
 /// <param name="Units">Units of work of the successful operations.</param>
 /// <param name="Elapsed">From the start to the end of the last operation.</param>
 /// <param name="SuccessLatencies">Sorted latencies of the successful operations, in Stopwatch ticks.</param>
 /// <param name="Errors">Failed operations by error key.</param>
 internal sealed record LoadResult(
     long Operations,
+    long MaxOperations,
     long Units,
     TimeSpan Elapsed,
     long[] SuccessLatencies,
     IReadOnlyDictionary<string, ErrorCount> Errors)
 {
     public long Succeeded => SuccessLatencies.LongLength;
+
+    public bool ReachedCount => Operations >= MaxOperations;
 
     public long ErrorCount => Operations - Succeeded;
 

@@ -53,9 +53,13 @@ internal sealed class Report(string machine, string configuration)
             var target = p.Target is null ? "" : $"{p.Target} — {(p.Target.IsMet(r.Throughput, bare) ? "met" : "**missed**")}";
             var ratio = bare > 0 ? Percent(r.Throughput / bare) : "n/a";
             md.AppendLine(inv,
-                $"| {p.Name} | {r.Operations:N0} | {r.Throughput:N0} {p.Unit} | {Ms(r.PercentileMs(50))} | {Ms(r.PercentileMs(99))} | {r.ErrorCount:N0} | {target} | {ratio} |");
+                $"| {p.Name} | {r.Operations:N0}{(r.ReachedCount ? " (all)" : "")} | {r.Throughput:N0} {p.Unit} | {Ms(r.PercentileMs(50))} | {Ms(r.PercentileMs(99))} | {r.ErrorCount:N0} | {target} | {ratio} |");
         }
         md.AppendLine();
+        if (phases.Any(p => p.Result.ReachedCount))
+        {
+            md.AppendLine("(all): the phase reached its count bound before its time bound.").AppendLine();
+        }
         foreach (var p in phases)
         {
             if (p.Note is not null)
