@@ -1,2 +1,29 @@
-Console.WriteLine("Aeros benchmarks: see docs/benchmarks.md.");
-return 0;
+using Aeros.Benchmarks.BrokerLoad;
+using BenchmarkDotNet.Running;
+
+// A small dispatcher: each subcommand lives in its own folder.
+return args switch
+{
+    ["broker-load", .. var rest] => await BrokerLoadCommand.RunAsync(rest),
+    ["micro", .. var rest] => RunMicro(rest),
+    _ => Usage(),
+};
+
+static int RunMicro(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        Usage: dotnet run -c Release --project bench/Aeros.Benchmarks -- <command> [options]
+
+        Commands:
+          broker-load   Drive load against a real 'aeros broker' process and a bare Kestrel baseline.
+                        Run 'broker-load --help' for its options.
+          micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
+        """);
+    return 2;
+}

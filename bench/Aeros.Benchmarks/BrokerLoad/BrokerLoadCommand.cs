@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+
+namespace Aeros.Benchmarks.BrokerLoad;
+
+/// <summary>
+/// <c>broker-load</c>: measures a bare Kestrel baseline, then starts <c>aeros broker</c> on a fresh on-disk data
+/// directory and measures single creates, batch upserts (which load the store to <c>--entities</c>), GET by id and
+/// two queries, each phase bounded by count and by <c>--duration</c>, each after a short unmeasured warm-up.
+/// </summary>
+internal sealed class BrokerLoadCommand
+{
+    private const string BroadQuery = "currentCpuUsage<50;ramCapacity>=8192";
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly BrokerLoadOptions options;
+    private readonly EntityGenerator entities;
+    private readonly LoadGenerator load;
+    private readonly bool[] stored;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private long nextEntity; // entity indices [0, nextEntity) have been sent to the broker
+
+    private BrokerLoadCommand(BrokerLoadOptions options)
+    {
+        this.options = options;
+        entities = new EntityGenerator(options.Seed);
+        load = new LoadGenerator(options.Concurrency);
+        stored = new bool[options.Entities];
+    }
+
+    /// <summary>Upper bound of requests of a read phase (sizes its latency array: 8 bytes each).</summary>
+    private long ReadCap => Math.Max(100_000L, options.DurationSeconds * 100_000L);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = BrokerLoadOptions.Parse(args, out var error);
+        if (options is null)
+        {
+            if (!string.IsNullOrEmpty(error))
+            {
+                Console.Error.WriteLine($"broker-load: {error}");
+            }
+            Console.Error.WriteLine(BrokerLoadOptions.Usage);
+            return string.IsNullOrEmpty(error) ? 0 : 2;
+        }
+        using var cancel = new CancellationTokenSource();
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true; // let the finally blocks kill the broker and delete its data
+            cancel.Cancel();
+        }
+        Console.CancelKeyPress += OnCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true; // same as Ctrl-C: stop, kill the broker, delete its data
+            cancel.Cancel();
+        });
+        try
+        {
+            return await new BrokerLoadCommand(options).ExecuteAsync(cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("broker-load: cancelled.");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
+        }
+    }
+
+    private async Task<int> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var report = new Report(MachineInfo.Describe(), string.Create(CultureInfo.InvariantCulture,
+            $"{options.Entities:N0} entities, concurrency {options.Concurrency}, ≤ {options.DurationSeconds} s per phase "
+            + $"after {WarmUp.TotalSeconds:0} s warm-up, batch size {options.BatchSize}, seed {options.Seed}, "
+            + $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        AddLoadNote(report, "before the run", flagBusy: true);
+        var exitCode = 0;
+        using (var client = CreateClient())
+        {
+            try
+            {
+                var aeros = await BrokerProcess.ResolveAsync(options.AerosPath, cancellationToken); // fail (or build) first
+                await RunBaselineAsync(client, report, cancellationToken);
+                await RunBrokerAsync(aeros, client, report, cancellationToken);
+            }
+            catch (DriverException e)
+            {
+                Console.Error.WriteLine($"broker-load: {e.Message}");
+                if (e.Output is not null)
+                {
+                    Console.Error.WriteLine($"Broker output (last lines):\n{e.Output}");
+                }
+                report.Failure = e;
+                exitCode = 1;
+            }
+        }
+        AddLoadNote(report, "at the end (includes this run)", flagBusy: false);
+        var markdown = report.ToMarkdown();
+        Console.WriteLine();
+        Console.Write(markdown);
+        if (options.OutputPath is not null)
+        {
+            await File.WriteAllTextAsync(options.OutputPath, markdown, CancellationToken.None);
+            Console.Error.WriteLine($"Report written to {Path.GetFullPath(options.OutputPath)}");
+        }
+        return exitCode;
+    }
+
+    private HttpClient CreateClient()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.Concurrency,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        var client = new HttpClient(handler) { Timeout = LoadGenerator.Grace };
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    private async Task RunBaselineAsync(HttpClient client, Report report, CancellationToken cancellationToken)
+    {
+        var body = entities.Entity(0);
+        await using var bare = await BareKestrelBaseline.StartAsync(body, cancellationToken);
+        var prefix = new Uri(bare.BaseAddress, "entity/").AbsoluteUri;
+        Operation get = (_, ct) => NgsiLdRequests.GetOkAsync(
+            client, prefix + Uri.EscapeDataString(EntityGenerator.Id(Random.Shared.Next(options.Entities))), ct);
+        var result = await MeasureAsync("bare Kestrel GET", get, ReadCap, cancellationToken);
+        report.Baseline = new PhaseResult("Bare Kestrel GET (baseline)", "req/s", result,
+            Note: $"in-process, pre-serialized {body.Length:N0}-byte entity body");
+        report.Add(report.Baseline);
+    }
+
+    private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, CancellationToken cancellationToken)
+    {
+        var data = Directory.CreateTempSubdirectory("aeros-bench-");
+        report.AddNote($"Broker: `{aeros}`, data in {data.FullName} ({MachineInfo.FileSystemType(data.FullName) ?? "unknown file system"}), deleted after the run");
+        try
+        {
+            await using var broker = BrokerProcess.Start(aeros, data.FullName);
+            Progress($"broker pid {broker.Id} at {broker.BaseAddress}, waiting until it answers");
+            try
+            {
+                await broker.WaitUntilReadyAsync(client, ReadyTimeout, cancellationToken);
+                Progress("broker ready");
+                await RunBrokerPhasesAsync(broker, new NgsiLdRequests(client, broker.BaseAddress), report, cancellationToken);
+            }
+            finally
+            {
+                var rss = broker.PeakRssKiB();
+                report.AddNote(rss is null ? "Broker peak RSS: unknown" : $"Broker peak RSS (VmHWM): {rss.Value / 1024.0:N0} MiB");
+            }
+        }
+        finally
+        {
+            DeleteDirectory(data);
+        }
+    }
+
+    private async Task RunBrokerPhasesAsync(BrokerProcess broker, NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
+    {
+        var n = options.Entities;
+
+        // 1. Single creates: up to N/10 distinct entities (after up to N/100 in the warm-up).
+        nextEntity += (await load.RunAsync(Create(requests, nextEntity), Math.Max(1, n / 100), WarmUp, cancellationToken)).Operations;
+        var creates = await load.RunAsync(Create(requests, nextEntity), Math.Min(Math.Max(1, n / 10), n - nextEntity), options.Duration, cancellationToken);
+        nextEntity += creates.Operations;
+        Progress($"creates: {creates.Throughput:N0}/s, {creates.ErrorCount:N0} errors");
+        report.Add(new PhaseResult("Single create", "req/s", creates, new Target(5_000)));
+        broker.EnsureRunning("single creates");
+
+        // 2. Batch upserts until the store holds N entities (a warm-up of up to a tenth of the rest first).
+        var warmLimit = nextEntity + (n - nextEntity) / 10;
+        if (warmLimit > nextEntity)
+        {
+            nextEntity = await UpsertUntilAsync(requests, warmLimit, WarmUp, cancellationToken);
+        }
+        var batchStart = nextEntity;
+        var batches = await load.RunAsync(Upsert(requests, batchStart, n), Batches(batchStart, n), options.Duration, cancellationToken);
+        nextEntity = Math.Min(n, batchStart + batches.Operations * options.BatchSize);
+        Progress($"batch upsert: {batches.Throughput:N0} entities/s, {batches.ErrorCount:N0} errors");
+        report.Add(new PhaseResult($"Batch upsert ({options.BatchSize}/request)", "entities/s", batches, new Target(30_000),
+            $"{batches.Units:N0} entities acknowledged in {batches.Succeeded:N0} of {batches.Operations:N0} requests"));
+        broker.EnsureRunning("batch upserts");
+        if (nextEntity < n)
+        {
+            var fillTimeout = TimeSpan.FromSeconds(Math.Max(60, 10 * options.DurationSeconds));
+            Progress($"loading the remaining {n - nextEntity:N0} entities (unmeasured, ≤ {fillTimeout.TotalSeconds:0} s)");
+            nextEntity = await UpsertUntilAsync(requests, n, fillTimeout, cancellationToken);
+        }
+        broker.EnsureRunning("loading the store");
+        var storedIndices = Enumerable.Range(0, n).Where(i => stored[i]).ToArray();
+        report.AddNote($"Store holds {storedIndices.Length:N0} of {n:N0} entities acknowledged by the broker ({nextEntity:N0} sent)");
+        if (storedIndices.Length == 0)
+        {
+            report.AddNote("No entity was acknowledged: the read phases ask for ids that were sent but may not exist");
+            storedIndices = Enumerable.Range(0, (int)Math.Max(1, nextEntity)).ToArray();
+        }
+        int Pick() => storedIndices[Random.Shared.Next(storedIndices.Length)];
+
+        // 3. GET by id.
+        var probe = await requests.GetBodyLengthAsync(EntityGenerator.Id(Pick()), cancellationToken);
+        var gets = await MeasureAsync("GET by id", (_, ct) => requests.GetAsync(EntityGenerator.Id(Pick()), ct), ReadCap, cancellationToken);
+        report.Add(new PhaseResult("GET entity by id", "req/s", gets, new Target(15_000, 0.33),
+            probe is null ? null : $"broker body {probe.Value:N0} bytes"));
+        broker.EnsureRunning("GET by id");
+
+        // 4. Queries by type + q, limit 100.
+        var broadCounts = new ResultCounter();
+        var broad = await MeasureAsync("broad query",
+            (_, ct) => requests.QueryAsync(BroadQuery, 1, 100, broadCounts, ct), ReadCap, cancellationToken);
+        report.Add(new PhaseResult($"Query `q={BroadQuery}`", "req/s", broad, new Target(3_000), broadCounts.ToString()));
+        broker.EnsureRunning("the broad query");
+
+        var selectiveCounts = new ResultCounter();
+        var selective = await MeasureAsync("selective query",
+            (_, ct) => requests.QueryAsync($"hostname==\"{EntityGenerator.Hostname(Pick())}\"", 1, 1, selectiveCounts, ct),
+            ReadCap, cancellationToken);
+        report.Add(new PhaseResult("Query `q=hostname==\"ie-<i>\"`", "req/s", selective, new Target(3_000), selectiveCounts.ToString()));
+        broker.EnsureRunning("the selective query");
+    }
+
+    /// <summary>Warms up with <paramref name="operation"/> for about a second, then measures it.</summary>
+    private async Task<LoadResult> MeasureAsync(string name, Operation operation, long maxOperations, CancellationToken cancellationToken)
+    {
+        Progress($"{name}: warm-up");
+        await load.RunAsync(operation, maxOperations, WarmUp, cancellationToken);
+        var result = await load.RunAsync(operation, maxOperations, options.Duration, cancellationToken);
+        Progress($"{name}: {result.Throughput:N0}/s, p99 {Report.Ms(result.PercentileMs(99))} ms, {result.ErrorCount:N0} errors");
+        return result;
+    }
+
+    private Operation Create(NgsiLdRequests requests, long firstIndex) => async (i, ct) =>
+    {
+        var index = firstIndex + i;
+        var outcome = await requests.CreateAsync(entities.Entity(index), ct);
+        if (outcome.Error is null)
+        {
+            stored[index] = true;
+        }
+        return outcome;
+    };
+
+    private Operation Upsert(NgsiLdRequests requests, long firstIndex, long endIndex) => async (i, ct) =>
+    {
+        var first = firstIndex + i * options.BatchSize;
+        var count = (int)Math.Min(options.BatchSize, endIndex - first);
+        var outcome = await requests.UpsertAsync(entities.Batch(first, count), count, ct);
+        if (outcome.Error is null)
+        {
+            Array.Fill(stored, true, (int)first, count);
+        }
+        return outcome;
+    };
+
+    private long Batches(long firstIndex, long endIndex) => (endIndex - firstIndex + options.BatchSize - 1) / options.BatchSize;
+
+    /// <summary>Unmeasured upserts of entities [nextEntity, endIndex) for at most <paramref name="timeout"/>; returns the new nextEntity.</summary>
+    private async Task<long> UpsertUntilAsync(NgsiLdRequests requests, long endIndex, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = nextEntity;
+        var result = await load.RunAsync(Upsert(requests, start, endIndex), Batches(start, endIndex), timeout, cancellationToken);
+        return Math.Min(endIndex, start + result.Operations * options.BatchSize);
+    }
+
+    /// <summary>Notes the load average: other work on the machine takes cores from both the driver and the broker.</summary>
+    private static void AddLoadNote(Report report, string when, bool flagBusy)
+    {
+        if (MachineInfo.LoadAverage() is not [var one, var five, var fifteen])
+        {
+            return;
+        }
+        var busy = flagBusy && one > 0.5 * Environment.ProcessorCount
+            ? " — **the machine was busy with other work; the figures are not representative**"
+            : "";
+        report.AddNote(string.Create(CultureInfo.InvariantCulture, $"Load average {when}: {one:0.00} {five:0.00} {fifteen:0.00}{busy}"));
+    }
+
+    private void Progress(string message) =>
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:0.0} s] {message}"));
+
+    private static void DeleteDirectory(DirectoryInfo directory)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                directory.Refresh();
+                if (directory.Exists)
+                {
+                    directory.Delete(recursive: true);
+                }
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (attempt == 5)
+                {
+                    Console.Error.WriteLine($"warning: could not delete {directory.FullName}: {e.Message}");
+                    return;
+                }
+                Thread.Sleep(200);
+            }
+        }
+    }
+}
