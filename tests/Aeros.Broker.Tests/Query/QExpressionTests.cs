@@ -133,6 +133,8 @@ public sealed class QExpressionTests
     [InlineData("createdAt<2023-12-31T00:00:00Z", false)]
     [InlineData("modifiedAt>=2024-06-01T00:00:00Z", true)]
     [InlineData("modifiedAt==2024-06-01T00:00:00Z", true)]
+    [InlineData("createdAt", true)]
+    [InlineData("!modifiedAt", false)]
     [InlineData("temperature.createdAt==2024-02-01T00:00:00Z", true)]
     [InlineData("temperature.modifiedAt>2024-03-02T00:00:00Z", false)]
     public void Matches_SystemAttributes_AreQueryable(string q, bool expected) =>
@@ -226,6 +228,10 @@ public sealed class QExpressionTests
     [InlineData("neighbours!=urn:ngsi-ld:Building:c", true)]
     [InlineData("category==https://example.org/ns/monument", true)]
     [InlineData("category==\"https://example.org/ns/monument\"", true)]
+    [InlineData("category==\"monument\"", true)]
+    [InlineData("category==\"shop\",\"monument\"", true)]
+    [InlineData("category!=\"monument\"", false)]
+    [InlineData("category==\"shop\"", false)]
     public void Matches_RelationshipsAndUris_CompareObjects(string q, bool expected) =>
         Assert.Equal(expected, Q(q, Pisa));
 
@@ -308,7 +314,6 @@ public sealed class QExpressionTests
     [InlineData("name..sub==1")]
     [InlineData("temperature.observedAt.x==1")]
     [InlineData("createdAt.x==1")]
-    [InlineData("createdAt")]
     [InlineData("name[city==1")]
     [InlineData("name[]==1")]
     [InlineData("name]==1")]
