@@ -354,6 +354,27 @@ public sealed class QExpressionTests
     }
 
     [Fact]
+    public void Matches_PathologicalRegex_RunsInLinearTime()
+    {
+        var entity = Entity().Property("text", "\"" + new string('a', 100_000) + "!\"").Build();
+        var expression = QExpression.Parse("text~=^(a+)+$", Expand);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(expression.Matches(entity));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("[")]
+    [InlineData("a{2,1}")]
+    [InlineData("(?=x)")]
+    public void CreateRegex_InvalidOrUnsupportedPattern_ThrowsBadRequestData(string pattern)
+    {
+        var e = Assert.Throws<NgsiLdException>(() => QuerySyntax.CreateRegex(pattern, "idPattern"));
+        Assert.Equal(ErrorTypes.BadRequestData, e.Type);
+        Assert.Contains("idPattern", e.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Matches_ManyEntities_DoesNotAllocatePerEvaluation()
     {
         var expression = QExpression.Parse("(name==\"Pisa Tower\"|floors==1,2,3);speed>70;temperature.observedAt>=2017-01-01T00:00:00Z", Expand);
