@@ -37,6 +37,10 @@ internal static class GeodesicDistance
     /// <summary>The distance in metres between two geometries in longitude/latitude.</summary>
     public static double Between(Geometry reference, Geometry target)
     {
+        if (reference is Point p && target is Point q)
+        {
+            return Haversine(p.X, p.Y, q.X, q.Y);
+        }
         if (IsPuntal(reference) && IsPuntal(target))
         {
             var min = double.PositiveInfinity;

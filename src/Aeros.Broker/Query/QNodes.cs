@@ -94,6 +94,9 @@ internal sealed class QLiteral
 
     public bool Boolean { get; init; }
 
+    /// <summary>For a string that is a term: the term expanded with the request context, matched against VocabProperty values.</summary>
+    public string? VocabText { get; init; }
+
     /// <summary>The temporal reading of <see cref="Text"/>, or Kind None.</summary>
     public Temporal Temporal { get; init; }
 
@@ -246,7 +249,40 @@ internal sealed class QTerm : QNode
             // Relationship objects are URIs: only == and != can match.
             return false;
         }
+        if (path.Length == 0 && instance.Kind == AttributeKind.VocabProperty && Operator is QOperator.Equal or QOperator.NotEqual && !IsRange)
+        {
+            var equal = VocabEquals(node);
+            return Operator == QOperator.Equal ? equal : !equal;
+        }
         return TestNode(node, collection: node is JsonArray);
+    }
+
+    /// <summary>A VocabProperty holds expanded IRIs: a literal matches as written or expanded (<c>category=="shop"</c>).</summary>
+    private bool VocabEquals(JsonNode node)
+    {
+        if (node is JsonArray array)
+        {
+            foreach (var item in array)
+            {
+                if (item is not null && VocabEquals(item))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!TryGetString(node, out var s))
+        {
+            return false;
+        }
+        foreach (var literal in Values)
+        {
+            if (literal.Kind == JsonValueKind.String && (literal.Text == s || literal.VocabText == s))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static JsonNode? FindLanguage(JsonObject languageMap, string tag)

@@ -153,10 +153,6 @@ internal sealed class QParser(string text, Func<string, string> expandName)
         }
         if (op == QOperator.Exists)
         {
-            if (root != QRootKind.Attribute)
-            {
-                throw Error($"'{rawPath}' always exists; compare it with a value");
-            }
             return new QTerm
             {
                 Root = root,
@@ -397,7 +393,13 @@ internal sealed class QParser(string text, Func<string, string> expandName)
         {
             var s = ParseQuotedString();
             QuerySyntax.TryParseTemporal(s, out var temporal);
-            return new QLiteral { Kind = JsonValueKind.String, Text = s, Temporal = temporal };
+            return new QLiteral
+            {
+                Kind = JsonValueKind.String,
+                Text = s,
+                Temporal = temporal,
+                VocabText = QuerySyntax.IsPrefixedName(s) ? expandName(s) : null,
+            };
         }
         var start = _pos;
         while (!AtEnd && Peek is not (';' or '|' or ')' or ',' or '"') && !text.AsSpan(_pos).StartsWith(".."))

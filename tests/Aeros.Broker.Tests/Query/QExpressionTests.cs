@@ -133,6 +133,8 @@ public sealed class QExpressionTests
     [InlineData("createdAt<2023-12-31T00:00:00Z", false)]
     [InlineData("modifiedAt>=2024-06-01T00:00:00Z", true)]
     [InlineData("modifiedAt==2024-06-01T00:00:00Z", true)]
+    [InlineData("createdAt", true)]
+    [InlineData("!modifiedAt", false)]
     [InlineData("temperature.createdAt==2024-02-01T00:00:00Z", true)]
     [InlineData("temperature.modifiedAt>2024-03-02T00:00:00Z", false)]
     public void Matches_SystemAttributes_AreQueryable(string q, bool expected) =>
@@ -226,6 +228,10 @@ public sealed class QExpressionTests
     [InlineData("neighbours!=urn:ngsi-ld:Building:c", true)]
     [InlineData("category==https://example.org/ns/monument", true)]
     [InlineData("category==\"https://example.org/ns/monument\"", true)]
+    [InlineData("category==\"monument\"", true)]
+    [InlineData("category==\"shop\",\"monument\"", true)]
+    [InlineData("category!=\"monument\"", false)]
+    [InlineData("category==\"shop\"", false)]
     public void Matches_RelationshipsAndUris_CompareObjects(string q, bool expected) =>
         Assert.Equal(expected, Q(q, Pisa));
 
@@ -308,7 +314,6 @@ public sealed class QExpressionTests
     [InlineData("name..sub==1")]
     [InlineData("temperature.observedAt.x==1")]
     [InlineData("createdAt.x==1")]
-    [InlineData("createdAt")]
     [InlineData("name[city==1")]
     [InlineData("name[]==1")]
     [InlineData("name]==1")]
@@ -346,6 +351,27 @@ public sealed class QExpressionTests
         var e = Assert.Throws<NgsiLdException>(() => QExpression.Parse("name==\"x\";floors=5", Expand));
         Assert.Contains("position 16", e.Detail, StringComparison.Ordinal);
         Assert.Contains("operator", e.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Matches_PathologicalRegex_RunsInLinearTime()
+    {
+        var entity = Entity().Property("text", "\"" + new string('a', 100_000) + "!\"").Build();
+        var expression = QExpression.Parse("text~=^(a+)+$", Expand);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(expression.Matches(entity));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("[")]
+    [InlineData("a{2,1}")]
+    [InlineData("(?=x)")]
+    public void CreateRegex_InvalidOrUnsupportedPattern_ThrowsBadRequestData(string pattern)
+    {
+        var e = Assert.Throws<NgsiLdException>(() => QuerySyntax.CreateRegex(pattern, "idPattern"));
+        Assert.Equal(ErrorTypes.BadRequestData, e.Type);
+        Assert.Contains("idPattern", e.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
