@@ -107,8 +107,16 @@ internal sealed class BrokerLoadCommand
         Console.Write(markdown);
         if (options.OutputPath is not null)
         {
-            await File.WriteAllTextAsync(options.OutputPath, markdown, CancellationToken.None);
-            Console.Error.WriteLine($"Report written to {Path.GetFullPath(options.OutputPath)}");
+            try
+            {
+                await File.WriteAllTextAsync(options.OutputPath, markdown, CancellationToken.None);
+                Console.Error.WriteLine($"Report written to {Path.GetFullPath(options.OutputPath)}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"broker-load: cannot write {options.OutputPath}: {e.Message}");
+                exitCode = 1;
+            }
         }
         return exitCode;
     }
