@@ -107,8 +107,16 @@ internal sealed class BrokerLoadCommand
         Console.Write(markdown);
         if (options.OutputPath is not null)
         {
-            await File.WriteAllTextAsync(options.OutputPath, markdown, CancellationToken.None);
-            Console.Error.WriteLine($"Report written to {Path.GetFullPath(options.OutputPath)}");
+            try
+            {
+                await File.WriteAllTextAsync(options.OutputPath, markdown, CancellationToken.None);
+                Console.Error.WriteLine($"Report written to {Path.GetFullPath(options.OutputPath)}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"broker-load: cannot write {options.OutputPath}: {e.Message}");
+                exitCode = 1;
+            }
         }
         return exitCode;
     }
@@ -174,7 +182,10 @@ internal sealed class BrokerLoadCommand
 
         // 1. Single creates: up to N/10 distinct entities (after up to N/100 in the warm-up).
         nextEntity += (await load.RunAsync(Create(requests, nextEntity), Math.Max(1, n / 100), WarmUp, cancellationToken)).Operations;
-        var creates = await load.RunAsync(Create(requests, nextEntity), Math.Min(Math.Max(1, n / 10), n - nextEntity), options.Duration, cancellationToken);
+        var createCount = Math.Min(Math.Max(1, n / 10), n - nextEntity);
+        var createBodies = await PregenerateAsync("single-create", createCount, i => entities.Entity(nextEntity + i), cancellationToken);
+        var creates = await load.RunAsync(Create(requests, nextEntity, createBodies), createCount, options.Duration, cancellationToken);
+        createBodies = null; // async locals outlive their use: let the bodies go
         nextEntity += creates.Operations;
         Progress($"creates: {creates.Throughput:N0}/s, {creates.ErrorCount:N0} errors");
         report.Add(new PhaseResult("Single create", "req/s", creates, new Target(5_000)));
@@ -187,7 +198,10 @@ internal sealed class BrokerLoadCommand
             nextEntity = await UpsertUntilAsync(requests, warmLimit, WarmUp, cancellationToken);
         }
         var batchStart = nextEntity;
-        var batches = await load.RunAsync(Upsert(requests, batchStart, n), Batches(batchStart, n), options.Duration, cancellationToken);
+        var batchBodies = await PregenerateAsync("batch", Batches(batchStart, n),
+            i => entities.Batch(batchStart + i * options.BatchSize, BatchCount(batchStart, n, i)), cancellationToken);
+        var batches = await load.RunAsync(Upsert(requests, batchStart, n, batchBodies), batchBodies.LongLength, options.Duration, cancellationToken);
+        batchBodies = null; // likewise
         nextEntity = Math.Min(n, batchStart + batches.Operations * options.BatchSize);
         Progress($"batch upsert: {batches.Throughput:N0} entities/s, {batches.ErrorCount:N0} errors");
         report.Add(new PhaseResult($"Batch upsert ({options.BatchSize}/request)", "entities/s", batches, new Target(30_000),
@@ -241,10 +255,27 @@ internal sealed class BrokerLoadCommand
         return result;
     }
 
-    private Operation Create(NgsiLdRequests requests, long firstIndex) => async (i, ct) =>
+    /// <summary>
+    /// Generates request bodies before a measured write phase, on all cores, so that the driver does not spend the
+    /// cores it shares with the broker on JSON while measuring.
+    /// </summary>
+    private async Task<byte[][]> PregenerateAsync(string what, long count, Func<long, byte[]> generate, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var bodies = new byte[count][];
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        await Task.Run(() => Parallel.For(0L, count, parallel, i => bodies[i] = generate(i)), cancellationToken);
+        var megabytes = bodies.Sum(b => (long)b.Length) / 1048576.0;
+        Progress(string.Create(CultureInfo.InvariantCulture,
+            $"generated {count:N0} {what} bodies ({megabytes:N0} MiB) in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s"));
+        return bodies;
+    }
+
+    /// <summary>Single creates of entities from <paramref name="firstIndex"/> on, with pre-generated bodies if given.</summary>
+    private Operation Create(NgsiLdRequests requests, long firstIndex, byte[][]? bodies = null) => async (i, ct) =>
     {
         var index = firstIndex + i;
-        var outcome = await requests.CreateAsync(entities.Entity(index), ct);
+        var outcome = await requests.CreateAsync(bodies?[i] ?? entities.Entity(index), ct);
         if (outcome.Error is null)
         {
             stored[index] = true;
@@ -252,17 +283,21 @@ internal sealed class BrokerLoadCommand
         return outcome;
     };
 
-    private Operation Upsert(NgsiLdRequests requests, long firstIndex, long endIndex) => async (i, ct) =>
+    /// <summary>Batch upserts of entities [<paramref name="firstIndex"/>, <paramref name="endIndex"/>), with pre-generated bodies if given.</summary>
+    private Operation Upsert(NgsiLdRequests requests, long firstIndex, long endIndex, byte[][]? bodies = null) => async (i, ct) =>
     {
         var first = firstIndex + i * options.BatchSize;
-        var count = (int)Math.Min(options.BatchSize, endIndex - first);
-        var outcome = await requests.UpsertAsync(entities.Batch(first, count), count, ct);
+        var count = BatchCount(firstIndex, endIndex, i);
+        var outcome = await requests.UpsertAsync(bodies?[i] ?? entities.Batch(first, count), count, ct);
         if (outcome.Error is null)
         {
             Array.Fill(stored, true, (int)first, count);
         }
         return outcome;
     };
+
+    private int BatchCount(long firstIndex, long endIndex, long batch) =>
+        (int)Math.Min(options.BatchSize, endIndex - (firstIndex + batch * options.BatchSize));
 
     private long Batches(long firstIndex, long endIndex) => (endIndex - firstIndex + options.BatchSize - 1) / options.BatchSize;
 

@@ -11,7 +11,6 @@ namespace Aeros.Benchmarks.BrokerLoad;
 /// </summary>
 internal sealed class NgsiLdRequests(HttpClient client, Uri brokerBase)
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly Uri entities = new(brokerBase, "ngsi-ld/v1/entities");
     private readonly Uri upsert = new(brokerBase, "ngsi-ld/v1/entityOperations/upsert");
     private readonly string entitiesPrefix = new Uri(brokerBase, "ngsi-ld/v1/entities/").AbsoluteUri;
@@ -22,7 +21,7 @@ internal sealed class NgsiLdRequests(HttpClient client, Uri brokerBase)
     public async Task<Outcome> CreateAsync(byte[] entity, CancellationToken cancellationToken)
     {
         using var content = new ByteArrayContent(entity);
-        content.Headers.ContentType = Json;
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json"); // header objects are mutable: one per request
         using var response = await client.PostAsync(entities, content, cancellationToken);
         return await ExpectAsync(response, 1, cancellationToken, HttpStatusCode.Created);
     }
@@ -31,12 +30,12 @@ internal sealed class NgsiLdRequests(HttpClient client, Uri brokerBase)
     public async Task<Outcome> UpsertAsync(byte[] batch, int count, CancellationToken cancellationToken)
     {
         using var content = new ByteArrayContent(batch);
-        content.Headers.ContentType = Json;
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json"); // header objects are mutable: one per request
         using var response = await client.PostAsync(upsert, content, cancellationToken);
         return await ExpectAsync(response, count, cancellationToken, HttpStatusCode.Created, HttpStatusCode.NoContent);
     }
 
-    /// <summary>GET /entities/{id}; expects 200 with a body.</summary>
+    /// <summary>GET /entities/{id}; expects 200.</summary>
     public Task<Outcome> GetAsync(string id, CancellationToken cancellationToken) =>
         GetOkAsync(client, entitiesPrefix + Uri.EscapeDataString(id), cancellationToken);
 
