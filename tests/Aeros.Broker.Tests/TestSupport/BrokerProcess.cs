@@ -20,6 +20,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _lineWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private BrokerProcess(Process process, Uri? baseAddress)
     {
@@ -175,6 +176,39 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the output contains <paramref name="text"/>; fails if the process exits first or on the deadline.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan deadline)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            Task written;
+            lock (_output)
+            {
+                if (_output.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+                written = _lineWritten.Task;
+            }
+            var remaining = deadline - elapsed.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"aeros did not print '{text}' within {deadline.TotalSeconds} s:\n{Output}");
+            }
+            if (await Task.WhenAny(written, _exited.Task, Task.Delay(remaining)) == _exited.Task && !written.IsCompleted)
+            {
+                // Let the redirected streams drain, then look one last time.
+                await WaitForExitAsync(ExitDeadline, $"waiting for '{text}'");
+                if (!Output.Contains(text, StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"aeros exited with {ExitCode} without printing '{text}':\n{Output}");
+                }
+                return;
+            }
+        }
+    }
+
     /// <summary>SIGKILL: the process dies at once, without any shutdown code running; waits until it is gone.</summary>
     public async Task KillHardAsync()
     {
@@ -261,10 +295,14 @@ public sealed class BrokerProcess : IAsyncDisposable
         {
             return;
         }
+        TaskCompletionSource written;
         lock (_output)
         {
             _output.Append(prefix).Append(line).Append('\n');
+            written = _lineWritten;
+            _lineWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        written.TrySetResult();
     }
 
     public override string ToString() => $"aeros pid {_process.Id} at {BaseAddress}";
