@@ -1,3 +1,4 @@
+using Aeros.Cli;
 using Aeros.Cli.Commands;
 using System.CommandLine;
 
@@ -6,4 +7,15 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
     BrokerCommand.Create(),
     UpCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Usage errors get their own exit code (scripts tell them from runtime failures) and go to stderr.
+    foreach (var error in parse.Errors)
+    {
+        await Console.Error.WriteLineAsync($"aeros: {error.Message}");
+    }
+    await Console.Error.WriteLineAsync("Run 'aeros --help' (or 'aeros <command> --help') to see the options.");
+    return ExitCodes.BadUsage;
+}
+return await parse.InvokeAsync();

@@ -89,7 +89,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("--port", stderr);
     }
 
-    [Fact(Skip = "Product bug: parse errors exit 1 (System.CommandLine default), not ExitCodes.BadUsage (2) as `--port 0` does")]
+    [Fact]
     [Trait("Category", "Slow")]
     public async Task Up_NonNumericPort_ExitsWithBadUsage()
     {
@@ -113,7 +113,7 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("   at ", stderr);
     }
 
-    [Fact(Skip = "Product bug: the host's 'Hosting failed to start' error log prints the full IOException stack trace to stdout before the clean stderr message")]
+    [Fact]
     [Trait("Category", "Slow")]
     public async Task Broker_PortInUse_PrintsNoStackTrace()
     {
