@@ -180,6 +180,29 @@ public sealed class ContextRulesConformanceTests(ConformanceFixture fx) : IClass
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "BadRequestData");
     }
 
+    // 001_09_01 for the other JSON-LD writes on an entity: append, update, partial update, merge, replace.
+    [Theory]
+    [InlineData("POST", "/attrs")]
+    [InlineData("PATCH", "/attrs")]
+    [InlineData("PATCH", "/attrs/a")]
+    [InlineData("PATCH", "")]
+    [InlineData("PUT", "")]
+    public async Task LdJsonFragmentWithLink_Returns400(string method, string suffix)
+    {
+        var id = NewId();
+        await fx.CreateAsync(new JsonObject { ["id"] = id, ["type"] = "T", ["a"] = Prop(1) });
+        var fragment = suffix == "/attrs/a"
+            ? new JsonObject { ["value"] = 2 }
+            : new JsonObject { ["type"] = "T", ["a"] = Prop(2) };
+        fragment["@context"] = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
+        using var withLink = await fx.SendAsync(new HttpMethod(method), $"/entities/{id}{suffix}", fragment, link: fx.UserContextUrl, mediaType: "application/ld+json");
+        await AssertProblemAsync(withLink, HttpStatusCode.BadRequest, "BadRequestData");
+        fragment.Remove("@context");
+        using var asJson = await fx.SendAsync(new HttpMethod(method), $"/entities/{id}{suffix}", fragment, mediaType: "application/ld+json");
+        await AssertProblemAsync(asJson, HttpStatusCode.BadRequest, "BadRequestData");
+        Assert.Equal(1, (await fx.GetJsonAsync($"/entities/{id}"))["a"]!["value"]!.GetValue<int>());
+    }
+
     // 043_01_01..03: a context that cannot be retrieved → 503 LdContextNotAvailable (create, query, retrieve).
     [Fact]
     public async Task UnreachableLinkContext_Returns503()

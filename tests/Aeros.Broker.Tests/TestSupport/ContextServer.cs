@@ -25,6 +25,9 @@ public sealed class ContextServer : IAsyncLifetime
         return new Uri(BaseAddress, name).ToString();
     }
 
+    /// <summary>Stops serving <c>/{name}</c> (it answers 404 from now on).</summary>
+    public void Remove(string name) => _documents.TryRemove(name, out _);
+
     /// <summary>How many times <c>/{name}</c> was downloaded.</summary>
     public int Hits(string name) => _hits.GetValueOrDefault(name);
 
