@@ -56,15 +56,6 @@ internal static class BatchEndpoints
         {
             throw NgsiLdException.BadRequestData("A JSON-LD body carries its own @context; it must not come with a Link header.");
         }
-        if (body.IsLdJson)
-        {
-            // A JSON-LD element without @context makes the whole request malformed (003_08_01), unlike a
-            // context that cannot be retrieved, which is a per-entity error (043_01_04).
-            foreach (var element in array.OfType<JsonObject>())
-            {
-                NgsiLdHttp.BodyContext(element);
-            }
-        }
         var now = http.RequestServices.GetRequiredService<EntityService>().Now();
         var items = new List<Item>(array.Count);
         foreach (var element in array)
