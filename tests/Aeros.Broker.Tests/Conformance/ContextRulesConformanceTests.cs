@@ -149,25 +149,52 @@ public sealed class ContextRulesConformanceTests(ConformanceFixture fx) : IClass
         Assert.Equal(4, body["wheels"]!["value"]!.GetValue<int>());
     }
 
-    // 001_06_01, 003_06_01: JSON body with @context → 400 BadRequestData.
+    // 001_06_01: JSON body with @context → 400 BadRequestData.
     [Theory]
     [InlineData("/entities", "{\"id\":\"urn:ngsi-ld:T:ctx1\",\"type\":\"T\",\"@context\":\"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld\"}")]
-    [InlineData("/entityOperations/create", "[{\"id\":\"urn:ngsi-ld:T:ctx2\",\"type\":\"T\",\"@context\":\"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld\"}]")]
-    [InlineData("/entityOperations/upsert", "[{\"id\":\"urn:ngsi-ld:T:ctx3\",\"type\":\"T\",\"@context\":\"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld\"}]")]
     public async Task JsonBodyWithContext_Returns400(string path, string body)
     {
         using var response = await fx.Client.SendAsync(Request(HttpMethod.Post, path, Json(body)));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "BadRequestData");
     }
 
-    // 001_08_01, 003_08_01: ld+json body without @context → 400 BadRequestData.
+    // 001_08_01: ld+json body without @context → 400 BadRequestData.
     [Theory]
     [InlineData("/entities", "{\"id\":\"urn:ngsi-ld:T:ctx4\",\"type\":\"T\"}")]
-    [InlineData("/entityOperations/create", "[{\"id\":\"urn:ngsi-ld:T:ctx5\",\"type\":\"T\"}]")]
     public async Task LdJsonBodyWithoutContext_Returns400(string path, string body)
     {
         using var response = await fx.Client.SendAsync(Request(HttpMethod.Post, path, Json(body, "application/ld+json")));
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "BadRequestData");
+    }
+
+    // 003_06_01 / 003_08_01 (suite at 1d442dc expects 207, contrary to the digest's §9 item 3): in a batch the
+    // @context mistake belongs to the element → 207 with a per-entity BadRequestData; other elements succeed.
+    [Theory]
+    [InlineData("application/json", "create")]
+    [InlineData("application/ld+json", "create")]
+    [InlineData("application/json", "upsert")]
+    [InlineData("application/ld+json", "upsert")]
+    public async Task BatchElementContextMistake_IsPerEntity207(string mediaType, string operation)
+    {
+        string good = NewId(), bad = NewId();
+        var core = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
+        var goodEntity = new JsonObject { ["id"] = good, ["type"] = "T" };
+        var badEntity = new JsonObject { ["id"] = bad, ["type"] = "T" };
+        if (mediaType == "application/json")
+        {
+            badEntity["@context"] = core;
+        }
+        else
+        {
+            goodEntity["@context"] = core;
+        }
+        using var response = await fx.SendAsync(HttpMethod.Post, "/entityOperations/" + operation, new JsonArray(goodEntity, badEntity), mediaType: mediaType);
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var result = (await ReadJsonAsync(response))!;
+        Assert.Equal([good], result["success"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var error = Assert.Single(result["errors"]!.AsArray())!;
+        Assert.Equal(bad, error["entityId"]!.GetValue<string>());
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/BadRequestData", error["error"]!["type"]!.GetValue<string>());
     }
 
     // 001_09_01, 003_09_01: ld+json body plus a Link header → 400 BadRequestData.
