@@ -27,7 +27,9 @@ internal sealed class NgsiLdApi(IOptions<BrokerOptions> options, IJsonLdContextR
                 ? NgsiLdException.InvalidRequest("The body must be a JSON object, not an array.")
                 : NgsiLdException.InvalidRequest("The body must be a JSON object.");
         }
-        var user = body.IsLdJson ? NgsiLdHttp.BodyContext(body.Json) : NgsiLdHttp.UserContext(http, body);
+        // UserContext also rejects the mixes (JSON body with @context, JSON-LD body with a Link header).
+        var linked = NgsiLdHttp.UserContext(http, body);
+        var user = body.IsLdJson ? NgsiLdHttp.BodyContext(body.Json) : linked;
         var context = await NgsiLdHttp.ResolveAsync(Resolver, user, http.RequestAborted);
         return (body.Json, context);
     }

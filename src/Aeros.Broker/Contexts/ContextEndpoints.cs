@@ -105,6 +105,11 @@ internal static class ContextEndpoints
         var registry = Registry(http);
         if (reload)
         {
+            if (!registry.TryGet(id, out _))
+            {
+                // 051_04_01: reload of an unknown id is a bad request, not a missing resource.
+                throw NgsiLdException.BadRequestData($"No @context with id '{id}' to reload.");
+            }
             await Guard(() => registry.ReloadAsync(id, http.RequestAborted).AsTask());
         }
         else

@@ -51,7 +51,8 @@ internal static class BatchEndpoints
         {
             throw NgsiLdException.BadRequestData("A batch body must not be empty.");
         }
-        var shared = body.IsLdJson ? null : NgsiLdHttp.UserContext(http, body);
+        // The Link context; an element's own @context in a JSON body is a per-entity error (003_06_01: 207).
+        var shared = body.IsLdJson ? null : NgsiLdHttp.UserContext(http, null);
         if (body.IsLdJson && NgsiLdHttp.LinkContextUrl(http) is not null)
         {
             throw NgsiLdException.BadRequestData("A JSON-LD body carries its own @context; it must not come with a Link header.");
@@ -63,6 +64,10 @@ internal static class BatchEndpoints
             var id = element is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
             try
             {
+                if (!body.IsLdJson && element is JsonObject withContext && withContext.ContainsKey("@context"))
+                {
+                    throw NgsiLdException.BadRequestData("An application/json body must not contain @context; use application/ld+json or a Link header.");
+                }
                 var userContext = body.IsLdJson ? NgsiLdHttp.BodyContext(element) : shared;
                 var context = await NgsiLdHttp.ResolveAsync(api.Resolver, userContext, http.RequestAborted);
                 var payload = EntityParser.ParseEntity(element, context, kind, now);
