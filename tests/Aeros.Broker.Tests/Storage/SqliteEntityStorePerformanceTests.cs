@@ -42,6 +42,8 @@ public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
             }
         }))).WaitAsync(TimeSpan.FromMinutes(2));
         Report("single creates, 64 callers", Singles, watch.Elapsed);
+        var (commits, items) = store.WriteGroups;
+        output.WriteLine($"  group commit: {commits} transactions, {(double)items / commits:F1} writes each on average");
 
         // Batches of 1000 entities per write, one caller.
         const int Batched = 100_000;

@@ -41,6 +41,9 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         _logger = logger;
     }
 
+    /// <summary>Transactions committed and work items they carried, since start (for tests and load figures).</summary>
+    internal (long Commits, long Items) WriteGroups => _writer is { } w ? (w.Commits, w.CommittedItems) : (0, 0);
+
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(_options.DataDirectory), FileName);
 

@@ -51,6 +51,15 @@ internal sealed partial class SqliteWriter : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "Aeros store writer" };
     }
 
+    private long _commits;
+    private long _committedItems;
+
+    /// <summary>Transactions committed so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Work items those transactions carried (divided by <see cref="Commits"/>: the mean group size).</summary>
+    public long CommittedItems => Interlocked.Read(ref _committedItems);
+
     /// <summary>Completes once the loop has stopped (after <see cref="Complete"/> and draining the queue).</summary>
     public Task Stopped => _stopped.Task;
 
@@ -161,6 +170,8 @@ internal sealed partial class SqliteWriter : IDisposable
             return;
         }
 
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedItems, batch.Count);
         foreach (var item in batch)
         {
             if (item.State == WriteItemState.Ran && item.CreateTenant)
