@@ -22,8 +22,10 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteWriteSession _session;
     private readonly SqliteCommand _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant;
+    // Synchronous continuations: the only waiter is the writer thread blocked in Run, so a producer merely
+    // signals it (no thread-pool hop, which would delay commits when the pool is busy).
     private readonly Channel<WriteItem> _queue = Channel.CreateUnbounded<WriteItem>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
