@@ -10,11 +10,15 @@ namespace Aeros.Broker.Tests.Storage;
 /// <summary>
 /// Load figures of the store, printed to the test output (run with <c>--logger "console;verbosity=detailed"</c>).
 /// They check correctness, not speed, so a slow machine does not fail them; the figures are for reading.
+/// By default they run at a tenth of the size to keep the suite fast; set <c>AEROS_PERF_FULL=1</c> for the
+/// full figures (use a Release build).
 /// </summary>
 [Trait("Category", "Performance")]
 public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
 {
     private const int Callers = 64;
+
+    private static readonly int Scale = Environment.GetEnvironmentVariable("AEROS_PERF_FULL") == "1" ? 10 : 1;
 
     [Theory]
     [InlineData(true)]
@@ -28,26 +32,26 @@ public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
             $"load average {LoadAverage()}; baseline fsync of 4 KB appends: {FsyncMicros(temp.Directory):F0} µs/op");
 
         // Single creates, one write per call, from concurrent callers (group commit batches them).
-        const int Singles = 20_000;
-        var singles = Enumerable.Range(0, Singles).Select(i => Realistic($"urn:ngsi-ld:Single:{i:D7}")).ToArray();
+        var singleCount = 2_000 * Scale;
+        var singles = Enumerable.Range(0, singleCount).Select(i => Realistic($"urn:ngsi-ld:Single:{i:D7}")).ToArray();
         var next = -1;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < Singles)
+            while ((i = Interlocked.Increment(ref next)) < singleCount)
             {
                 var entity = singles[i];
                 Assert.True(await store.WriteAsync(Tenants.Default, false, s => s.Insert(entity), CancellationToken.None));
             }
         }))).WaitAsync(TimeSpan.FromMinutes(2));
-        Report("single creates, 64 callers", Singles, watch.Elapsed);
+        Report("single creates, 64 callers", singleCount, watch.Elapsed);
         var (commits, items) = store.WriteGroups;
         output.WriteLine($"  group commit: {commits} transactions, {(double)items / commits:F1} writes each on average");
 
         // Batches of 1000 entities per write, one caller.
-        const int Batched = 100_000;
-        var batches = Enumerable.Range(0, Batched / 1000)
+        var batchedCount = 10_000 * Scale;
+        var batches = Enumerable.Range(0, batchedCount / 1000)
             .Select(b => Enumerable.Range(b * 1000, 1000).Select(i => Realistic($"urn:ngsi-ld:Batch:{i:D7}")).ToList())
             .ToList();
         watch.Restart();
@@ -55,16 +59,16 @@ public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
         {
             await store.WriteAsync(Tenants.Default, false, s => batch.Count(s.Insert), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
         }
-        Report("batched creates (1000 per write)", Batched, watch.Elapsed);
+        Report("batched creates (1000 per write)", batchedCount, watch.Elapsed);
 
         // Read-modify-write updates from concurrent callers.
-        const int Updates = 10_000;
+        var updateCount = 1_000 * Scale;
         next = -1;
         watch.Restart();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < Updates)
+            while ((i = Interlocked.Increment(ref next)) < updateCount)
             {
                 var id = $"urn:ngsi-ld:Single:{i:D7}";
                 await store.WriteAsync(Tenants.Default, false, s =>
@@ -76,27 +80,27 @@ public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
                 }, CancellationToken.None);
             }
         }))).WaitAsync(TimeSpan.FromMinutes(2));
-        Report("read-modify-write updates, 64 callers", Updates, watch.Elapsed);
+        Report("read-modify-write updates, 64 callers", updateCount, watch.Elapsed);
 
         // GET by id, one thread, against a codec-only baseline (decode of the same bytes).
-        const int Gets = 50_000;
+        var getCount = 5_000 * Scale;
         for (var i = 0; i < 1000; i++)
         {
             await store.GetAsync(Tenants.Default, $"urn:ngsi-ld:Batch:{i:D7}", CancellationToken.None);
         }
         watch.Restart();
-        for (var i = 0; i < Gets; i++)
+        for (var i = 0; i < getCount; i++)
         {
-            Assert.NotNull(await store.GetAsync(Tenants.Default, $"urn:ngsi-ld:Batch:{i * 7 % Batched:D7}", CancellationToken.None));
+            Assert.NotNull(await store.GetAsync(Tenants.Default, $"urn:ngsi-ld:Batch:{i * 7 % batchedCount:D7}", CancellationToken.None));
         }
-        var getMicros = watch.Elapsed.TotalMicroseconds / Gets;
+        var getMicros = watch.Elapsed.TotalMicroseconds / getCount;
         var bytes = StoredEntityCodec.Encode(sample);
         watch.Restart();
-        for (var i = 0; i < Gets; i++)
+        for (var i = 0; i < getCount; i++)
         {
             StoredEntityCodec.Decode(bytes);
         }
-        var decodeMicros = watch.Elapsed.TotalMicroseconds / Gets;
+        var decodeMicros = watch.Elapsed.TotalMicroseconds / getCount;
         output.WriteLine($"GET by id, 1 thread: {getMicros:F1} µs/op (baseline, decode alone: {decodeMicros:F1} µs/op)");
 
         // GET by id from all cores.
@@ -105,27 +109,27 @@ public sealed class SqliteEntityStorePerformanceTests(ITestOutputHelper output)
         await Task.WhenAll(Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < Gets)
+            while ((i = Interlocked.Increment(ref next)) < getCount)
             {
-                await store.GetAsync(Tenants.Default, $"urn:ngsi-ld:Batch:{i * 7 % Batched:D7}", CancellationToken.None);
+                await store.GetAsync(Tenants.Default, $"urn:ngsi-ld:Batch:{i * 7 % batchedCount:D7}", CancellationToken.None);
             }
         }))).WaitAsync(TimeSpan.FromMinutes(1));
-        Report($"GET by id, {Environment.ProcessorCount} threads", Gets, watch.Elapsed);
+        Report($"GET by id, {Environment.ProcessorCount} threads", getCount, watch.Elapsed);
 
         // Query pages.
-        const int Queries = 500;
+        var queryCount = 50 * Scale;
         watch.Restart();
-        for (var i = 0; i < Queries; i++)
+        for (var i = 0; i < queryCount; i++)
         {
-            var page = await store.QueryAsync(Tenants.Default, new EntityQuery { Limit = 20, Offset = i * 20 % 100_000, Count = true }, CancellationToken.None);
-            Assert.Equal(Singles + Batched, page.TotalCount);
+            var page = await store.QueryAsync(Tenants.Default, new EntityQuery { Limit = 20, Offset = i * 20 % batchedCount, Count = true }, CancellationToken.None);
+            Assert.Equal(singleCount + batchedCount, page.TotalCount);
         }
-        Report($"query limit=20 count=true over {Singles + Batched} entities", Queries, watch.Elapsed);
+        Report($"query limit=20 count=true over {singleCount + batchedCount} entities", queryCount, watch.Elapsed);
         watch.Restart();
         var filtered = await store.QueryAsync(Tenants.Default,
-            new EntityQuery { IdPattern = "urn:ngsi-ld:Batch:00999.*", RequireAnyAttribute = ["https://example.org/speed"], Count = true },
+            new EntityQuery { IdPattern = $"urn:ngsi-ld:Batch:{(batchedCount / 100) - 1:D5}.*", RequireAnyAttribute = ["https://example.org/speed"], Count = true },
             CancellationToken.None);
-        output.WriteLine($"query idPattern+attrs with count over {Singles + Batched} entities: {watch.Elapsed.TotalMilliseconds:F1} ms");
+        output.WriteLine($"query idPattern+attrs with count over {singleCount + batchedCount} entities: {watch.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Equal(100, filtered.TotalCount);
     }
 
