@@ -24,18 +24,25 @@ internal interface IEntityStore : IAsyncDisposable
     /// When <paramref name="createTenant"/> is true an unknown tenant is created (only creating operations may).
     /// The work must be quick and must not block: it may run on the store's writer thread, batched with
     /// other callers' work (group commit); an exception it throws reaches only this caller.
+    /// An unknown tenant with <paramref name="createTenant"/> false faults the task with
+    /// <see cref="UnknownTenantException"/> before the work runs. A token cancelled before the work starts
+    /// cancels it; once the work has run, the write commits whatever the token says. After disposal it throws
+    /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     Task<T> WriteAsync<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a query: selection, filters and paging as the model says, ordered by entity id so that pages are
     /// stable. Engines evaluate in their database what they can and the rest in process.
+    /// An unknown tenant yields an empty page. An invalid idPattern throws NgsiLdException BadRequestData; one
+    /// too slow to evaluate, TooComplexQuery.
     /// </summary>
     Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken);
 
     /// <summary>
     /// Streams every entity of the tenant (for discovery: /types, /attributes), optionally only those
-    /// having one of <paramref name="types"/> (expanded).
+    /// having one of <paramref name="types"/> (expanded), each once. The order is unspecified, and an entity
+    /// written while the scan runs may or may not appear.
     /// </summary>
     IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types, CancellationToken cancellationToken);
 }
@@ -49,7 +56,10 @@ internal interface IEntityWriteSession
     /// <summary>Inserts a new entity; returns false (and writes nothing) when the id exists.</summary>
     bool Insert(Entity entity);
 
-    /// <summary>Replaces the stored entity with the same id (which must exist).</summary>
+    /// <summary>
+    /// Replaces the stored entity with the same id (which must exist: otherwise it throws
+    /// <see cref="InvalidOperationException"/>, which fails the work).
+    /// </summary>
     void Update(Entity entity);
 
     /// <summary>Deletes the entity; returns false when it did not exist.</summary>

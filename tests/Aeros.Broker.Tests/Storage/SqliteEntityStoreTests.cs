@@ -154,6 +154,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         // Hold the writer inside a first work item so the next ones queue up and run as one group.
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
+        var (commitsBefore, itemsBefore) = _temp.Store.WriteGroups;
         var blocker = Store.WriteAsync(Tenants.Default, false, s =>
         {
             entered.Set();
@@ -183,6 +184,8 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         Assert.Null(await Get("urn:failing"));
         Assert.NotNull(await Get("urn:succeeding"));
         Assert.NotNull(await Get("urn:first"));
+        var (commitsAfter, itemsAfter) = _temp.Store.WriteGroups;
+        Assert.Equal((2, 3), (commitsAfter - commitsBefore, itemsAfter - itemsBefore)); // the blocker's, then one for both
     }
 
     [Fact]

@@ -11,13 +11,21 @@ internal sealed class TempStore : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private TempStore(string directory, bool durable)
+    private TempStore(string directory, string dataDirectory, bool durable, bool ownsDirectory)
     {
         Directory = directory;
+        DataDirectory = dataDirectory;
         Durable = durable;
+        _ownsDirectory = ownsDirectory;
     }
 
+    private readonly bool _ownsDirectory;
+
+    /// <summary>The test's temporary directory (deleted at the end).</summary>
     public string Directory { get; }
+
+    /// <summary>The store's data directory.</summary>
+    public string DataDirectory { get; }
 
     public bool Durable { get; }
 
@@ -26,7 +34,15 @@ internal sealed class TempStore : IAsyncDisposable
     public static async Task<TempStore> CreateAsync(bool durable = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), "aeros-store-tests", Guid.NewGuid().ToString("N"));
-        var temp = new TempStore(directory, durable);
+        var temp = new TempStore(directory, Path.Combine(directory, "data"), durable, ownsDirectory: true);
+        await temp.OpenAsync();
+        return temp;
+    }
+
+    /// <summary>A store on an existing data directory, which the caller cleans up.</summary>
+    public static async Task<TempStore> OpenExistingAsync(string dataDirectory)
+    {
+        var temp = new TempStore(dataDirectory, dataDirectory, durable: true, ownsDirectory: false);
         await temp.OpenAsync();
         return temp;
     }
@@ -40,7 +56,7 @@ internal sealed class TempStore : IAsyncDisposable
 
     private async Task OpenAsync()
     {
-        var options = Options.Create(new BrokerOptions { DataDirectory = Path.Combine(Directory, "data"), DurableWrites = Durable });
+        var options = Options.Create(new BrokerOptions { DataDirectory = DataDirectory, DurableWrites = Durable });
         Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
         await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
     }
@@ -48,6 +64,10 @@ internal sealed class TempStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync().AsTask().WaitAsync(Deadline);
+        if (!_ownsDirectory)
+        {
+            return;
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

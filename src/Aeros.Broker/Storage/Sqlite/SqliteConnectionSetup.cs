@@ -33,6 +33,8 @@ internal static class SqliteConnectionSetup
             {
                 throw new AerosException($"The entity database could not switch to WAL mode (got '{mode}').");
             }
+            // After a checkpoint, shrink a WAL that grew during a burst back to at most this size.
+            SqliteSchema.Execute(connection, "PRAGMA journal_size_limit = 67108864");
         }
         var synchronous = durable ? "FULL" : "NORMAL";
         SqliteSchema.Execute(connection, $"""

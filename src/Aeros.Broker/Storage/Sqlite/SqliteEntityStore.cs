@@ -41,6 +41,9 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         _logger = logger;
     }
 
+    /// <summary>Transactions committed and work items they carried, since start (for tests and load figures).</summary>
+    internal (long Commits, long Items) WriteGroups => _writer is { } w ? (w.Commits, w.CommittedItems) : (0, 0);
+
     /// <summary>The database file.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(_options.DataDirectory), FileName);
 
@@ -196,13 +199,16 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         }
     }
 
-    /// <summary>Everything is decided by the database: page with LIMIT/OFFSET, count with COUNT(*), one snapshot.</summary>
+    /// <summary>Everything is decided by the database: page with LIMIT/OFFSET, count with COUNT(*) on the key index.</summary>
     private static QueryPage QueryInDatabase(SqliteReadConnection connection, SqliteReadConnection.Shape shape,
         string tenant, string? idsJson, string? typesJson, EntityQuery query)
     {
         long? count = null;
         var entities = new List<Entity>(Math.Min(query.Limit, 1024));
-        connection.BeginRead();
+        if (query.Count)
+        {
+            connection.BeginRead(); // the count and the page from one snapshot
+        }
         try
         {
             if (query.Count)
@@ -222,7 +228,10 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         }
         finally
         {
-            connection.EndRead();
+            if (query.Count)
+            {
+                connection.EndRead();
+            }
         }
         return new QueryPage(entities, count);
     }

@@ -22,8 +22,10 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteWriteSession _session;
     private readonly SqliteCommand _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant;
+    // Synchronous continuations: the only waiter is the writer thread blocked in Run, so a producer merely
+    // signals it (no thread-pool hop, which would delay commits when the pool is busy).
     private readonly Channel<WriteItem> _queue = Channel.CreateUnbounded<WriteItem>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -50,6 +52,15 @@ internal sealed partial class SqliteWriter : IDisposable
         _session = new SqliteWriteSession(connection);
         _thread = new Thread(Run) { IsBackground = true, Name = "Aeros store writer" };
     }
+
+    private long _commits;
+    private long _committedItems;
+
+    /// <summary>Transactions committed so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Work items those transactions carried (divided by <see cref="Commits"/>: the mean group size).</summary>
+    public long CommittedItems => Interlocked.Read(ref _committedItems);
 
     /// <summary>Completes once the loop has stopped (after <see cref="Complete"/> and draining the queue).</summary>
     public Task Stopped => _stopped.Task;
@@ -161,6 +172,8 @@ internal sealed partial class SqliteWriter : IDisposable
             return;
         }
 
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _committedItems, batch.Count);
         foreach (var item in batch)
         {
             if (item.State == WriteItemState.Ran && item.CreateTenant)
