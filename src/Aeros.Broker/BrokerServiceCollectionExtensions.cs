@@ -3,13 +3,11 @@ using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Storage;
-using Aeros.Broker.Storage.Sqlite;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Aeros.Broker;
@@ -35,10 +33,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddAerosJsonLd();
         services.AddOptions<JsonLdOptions>().Configure<IOptions<BrokerOptions>>((jsonLd, broker) =>
             jsonLd.DataDirectory ??= Path.Combine(broker.Value.DataDirectory, "contexts"));
-        services.TryAddSingleton<IEntityStore, SqliteEntityStore>();
+        services.AddAerosEntityStore();
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
-        services.AddHostedService<BrokerStartup>();
         return services;
     }
 
@@ -53,12 +50,4 @@ public static class BrokerServiceCollectionExtensions
         ContextEndpoints.Map(api);
         return endpoints;
     }
-}
-
-/// <summary>Opens the store before the broker takes requests, and closes it after the last one.</summary>
-internal sealed class BrokerStartup(IEntityStore store) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
