@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 namespace Aeros.Benchmarks.BrokerLoad;
 
 /// <summary>
-/// <c>broker-load</c>: measures a bare Kestrel baseline, then starts <c>aeros broker</c> on a fresh on-disk data
+/// <c>broker-load</c>: measures a bare Kestrel baseline (a child process), then starts <c>aeros broker</c> on a fresh on-disk data
 /// directory and measures single creates, batch upserts (which load the store to <c>--entities</c>), GET by id and
 /// two queries, each phase bounded by count and by <c>--duration</c>, each after a short unmeasured warm-up.
 /// </summary>
