@@ -6,6 +6,7 @@ return args switch
 {
     ["broker-load", .. var rest] => await BrokerLoadCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
+    [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     _ => Usage(),
 };
 

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 namespace Aeros.Benchmarks.BrokerLoad;
 
 /// <summary>
-/// <c>broker-load</c>: measures a bare Kestrel baseline, then starts <c>aeros broker</c> on a fresh on-disk data
+/// <c>broker-load</c>: measures a bare Kestrel baseline (a child process), then starts <c>aeros broker</c> on a fresh on-disk data
 /// directory and measures single creates, batch upserts (which load the store to <c>--entities</c>), GET by id and
 /// two queries, each phase bounded by count and by <c>--duration</c>, each after a short unmeasured warm-up.
 /// </summary>
@@ -23,6 +23,7 @@ internal sealed class BrokerLoadCommand
     private readonly bool[] stored;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long nextEntity; // entity indices [0, nextEntity) have been sent to the broker
+    private string? bareGc; // the GC the bare server was seen to use, if known
 
     private BrokerLoadCommand(BrokerLoadOptions options)
     {
@@ -95,7 +96,7 @@ internal sealed class BrokerLoadCommand
                 Console.Error.WriteLine($"broker-load: {e.Message}");
                 if (e.Output is not null)
                 {
-                    Console.Error.WriteLine($"Broker output (last lines):\n{e.Output}");
+                    Console.Error.WriteLine($"Server output (last lines):\n{e.Output}");
                 }
                 report.Failure = e;
                 exitCode = 1;
@@ -140,14 +141,32 @@ internal sealed class BrokerLoadCommand
     private async Task RunBaselineAsync(HttpClient client, Report report, CancellationToken cancellationToken)
     {
         var body = entities.Entity(0);
-        await using var bare = await BareKestrelBaseline.StartAsync(body, cancellationToken);
-        var prefix = new Uri(bare.BaseAddress, "entity/").AbsoluteUri;
-        Operation get = (_, ct) => NgsiLdRequests.GetOkAsync(
-            client, prefix + Uri.EscapeDataString(EntityGenerator.Id(Random.Shared.Next(options.Entities))), ct);
-        var result = await MeasureAsync("bare Kestrel GET", get, ReadCap, cancellationToken);
-        report.Baseline = new PhaseResult("Bare Kestrel GET (baseline)", "req/s", result,
-            Note: $"in-process, pre-serialized {body.Length:N0}-byte entity body");
-        report.Add(report.Baseline);
+        var bodyFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(bodyFile, body, cancellationToken);
+            await using var bare = BareServer.Start(bodyFile);
+            Progress($"bare server pid {bare.Id} at {bare.BaseAddress}, waiting until it answers");
+            await bare.WaitUntilReadyAsync(client, BareServer.ReadyProbe, ReadyTimeout, cancellationToken);
+            bareGc = bare.ObservedGc();
+            var reported = bare.FirstLineStartingWith(BareServer.GcLinePrefix);
+            Progress($"bare server ready; GC: {reported ?? "not reported"}, observed {bareGc ?? "unknown"}");
+            var prefix = new Uri(bare.BaseAddress, "entity/").AbsoluteUri;
+            Operation get = (_, ct) => NgsiLdRequests.GetOkAsync(
+                client, prefix + Uri.EscapeDataString(EntityGenerator.Id(Random.Shared.Next(options.Entities))), ct);
+            var result = await MeasureAsync("bare Kestrel GET", get, ReadCap, cancellationToken);
+            bare.EnsureRunning("the baseline");
+            report.Baseline = new PhaseResult("Bare Kestrel GET (baseline)", "req/s", result,
+                Note: $"separate process, pre-serialized {body.Length:N0}-byte entity body");
+            report.Add(report.Baseline);
+            var rss = bare.PeakRssKiB();
+            report.AddNote($"Bare server GC: {reported ?? "not reported"} (observed: {bareGc ?? "unknown"})"
+                + (rss is null ? "" : $", peak RSS {rss.Value / 1024.0:N0} MiB"));
+        }
+        finally
+        {
+            File.Delete(bodyFile);
+        }
     }
 
     private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, CancellationToken cancellationToken)
@@ -160,8 +179,14 @@ internal sealed class BrokerLoadCommand
             Progress($"broker pid {broker.Id} at {broker.BaseAddress}, waiting until it answers");
             try
             {
-                await broker.WaitUntilReadyAsync(client, ReadyTimeout, cancellationToken);
-                Progress("broker ready");
+                await broker.WaitUntilReadyAsync(client, BrokerProcess.ReadyProbe, ReadyTimeout, cancellationToken);
+                var brokerGc = broker.ObservedGc();
+                Progress($"broker ready; GC observed {brokerGc ?? "unknown"}");
+                report.AddNote($"Broker GC (observed): {brokerGc ?? "unknown"}");
+                if (brokerGc is not null && bareGc is not null && GcKind(brokerGc) != GcKind(bareGc))
+                {
+                    report.AddNote("**The broker and the bare server use different GCs: the ratio to bare is not a fair comparison**");
+                }
                 await RunBrokerPhasesAsync(broker, new NgsiLdRequests(client, broker.BaseAddress), report, cancellationToken);
             }
             finally
@@ -176,7 +201,7 @@ internal sealed class BrokerLoadCommand
         }
     }
 
-    private async Task RunBrokerPhasesAsync(BrokerProcess broker, NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
+    private async Task RunBrokerPhasesAsync(ChildProcess broker, NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
     {
         var n = options.Entities;
 
@@ -308,6 +333,8 @@ internal sealed class BrokerLoadCommand
         var result = await load.RunAsync(Upsert(requests, start, endIndex), Batches(start, endIndex), timeout, cancellationToken);
         return Math.Min(endIndex, start + result.Operations * options.BatchSize);
     }
+
+    private static string GcKind(string observed) => observed.Split(' ')[0];
 
     /// <summary>Notes the load average: other work on the machine takes cores from both the driver and the broker.</summary>
     private static void AddLoadNote(Report report, string when, bool flagBusy)

@@ -81,7 +81,7 @@ internal sealed class Report(string machine, string configuration)
             md.AppendLine().AppendLine(inv, $"**Driver failure**: {Failure.Message}");
             if (!string.IsNullOrWhiteSpace(Failure.Output))
             {
-                md.AppendLine().AppendLine("Broker output (last lines):").AppendLine().AppendLine("```");
+                md.AppendLine().AppendLine("Server output (last lines):").AppendLine().AppendLine("```");
                 md.AppendLine(Failure.Output.Replace("```", "` ` `", StringComparison.Ordinal)).AppendLine("```");
             }
         }
