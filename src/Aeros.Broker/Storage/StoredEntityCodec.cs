@@ -273,6 +273,19 @@ internal static class StoredEntityCodec
         return map;
     }
 
+    /// <summary>
+    /// Reads a stored value. Strings and booleans become primitive nodes directly (parsing them through a
+    /// JsonDocument per value dominated entity decoding). Numbers keep a JsonElement-backed node so that they
+    /// keep their exact text and convert to any numeric type (GetValue&lt;int&gt;, &lt;long&gt;, &lt;double&gt;).
+    /// </summary>
+    private static JsonNode? ReadValue(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => JsonValue.Create(reader.GetString()),
+        JsonTokenType.True => JsonValue.Create(true),
+        JsonTokenType.False => JsonValue.Create(false),
+        _ => JsonNode.Parse(ref reader),
+    };
+
     private static NgsiAttribute ReadInstance(ref Utf8JsonReader reader)
     {
         Expect(ref reader, JsonTokenType.StartObject);
@@ -285,7 +298,7 @@ internal static class StoredEntityCodec
         while (Read(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("k"u8)) { Read(ref reader); kind = ParseKind(ref reader); }
-            else if (reader.ValueTextEquals("v"u8)) { Read(ref reader); value = JsonNode.Parse(ref reader); }
+            else if (reader.ValueTextEquals("v"u8)) { Read(ref reader); value = ReadValue(ref reader); }
             else if (reader.ValueTextEquals("d"u8)) { Read(ref reader); datasetId = reader.GetString(); }
             else if (reader.ValueTextEquals("o"u8)) { Read(ref reader); observedAt = reader.GetString(); }
             else if (reader.ValueTextEquals("u"u8)) { Read(ref reader); unitCode = reader.GetString(); }
