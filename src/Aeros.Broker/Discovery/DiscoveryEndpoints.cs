@@ -67,31 +67,8 @@ internal static class DiscoveryEndpoints
                 facts.Names.UnionWith(entity.Attributes.Keys);
             }
         }
-        await EntityEndpoints.WriteAsync(http, media, context, w =>
-        {
-            if (!details)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", "urn:ngsi-ld:EntityTypeList:" + Guid.NewGuid());
-                w.WriteString("type", "EntityTypeList");
-                WriteNames(w, "typeList", types.Keys, context);
-                WriteContextIfLd(w, media, context);
-                w.WriteEndObject();
-                return;
-            }
-            w.WriteStartArray();
-            foreach (var (type, facts) in types)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", type);
-                w.WriteString("type", "EntityType");
-                w.WriteString("typeName", context.CompactIri(type));
-                WriteNames(w, "attributeNames", facts.Names, context);
-                WriteContextIfLd(w, media, context);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        await WriteListAsync(http, media, context, details, "EntityTypeList", "typeList", types,
+            "EntityType", "typeName", "attributeNames");
     }
 
     private static async Task TypeInfo(HttpContext http)
@@ -153,31 +130,8 @@ internal static class DiscoveryEndpoints
         var (tenant, context, media) = await PrepareAsync(http, ListParams);
         var details = NgsiLdHttp.BoolParam(http, "details");
         var attributes = await CollectAttributesAsync(http, tenant, only: null);
-        await EntityEndpoints.WriteAsync(http, media, context, w =>
-        {
-            if (!details)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", "urn:ngsi-ld:AttributeList:" + Guid.NewGuid());
-                w.WriteString("type", "AttributeList");
-                WriteNames(w, "attributeList", attributes.Keys, context);
-                WriteContextIfLd(w, media, context);
-                w.WriteEndObject();
-                return;
-            }
-            w.WriteStartArray();
-            foreach (var (attribute, facts) in attributes)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", attribute);
-                w.WriteString("type", "Attribute");
-                w.WriteString("attributeName", context.CompactIri(attribute));
-                WriteNames(w, "typeNames", facts.Names, context);
-                WriteContextIfLd(w, media, context);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        });
+        await WriteListAsync(http, media, context, details, "AttributeList", "attributeList", attributes,
+            "Attribute", "attributeName", "typeNames");
     }
 
     private static async Task AttributeInfo(HttpContext http)
@@ -236,6 +190,38 @@ internal static class DiscoveryEndpoints
         return attributes;
     }
 
+    /// <summary>
+    /// Writes a discovery list: without details one list object (<c>EntityTypeList</c>/<c>AttributeList</c>) of
+    /// compacted names; with details an array of one object per name with the related names.
+    /// </summary>
+    private static Task WriteListAsync(HttpContext http, ResponseMediaType media, JsonLdContext context, bool details,
+        string listType, string listMember, SortedDictionary<string, Facts> items, string itemType, string nameMember, string relatedMember) =>
+        EntityEndpoints.WriteAsync(http, media, context, w =>
+        {
+            if (!details)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", $"urn:ngsi-ld:{listType}:{Guid.NewGuid()}");
+                w.WriteString("type", listType);
+                WriteNames(w, listMember, items.Keys, context);
+                WriteContextIfLd(w, media, context);
+                w.WriteEndObject();
+                return;
+            }
+            w.WriteStartArray();
+            foreach (var (iri, facts) in items)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", iri);
+                w.WriteString("type", itemType);
+                w.WriteString(nameMember, context.CompactIri(iri));
+                WriteNames(w, relatedMember, facts.Names, context);
+                WriteContextIfLd(w, media, context);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+
     private static void WriteNames(Utf8JsonWriter w, string member, IEnumerable<string> iris, JsonLdContext context)
     {
         w.WriteStartArray(member);
@@ -248,18 +234,9 @@ internal static class DiscoveryEndpoints
 
     private static void WriteContextIfLd(Utf8JsonWriter w, ResponseMediaType media, JsonLdContext context)
     {
-        if (media != ResponseMediaType.LdJson)
+        if (media == ResponseMediaType.LdJson)
         {
-            return;
-        }
-        w.WritePropertyName("@context");
-        if (context.Source is { } source)
-        {
-            source.WriteTo(w);
-        }
-        else
-        {
-            w.WriteStringValue(JsonLdContext.CoreContextUrl);
+            EntityRenderer.WriteContext(w, context);
         }
     }
 }

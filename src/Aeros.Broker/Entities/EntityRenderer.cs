@@ -103,7 +103,8 @@ internal static class EntityRenderer
         writer.WriteEndArray();
     }
 
-    private static void WriteContext(Utf8JsonWriter writer, JsonLdContext context)
+    /// <summary>Writes the <c>@context</c> member: the request's user context as sent, else the core context URL.</summary>
+    internal static void WriteContext(Utf8JsonWriter writer, JsonLdContext context)
     {
         writer.WritePropertyName("@context");
         if (context.Source is { } source)
