@@ -28,28 +28,54 @@ internal static class BrokerCommand
             Description = "Directory for the broker's data files (created if missing).",
             DefaultValueFactory = _ => Path.Combine(".aeros", "broker"),
         };
-        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009).") { urls, store, data };
+        var noRemote = new Option<bool>("--no-remote-contexts")
+        {
+            Description = "Never fetch @context documents over the network (requests naming an unknown remote context get 503 LdContextNotAvailable). Only the core context and contexts hosted in the broker are used.",
+        };
+        var contextHosts = new Option<string[]>("--context-hosts")
+        {
+            Description = "Fetch remote @context documents only from these host names (repeat the option or separate with commas). Default: any host.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009). More settings through environment variables: Broker__PageSize, Broker__MaxPageSize, Broker__MaxRequestBodyBytes, Broker__DurableWrites, JsonLd__RemoteFetchTimeout, JsonLd__CacheCapacity, ... (see docs/broker.md).")
+        {
+            urls, store, data, noRemote, contextHosts,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var urlValue = parse.GetValue(urls)!;
             var storeValue = parse.GetValue(store)!;
             var dataValue = parse.GetValue(data)!;
+            var noRemoteValue = parse.GetValue(noRemote);
+            var hosts = (parse.GetValue(contextHosts) ?? [])
+                .SelectMany(h => h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             return await RunAsync(urlValue, options =>
             {
                 options.Store = storeValue;
                 options.DataDirectory = dataValue;
-            }, "broker", cancellationToken);
+            }, "broker", cancellationToken, jsonLd =>
+            {
+                if (noRemoteValue)
+                {
+                    jsonLd.AllowRemoteContexts = false;
+                }
+                if (hosts.Count > 0)
+                {
+                    jsonLd.AllowedRemoteHosts = hosts;
+                }
+            });
         });
         return command;
     }
 
     /// <summary>Runs a broker host until Ctrl-C; prints its URL once it listens.</summary>
-    internal static async Task<int> RunAsync(string urls, Action<BrokerOptions> configure, string what, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(string urls, Action<BrokerOptions> configure, string what, CancellationToken cancellationToken,
+        Action<Aeros.JsonLd.JsonLdOptions>? configureJsonLd = null)
     {
         WebApplication app;
         try
         {
-            app = BrokerHost.Create(urls, configure);
+            app = BrokerHost.Create(urls, configure, configureJsonLd: configureJsonLd);
             await app.StartAsync(cancellationToken);
         }
         catch (OptionsValidationException e)
