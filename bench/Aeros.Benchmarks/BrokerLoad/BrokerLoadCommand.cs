@@ -19,7 +19,6 @@ internal sealed class BrokerLoadCommand
 
     private readonly BrokerLoadOptions options;
     private readonly EntityGenerator entities;
-    private readonly LoadGenerator load;
     private readonly bool[] stored;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long nextEntity; // entity indices [0, nextEntity) have been sent to the broker
@@ -29,7 +28,6 @@ internal sealed class BrokerLoadCommand
     {
         this.options = options;
         entities = new EntityGenerator(options.Seed);
-        load = new LoadGenerator(options.Concurrency);
         stored = new bool[options.Entities];
     }
 
@@ -79,7 +77,7 @@ internal sealed class BrokerLoadCommand
     {
         var report = new Report(MachineInfo.Describe(), string.Create(CultureInfo.InvariantCulture,
             $"{options.Entities:N0} entities, concurrency {options.Concurrency}, ≤ {options.DurationSeconds} s per phase "
-            + $"after {WarmUp.TotalSeconds:0} s warm-up, batch size {options.BatchSize}, seed {options.Seed}, "
+            + $"after {WarmUp.TotalSeconds:0} s warm-up, batch size {options.BatchSize}, seed {options.Seed}, client {ClientName}, "
             + $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         AddLoadNote(report, "before the run", flagBusy: true);
         var exitCode = 0;
@@ -122,6 +120,17 @@ internal sealed class BrokerLoadCommand
         return exitCode;
     }
 
+    /// <summary>The load client, as the report names it.</summary>
+    private string ClientName => options.Client == LoadClientKind.Raw
+        ? "raw (HTTP/1.1 over sockets, one keep-alive connection per worker)"
+        : "httpclient (HttpClient, SocketsHttpHandler)";
+
+    /// <summary>The client of the measured phases against <paramref name="baseAddress"/>, as chosen with <c>--client</c>.</summary>
+    private ILoadClient CreateLoadClient(HttpClient client, Uri baseAddress) => options.Client == LoadClientKind.Raw
+        ? new RawHttpLoadGenerator(baseAddress, options.Concurrency, LoadGenerator.Grace)
+        : new HttpClientLoadClient(client, baseAddress, options.Concurrency);
+
+    /// <summary>The HttpClient of the readiness probes and the body-size probe, and of the phases with <c>--client httpclient</c>.</summary>
     private HttpClient CreateClient()
     {
         var handler = new SocketsHttpHandler
@@ -151,10 +160,9 @@ internal sealed class BrokerLoadCommand
             bareGc = bare.ObservedGc();
             var reported = bare.FirstLineStartingWith(BareServer.GcLinePrefix);
             Progress($"bare server ready; GC: {reported ?? "not reported"}, observed {bareGc ?? "unknown"}");
-            var prefix = new Uri(bare.BaseAddress, "entity/").AbsoluteUri;
-            Operation get = (_, ct) => NgsiLdRequests.GetOkAsync(
-                client, prefix + Uri.EscapeDataString(EntityGenerator.Id(Random.Shared.Next(options.Entities))), ct);
-            var result = await MeasureAsync("bare Kestrel GET", get, ReadCap, cancellationToken);
+            using var load = CreateLoadClient(client, bare.BaseAddress);
+            var get = NgsiLdRequests.GetOk(NgsiLdRequests.BareEntityPrefix, () => Random.Shared.Next(options.Entities));
+            var result = await MeasureAsync(load, "bare Kestrel GET", get, ReadCap, cancellationToken);
             bare.EnsureRunning("the baseline");
             report.Baseline = new PhaseResult("Bare Kestrel GET (baseline)", "req/s", result,
                 Note: $"separate process, pre-serialized {body.Length:N0}-byte entity body");
@@ -187,7 +195,8 @@ internal sealed class BrokerLoadCommand
                 {
                     report.AddNote("**The broker and the bare server use different GCs: the ratio to bare is not a fair comparison**");
                 }
-                await RunBrokerPhasesAsync(broker, new NgsiLdRequests(client, broker.BaseAddress), report, cancellationToken);
+                using var load = CreateLoadClient(client, broker.BaseAddress);
+                await RunBrokerPhasesAsync(broker, load, client, report, cancellationToken);
             }
             finally
             {
@@ -201,15 +210,15 @@ internal sealed class BrokerLoadCommand
         }
     }
 
-    private async Task RunBrokerPhasesAsync(ChildProcess broker, NgsiLdRequests requests, Report report, CancellationToken cancellationToken)
+    private async Task RunBrokerPhasesAsync(ChildProcess broker, ILoadClient load, HttpClient client, Report report, CancellationToken cancellationToken)
     {
         var n = options.Entities;
 
         // 1. Single creates: up to N/10 distinct entities (after up to N/100 in the warm-up).
-        nextEntity += (await load.RunAsync(Create(requests, nextEntity), Math.Max(1, n / 100), WarmUp, cancellationToken)).Operations;
+        nextEntity += (await load.RunAsync(Create(nextEntity), Math.Max(1, n / 100), WarmUp, cancellationToken)).Operations;
         var createCount = Math.Min(Math.Max(1, n / 10), n - nextEntity);
         var createBodies = await PregenerateAsync("single-create", createCount, i => entities.Entity(nextEntity + i), cancellationToken);
-        var creates = await load.RunAsync(Create(requests, nextEntity, createBodies), createCount, options.Duration, cancellationToken);
+        var creates = await load.RunAsync(Create(nextEntity, createBodies), createCount, options.Duration, cancellationToken);
         createBodies = null; // async locals outlive their use: let the bodies go
         nextEntity += creates.Operations;
         Progress($"creates: {creates.Throughput:N0}/s, {creates.ErrorCount:N0} errors");
@@ -220,12 +229,12 @@ internal sealed class BrokerLoadCommand
         var warmLimit = nextEntity + (n - nextEntity) / 10;
         if (warmLimit > nextEntity)
         {
-            nextEntity = await UpsertUntilAsync(requests, warmLimit, WarmUp, cancellationToken);
+            nextEntity = await UpsertUntilAsync(load, warmLimit, WarmUp, cancellationToken);
         }
         var batchStart = nextEntity;
         var batchBodies = await PregenerateAsync("batch", Batches(batchStart, n),
             i => entities.Batch(batchStart + i * options.BatchSize, BatchCount(batchStart, n, i)), cancellationToken);
-        var batches = await load.RunAsync(Upsert(requests, batchStart, n, batchBodies), batchBodies.LongLength, options.Duration, cancellationToken);
+        var batches = await load.RunAsync(Upsert(batchStart, n, batchBodies), batchBodies.LongLength, options.Duration, cancellationToken);
         batchBodies = null; // likewise
         nextEntity = Math.Min(n, batchStart + batches.Operations * options.BatchSize);
         Progress($"batch upsert: {batches.Throughput:N0} entities/s, {batches.ErrorCount:N0} errors");
@@ -236,7 +245,7 @@ internal sealed class BrokerLoadCommand
         {
             var fillTimeout = TimeSpan.FromSeconds(Math.Max(60, 10 * options.DurationSeconds));
             Progress($"loading the remaining {n - nextEntity:N0} entities (unmeasured, ≤ {fillTimeout.TotalSeconds:0} s)");
-            nextEntity = await UpsertUntilAsync(requests, n, fillTimeout, cancellationToken);
+            nextEntity = await UpsertUntilAsync(load, n, fillTimeout, cancellationToken);
         }
         broker.EnsureRunning("loading the store");
         var storedIndices = Enumerable.Range(0, n).Where(i => stored[i]).ToArray();
@@ -249,33 +258,31 @@ internal sealed class BrokerLoadCommand
         int Pick() => storedIndices[Random.Shared.Next(storedIndices.Length)];
 
         // 3. GET by id.
-        var probe = await requests.GetBodyLengthAsync(EntityGenerator.Id(Pick()), cancellationToken);
-        var gets = await MeasureAsync("GET by id", (_, ct) => requests.GetAsync(EntityGenerator.Id(Pick()), ct), ReadCap, cancellationToken);
+        var probe = await NgsiLdRequests.GetBodyLengthAsync(client, broker.BaseAddress, EntityGenerator.Id(Pick()), cancellationToken);
+        var gets = await MeasureAsync(load, "GET by id", NgsiLdRequests.GetById(() => Pick()), ReadCap, cancellationToken);
         report.Add(new PhaseResult("GET entity by id", "req/s", gets, new Target(15_000, 0.33),
             probe is null ? null : $"broker body {probe.Value:N0} bytes"));
         broker.EnsureRunning("GET by id");
 
         // 4. Queries by type + q, limit 100.
         var broadCounts = new ResultCounter();
-        var broad = await MeasureAsync("broad query",
-            (_, ct) => requests.QueryAsync(BroadQuery, 1, 100, broadCounts, ct), ReadCap, cancellationToken);
+        var broad = await MeasureAsync(load, "broad query", NgsiLdRequests.Query(BroadQuery, 1, 100, broadCounts), ReadCap, cancellationToken);
         report.Add(new PhaseResult($"Query `q={BroadQuery}`", "req/s", broad, new Target(3_000), broadCounts.ToString()));
         broker.EnsureRunning("the broad query");
 
         var selectiveCounts = new ResultCounter();
-        var selective = await MeasureAsync("selective query",
-            (_, ct) => requests.QueryAsync($"hostname==\"{EntityGenerator.Hostname(Pick())}\"", 1, 1, selectiveCounts, ct),
+        var selective = await MeasureAsync(load, "selective query", NgsiLdRequests.HostnameQuery(() => Pick(), selectiveCounts),
             ReadCap, cancellationToken);
         report.Add(new PhaseResult("Query `q=hostname==\"ie-<i>\"`", "req/s", selective, new Target(3_000), selectiveCounts.ToString()));
         broker.EnsureRunning("the selective query");
     }
 
-    /// <summary>Warms up with <paramref name="operation"/> for about a second, then measures it.</summary>
-    private async Task<LoadResult> MeasureAsync(string name, Operation operation, long maxOperations, CancellationToken cancellationToken)
+    /// <summary>Warms up with <paramref name="phase"/> for about a second, then measures it.</summary>
+    private async Task<LoadResult> MeasureAsync(ILoadClient load, string name, HttpPhase phase, long maxOperations, CancellationToken cancellationToken)
     {
         Progress($"{name}: warm-up");
-        await load.RunAsync(operation, maxOperations, WarmUp, cancellationToken);
-        var result = await load.RunAsync(operation, maxOperations, options.Duration, cancellationToken);
+        await load.RunAsync(phase, maxOperations, WarmUp, cancellationToken);
+        var result = await load.RunAsync(phase, maxOperations, options.Duration, cancellationToken);
         Progress($"{name}: {result.Throughput:N0}/s, p99 {Report.Ms(result.PercentileMs(99))} ms, {result.ErrorCount:N0} errors");
         return result;
     }
@@ -297,29 +304,15 @@ internal sealed class BrokerLoadCommand
     }
 
     /// <summary>Single creates of entities from <paramref name="firstIndex"/> on, with pre-generated bodies if given.</summary>
-    private Operation Create(NgsiLdRequests requests, long firstIndex, byte[][]? bodies = null) => async (i, ct) =>
-    {
-        var index = firstIndex + i;
-        var outcome = await requests.CreateAsync(bodies?[i] ?? entities.Entity(index), ct);
-        if (outcome.Error is null)
-        {
-            stored[index] = true;
-        }
-        return outcome;
-    };
+    private HttpPhase Create(long firstIndex, byte[][]? bodies = null) => NgsiLdRequests.Create(
+        i => bodies?[i] ?? entities.Entity(firstIndex + i),
+        i => stored[firstIndex + i] = true);
 
     /// <summary>Batch upserts of entities [<paramref name="firstIndex"/>, <paramref name="endIndex"/>), with pre-generated bodies if given.</summary>
-    private Operation Upsert(NgsiLdRequests requests, long firstIndex, long endIndex, byte[][]? bodies = null) => async (i, ct) =>
-    {
-        var first = firstIndex + i * options.BatchSize;
-        var count = BatchCount(firstIndex, endIndex, i);
-        var outcome = await requests.UpsertAsync(bodies?[i] ?? entities.Batch(first, count), count, ct);
-        if (outcome.Error is null)
-        {
-            Array.Fill(stored, true, (int)first, count);
-        }
-        return outcome;
-    };
+    private HttpPhase Upsert(long firstIndex, long endIndex, byte[][]? bodies = null) => NgsiLdRequests.Upsert(
+        i => bodies?[i] ?? entities.Batch(firstIndex + i * options.BatchSize, BatchCount(firstIndex, endIndex, i)),
+        i => BatchCount(firstIndex, endIndex, i),
+        i => Array.Fill(stored, true, (int)(firstIndex + i * options.BatchSize), BatchCount(firstIndex, endIndex, i)));
 
     private int BatchCount(long firstIndex, long endIndex, long batch) =>
         (int)Math.Min(options.BatchSize, endIndex - (firstIndex + batch * options.BatchSize));
@@ -327,10 +320,10 @@ internal sealed class BrokerLoadCommand
     private long Batches(long firstIndex, long endIndex) => (endIndex - firstIndex + options.BatchSize - 1) / options.BatchSize;
 
     /// <summary>Unmeasured upserts of entities [nextEntity, endIndex) for at most <paramref name="timeout"/>; returns the new nextEntity.</summary>
-    private async Task<long> UpsertUntilAsync(NgsiLdRequests requests, long endIndex, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<long> UpsertUntilAsync(ILoadClient load, long endIndex, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var start = nextEntity;
-        var result = await load.RunAsync(Upsert(requests, start, endIndex), Batches(start, endIndex), timeout, cancellationToken);
+        var result = await load.RunAsync(Upsert(start, endIndex), Batches(start, endIndex), timeout, cancellationToken);
         return Math.Min(endIndex, start + result.Operations * options.BatchSize);
     }
 

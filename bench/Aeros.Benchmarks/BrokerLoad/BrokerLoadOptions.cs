@@ -12,6 +12,8 @@ internal sealed record BrokerLoadOptions
           --concurrency N   concurrent requests / connections (default 32)
           --duration S      seconds each measured phase may run at most (default 10)
           --batch-size N    entities per batch upsert request (default 500)
+          --client KIND     load client: raw (default; HTTP/1.1 over sockets, cheap per request) or
+                            httpclient (System.Net.Http.HttpClient)
           --aeros PATH      aeros.dll or apphost to start (default: src/Aeros.Cli/bin/Release/net10.0/aeros.dll
                             under the repository root; built first if missing)
           --output FILE     also write the Markdown report to FILE
@@ -25,6 +27,7 @@ internal sealed record BrokerLoadOptions
     public string? AerosPath { get; init; }
     public string? OutputPath { get; init; }
     public int Seed { get; init; } = 42;
+    public LoadClientKind Client { get; init; } = LoadClientKind.Raw;
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
@@ -56,6 +59,15 @@ internal sealed record BrokerLoadOptions
                 case "--seed": options = options with { Seed = Int(name, value, int.MinValue, int.MaxValue, ref error) }; break;
                 case "--aeros": options = options with { AerosPath = value }; break;
                 case "--output": options = options with { OutputPath = value }; break;
+                case "--client":
+                    options = value switch
+                    {
+                        "raw" => options with { Client = LoadClientKind.Raw },
+                        "httpclient" => options with { Client = LoadClientKind.HttpClient },
+                        _ => options,
+                    };
+                    error = value is "raw" or "httpclient" ? null : $"Option --client must be raw or httpclient, not '{value}'.";
+                    break;
                 default: error = $"Unknown option {name}."; break;
             }
             if (error is not null)
@@ -75,4 +87,14 @@ internal sealed record BrokerLoadOptions
         error = $"Option {name} must be an integer between {min} and {max}, not '{value}'.";
         return 0;
     }
+}
+
+/// <summary>Which client sends the phases' requests.</summary>
+internal enum LoadClientKind
+{
+    /// <summary><see cref="RawHttpLoadGenerator"/>: HTTP/1.1 over sockets.</summary>
+    Raw,
+
+    /// <summary><see cref="HttpClientLoadClient"/>: <see cref="System.Net.Http.HttpClient"/>.</summary>
+    HttpClient,
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Aeros.Benchmarks.BrokerLoad;
@@ -24,7 +25,21 @@ internal sealed class EntityGenerator(int seed)
     /// <summary>The entity id: <c>urn:ngsi-ld:InfrastructureElement:bench:</c> and 12 hex digits, unique per index.</summary>
     public static string Id(long index) => $"urn:ngsi-ld:InfrastructureElement:bench:{Suffix(index):x12}";
 
-    public static string Hostname(long index) => $"ie-{index}";
+    /// <summary>What every hostname starts with; the entity index follows.</summary>
+    public const string HostnamePrefix = "ie-";
+
+    private static readonly byte[] EscapedIdPrefix = Encoding.ASCII.GetBytes(Uri.EscapeDataString("urn:ngsi-ld:InfrastructureElement:bench:"));
+
+    public static string Hostname(long index) => $"{HostnamePrefix}{index}";
+
+    /// <summary>Writes <c>Uri.EscapeDataString(Id(index))</c> without allocating.</summary>
+    public static void WriteEscapedId(long index, IBufferWriter<byte> writer)
+    {
+        var span = writer.GetSpan(EscapedIdPrefix.Length + 16);
+        EscapedIdPrefix.CopyTo(span);
+        Suffix(index).TryFormat(span[EscapedIdPrefix.Length..], out var digits, "x12", CultureInfo.InvariantCulture);
+        writer.Advance(EscapedIdPrefix.Length + digits);
+    }
 
     /// <summary>One entity as a JSON object.</summary>
     public byte[] Entity(long index)

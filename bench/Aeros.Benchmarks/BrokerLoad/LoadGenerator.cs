@@ -28,28 +28,16 @@ internal sealed class LoadGenerator(int concurrency)
 
     public async Task<LoadResult> RunAsync(Operation operation, long maxOperations, TimeSpan duration, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxOperations);
-        var latencies = new long[maxOperations];
-        var errors = new ConcurrentDictionary<string, ErrorCount>();
-        long next = -1;
-        long units = 0;
-
+        var recorder = new LoadRecorder(maxOperations, duration);
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         hardStop.CancelAfter(duration + Grace);
         var token = hardStop.Token;
-        var start = Stopwatch.GetTimestamp();
-        var deadline = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
 
         async Task<long> WorkerAsync()
         {
-            var lastEnd = start;
-            while (!token.IsCancellationRequested && Stopwatch.GetTimestamp() < deadline)
+            var lastEnd = recorder.Start;
+            while (!token.IsCancellationRequested && recorder.TryNext(out var i))
             {
-                var i = Interlocked.Increment(ref next);
-                if (i >= maxOperations)
-                {
-                    break;
-                }
                 var t0 = Stopwatch.GetTimestamp();
                 Outcome outcome;
                 try
@@ -76,20 +64,7 @@ internal sealed class LoadGenerator(int concurrency)
                     outcome = Outcome.Fail(e.GetType().Name, e.Message);
                 }
                 lastEnd = Stopwatch.GetTimestamp();
-                var elapsed = lastEnd - t0;
-                if (outcome.Error is null)
-                {
-                    latencies[i] = elapsed;
-                    Interlocked.Add(ref units, outcome.Units);
-                }
-                else
-                {
-                    latencies[i] = -elapsed - 1; // negative marks a failed operation
-                    errors.AddOrUpdate(outcome.Error,
-                        static (_, o) => new ErrorCount(1, o.Detail),
-                        static (_, c, _) => c with { Count = c.Count + 1 },
-                        outcome);
-                }
+                recorder.Record(i, lastEnd - t0, outcome);
             }
             return lastEnd;
         }
@@ -101,8 +76,70 @@ internal sealed class LoadGenerator(int concurrency)
         }
         var ends = await Task.WhenAll(workers);
         cancellationToken.ThrowIfCancellationRequested();
-        var end = ends.Max();
+        return recorder.ToResult(ends.Max());
+    }
+}
 
+/// <summary>
+/// The bookkeeping shared by the load generators: hands out operation indices until the count bound or the
+/// deadline, keeps one latency per operation in a preallocated array (Stopwatch ticks, negative for failures) and
+/// counts errors by key.
+/// </summary>
+internal sealed class LoadRecorder
+{
+    private readonly long[] latencies;
+    private readonly ConcurrentDictionary<string, ErrorCount> errors = new();
+    private readonly long maxOperations;
+    private readonly long deadline;
+    private long next = -1;
+    private long units;
+
+    /// <summary>Starts the clock: operations may start until <paramref name="duration"/> has passed.</summary>
+    public LoadRecorder(long maxOperations, TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOperations);
+        this.maxOperations = maxOperations;
+        latencies = new long[maxOperations];
+        Start = Stopwatch.GetTimestamp();
+        deadline = Start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>When the run started (Stopwatch timestamp).</summary>
+    public long Start { get; }
+
+    /// <summary>The index of the next operation; false once the deadline has passed or the count bound is reached.</summary>
+    public bool TryNext(out long index)
+    {
+        index = -1;
+        if (Stopwatch.GetTimestamp() >= deadline)
+        {
+            return false;
+        }
+        index = Interlocked.Increment(ref next);
+        return index < maxOperations;
+    }
+
+    /// <summary>Records how operation <paramref name="index"/> ended and how long it took (Stopwatch ticks).</summary>
+    public void Record(long index, long elapsed, Outcome outcome)
+    {
+        if (outcome.Error is null)
+        {
+            latencies[index] = elapsed;
+            Interlocked.Add(ref units, outcome.Units);
+        }
+        else
+        {
+            latencies[index] = -elapsed - 1; // negative marks a failed operation
+            errors.AddOrUpdate(outcome.Error,
+                static (_, o) => new ErrorCount(1, o.Detail),
+                static (_, c, _) => c with { Count = c.Count + 1 },
+                outcome);
+        }
+    }
+
+    /// <summary>The measurements, from the start to <paramref name="end"/> (the end of the last operation).</summary>
+    public LoadResult ToResult(long end)
+    {
         var operations = Math.Min(Volatile.Read(ref next) + 1, maxOperations);
         var succeeded = latencies.AsSpan(0, (int)operations);
         var ok = new long[CountNonNegative(succeeded)];
@@ -118,8 +155,8 @@ internal sealed class LoadGenerator(int concurrency)
         return new LoadResult(
             operations,
             maxOperations,
-            units,
-            Stopwatch.GetElapsedTime(start, end),
+            Volatile.Read(ref units),
+            Stopwatch.GetElapsedTime(Start, end),
             ok,
             errors.ToDictionary(e => e.Key, e => e.Value));
     }
