@@ -5,11 +5,13 @@ namespace Aeros.Broker.Storage.Sqlite;
 
 /// <summary>
 /// The write session of one work item, on the writer's connection inside the open transaction, so it reads
-/// its own uncommitted writes. Keeps <c>entity_types</c> in step with the entities' types.
+/// its own uncommitted writes. Keeps <c>entity_types</c> in step with the entities' types and
+/// <c>attribute_values</c> (the value index of q pushdown) with their attribute values.
 /// </summary>
 internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
 {
     private readonly SqliteCommand _select, _insert, _update, _delete, _insertType, _deleteTypes;
+    private readonly AttributeValueWriter _values;
 
     /// <summary>Types as stored, for entities this work read or wrote (spares rewriting unchanged type rows).</summary>
     private readonly Dictionary<string, string[]> _storedTypes = new(StringComparer.Ordinal);
@@ -27,6 +29,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         _insertType = Prepare(connection,
             "INSERT OR IGNORE INTO entity_types (tenant, type, id) VALUES ($tenant, $type, $id)", "$tenant", "$id", "$type");
         _deleteTypes = Prepare(connection, "DELETE FROM entity_types WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
+        _values = new AttributeValueWriter(connection);
     }
 
     private string Tenant => _tenant ?? throw new InvalidOperationException("The write session is used outside its work.");
@@ -70,6 +73,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
+        _values.Insert(Tenant, entity.Id, AttributeValueIndex.Entries(entity));
         return true;
     }
 
@@ -82,6 +86,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
         }
+        _values.Replace(Tenant, entity.Id, AttributeValueIndex.Entries(entity));
         if (_storedTypes.TryGetValue(entity.Id, out var stored) && SameSet(stored, entity.Types))
         {
             return;
@@ -102,6 +107,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         Bind(_deleteTypes, id);
         _deleteTypes.ExecuteNonQuery();
+        _values.Delete(Tenant, id);
         _storedTypes.Remove(id);
         return true;
     }
@@ -156,5 +162,6 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             command.Dispose();
         }
+        _values.Dispose();
     }
 }
