@@ -95,21 +95,43 @@ internal static class AttributeValueIndex
                 // memory (a C# float, decimal, Guid…) is read the way it will read back from storage.
                 if (!value.TryGetValue(out JsonElement element))
                 {
+                    // Common C# primitives read back exactly as they are (an integer or a double round-trips).
+                    if (value.TryGetValue(out string? s))
+                    {
+                        AddString(entries, name, s);
+                        return;
+                    }
+                    if (value.TryGetValue(out double d))
+                    {
+                        AddNumber(entries, name, d);
+                        return;
+                    }
+                    if (value.TryGetValue(out int i))
+                    {
+                        AddNumber(entries, name, i);
+                        return;
+                    }
+                    if (value.TryGetValue(out long l))
+                    {
+                        AddNumber(entries, name, l);
+                        return;
+                    }
+                    if (value.TryGetValue(out bool b))
+                    {
+                        entries.Add(new IndexEntry(name, IndexedKind.Boolean, null, b ? 1 : 0));
+                        return;
+                    }
                     element = AsStored(value);
                 }
                 switch (element.ValueKind)
                 {
                     case JsonValueKind.String:
-                        var text = element.GetString()!;
-                        if (text.Length <= MaxStringLength)
-                        {
-                            entries.Add(new IndexEntry(name, IndexedKind.String, text, 0));
-                        }
+                        AddString(entries, name, element.GetString()!);
                         return;
                     case JsonValueKind.Number:
-                        if (TryGetDouble(element, out var number) && !double.IsNaN(number))
+                        if (TryGetDouble(element, out var number))
                         {
-                            entries.Add(new IndexEntry(name, IndexedKind.Number, null, number));
+                            AddNumber(entries, name, number);
                         }
                         return;
                     case JsonValueKind.True:
@@ -123,6 +145,22 @@ internal static class AttributeValueIndex
                 }
             default:
                 return;
+        }
+    }
+
+    private static void AddString(HashSet<IndexEntry> entries, string name, string text)
+    {
+        if (text.Length <= MaxStringLength)
+        {
+            entries.Add(new IndexEntry(name, IndexedKind.String, text, 0));
+        }
+    }
+
+    private static void AddNumber(HashSet<IndexEntry> entries, string name, double number)
+    {
+        if (!double.IsNaN(number))
+        {
+            entries.Add(new IndexEntry(name, IndexedKind.Number, null, number));
         }
     }
 

@@ -4,7 +4,7 @@ namespace Aeros.Broker.Storage.Sqlite;
 
 /// <summary>
 /// Writes an entity's rows of <c>attribute_values</c> on a read-write connection (inside the caller's
-/// transaction). Rows are inserted several per statement: one statement per value would cost more than the
+/// transaction). The table is keyed by value, so changing or removing rows needs the entity's previous entries. Rows are inserted several per statement: one statement per value would cost more than the
 /// B-tree work itself.
 /// </summary>
 internal sealed class AttributeValueWriter : IDisposable
@@ -14,14 +14,12 @@ internal sealed class AttributeValueWriter : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand?[] _inserts = new SqliteCommand?[RowsPerInsert + 1];
-    private readonly SqliteCommand _select, _deleteAll, _deleteOne;
+    private readonly SqliteCommand _deleteOne;
     private readonly List<IndexEntry> _pending = new(RowsPerInsert);
 
     public AttributeValueWriter(SqliteConnection connection)
     {
         _connection = connection;
-        _select = Prepare("SELECT name, kind, value FROM attribute_values WHERE tenant = $tenant AND id = $id", ["$tenant", "$id"]);
-        _deleteAll = Prepare("DELETE FROM attribute_values WHERE tenant = $tenant AND id = $id", ["$tenant", "$id"]);
         _deleteOne = Prepare(
             "DELETE FROM attribute_values WHERE tenant = $tenant AND id = $id AND name = $n0 AND kind = $k0 AND value = $v0",
             ["$tenant", "$id", "$n0", "$k0", "$v0"]);
@@ -42,17 +40,17 @@ internal sealed class AttributeValueWriter : IDisposable
         Flush(tenant, id);
     }
 
-    /// <summary>Brings the entity's rows to <paramref name="entries"/>, touching only the rows that change.</summary>
-    public void Replace(string tenant, string id, HashSet<IndexEntry> entries)
+    /// <summary>
+    /// Changes the entity's rows from <paramref name="stored"/> (what its stored version holds) to
+    /// <paramref name="entries"/>, touching only the rows that differ.
+    /// </summary>
+    public void Replace(string tenant, string id, HashSet<IndexEntry> stored, HashSet<IndexEntry> entries)
     {
-        var stored = Read(tenant, id);
         foreach (var entry in stored)
         {
             if (!entries.Contains(entry))
             {
-                Bind(_deleteOne, tenant, id);
-                BindEntry(_deleteOne, 0, entry);
-                _deleteOne.ExecuteNonQuery();
+                DeleteRow(tenant, id, entry);
             }
         }
         _pending.Clear();
@@ -70,28 +68,20 @@ internal sealed class AttributeValueWriter : IDisposable
         Flush(tenant, id);
     }
 
-    /// <summary>Removes every row of the entity.</summary>
-    public void Delete(string tenant, string id)
+    /// <summary>Removes the entity's rows (<paramref name="stored"/>: what its stored version holds).</summary>
+    public void Delete(string tenant, string id, HashSet<IndexEntry> stored)
     {
-        Bind(_deleteAll, tenant, id);
-        _deleteAll.ExecuteNonQuery();
+        foreach (var entry in stored)
+        {
+            DeleteRow(tenant, id, entry);
+        }
     }
 
-    /// <summary>The entity's rows as stored.</summary>
-    public HashSet<IndexEntry> Read(string tenant, string id)
+    private void DeleteRow(string tenant, string id, in IndexEntry entry)
     {
-        var entries = new HashSet<IndexEntry>();
-        Bind(_select, tenant, id);
-        using var reader = _select.ExecuteReader();
-        while (reader.Read())
-        {
-            var name = reader.GetString(0);
-            var kind = (IndexedKind)reader.GetInt32(1);
-            entries.Add(kind == IndexedKind.String
-                ? new IndexEntry(name, kind, reader.GetString(2), 0)
-                : new IndexEntry(name, kind, null, reader.GetDouble(2)));
-        }
-        return entries;
+        Bind(_deleteOne, tenant, id);
+        BindEntry(_deleteOne, 0, entry);
+        _deleteOne.ExecuteNonQuery();
     }
 
     private void Flush(string tenant, string id)
@@ -164,8 +154,6 @@ internal sealed class AttributeValueWriter : IDisposable
         {
             command?.Dispose();
         }
-        _select.Dispose();
-        _deleteAll.Dispose();
         _deleteOne.Dispose();
     }
 }

@@ -125,8 +125,8 @@ internal sealed class SqliteReadConnection : IDisposable
     /// The selection command (<c>SELECT id, body</c>, ordered by id) of a query with pushed-down q terms, bound:
     /// as <see cref="Select"/>, restricted further to entities with an indexed value satisfying each term.
     /// The rows come from the value index of term <paramref name="driver"/> when it is 0 or more (a selective
-    /// term: its candidates are few), otherwise from the id or type selection; every other term (and the
-    /// types) is probed per candidate row by key.
+    /// term: its candidates are few), otherwise from the id or type selection; every other equality term (and
+    /// the types) is probed per candidate row by key.
     /// </summary>
     public SqliteCommand SelectPushed(Shape shape, string tenant, string? idsJson, string? typesJson,
         IReadOnlyList<PushedTerm> terms, int driver, string? singleType = null)
@@ -158,7 +158,10 @@ internal sealed class SqliteReadConnection : IDisposable
         }
         for (var i = 0; i < terms.Count; i++)
         {
-            terms[i].Bind(command, TermPrefix(i));
+            if (i == driver || !terms[i].IsRange)
+            {
+                terms[i].Bind(command, TermPrefix(i));
+            }
         }
         return command;
     }
@@ -211,7 +214,9 @@ internal sealed class SqliteReadConnection : IDisposable
         }
         for (var i = 0; i < terms.Count; i++)
         {
-            if (i == driver)
+            // attribute_values is keyed (tenant, name, kind, value, id): an equality is a point probe per
+            // candidate, a range is not (it would walk the range), so ranges that do not drive are left to q.
+            if (i == driver || terms[i].IsRange)
             {
                 continue;
             }

@@ -93,21 +93,21 @@ internal static class SqliteSchema
     /// Migration 2: <c>attribute_values</c> holds, per entity, each scalar its top-level attributes hold
     /// (<see cref="AttributeValueIndex"/>). <c>value</c> has no declared type, so it keeps what is bound: TEXT for
     /// strings (kind 0), REAL for numbers (kind 1), INTEGER 1/0 for booleans (kind 2); a TEXT never equals a
-    /// number there. The primary key serves maintenance (an entity's rows); the second index serves lookups by
-    /// value and covers them (it carries the key, so the entity id too).
+    /// number there. One B-tree, keyed in lookup order (a value's entities come out ordered by id): the write
+    /// session knows an entity's previous values when it changes or deletes it, so no second index by entity
+    /// is needed.
     /// </summary>
     private static void CreateAttributeValues(SqliteConnection connection)
     {
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS attribute_values (
                 tenant TEXT    NOT NULL,
-                id     TEXT    NOT NULL,
                 name   TEXT    NOT NULL,
                 kind   INTEGER NOT NULL,
                 value          NOT NULL,
-                PRIMARY KEY (tenant, id, name, kind, value)
+                id     TEXT    NOT NULL,
+                PRIMARY KEY (tenant, name, kind, value, id)
             ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS attribute_values_by_value ON attribute_values (tenant, name, kind, value);
             DELETE FROM attribute_values;
             """);
         using var values = new AttributeValueWriter(connection);

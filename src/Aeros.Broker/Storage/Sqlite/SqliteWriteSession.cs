@@ -16,6 +16,9 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     /// <summary>Types as stored, for entities this work read or wrote (spares rewriting unchanged type rows).</summary>
     private readonly Dictionary<string, string[]> _storedTypes = new(StringComparer.Ordinal);
 
+    /// <summary>Value index entries as stored, for entities this work read or wrote (the rows to change or delete).</summary>
+    private readonly Dictionary<string, HashSet<IndexEntry>> _storedEntries = new(StringComparer.Ordinal);
+
     private string? _tenant;
 
     public SqliteWriteSession(SqliteConnection connection)
@@ -39,6 +42,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     {
         _tenant = tenant;
         _storedTypes.Clear();
+        _storedEntries.Clear();
     }
 
     /// <summary>Ends the work item: the session may no longer be used by it.</summary>
@@ -46,6 +50,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     {
         _tenant = null;
         _storedTypes.Clear();
+        _storedEntries.Clear();
     }
 
     public Entity? Get(string id)
@@ -59,6 +64,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         var entity = SqliteReadConnection.DecodeBody(reader, 0);
         _storedTypes[id] = [.. entity.Types];
+        _storedEntries[id] = AttributeValueIndex.Entries(entity); // before the caller changes the entity
         return entity;
     }
 
@@ -73,20 +79,25 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
-        _values.Insert(Tenant, entity.Id, AttributeValueIndex.Entries(entity));
+        var entries = AttributeValueIndex.Entries(entity);
+        _values.Insert(Tenant, entity.Id, entries);
+        _storedEntries[entity.Id] = entries;
         return true;
     }
 
     public void Update(Entity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
+        var storedEntries = StoredEntries(entity.Id);
         Bind(_update, entity.Id);
         _update.Parameters[2].Value = StoredEntityCodec.Encode(entity);
-        if (_update.ExecuteNonQuery() == 0)
+        if (storedEntries is null || _update.ExecuteNonQuery() == 0)
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
         }
-        _values.Replace(Tenant, entity.Id, AttributeValueIndex.Entries(entity));
+        var entries = AttributeValueIndex.Entries(entity);
+        _values.Replace(Tenant, entity.Id, storedEntries, entries);
+        _storedEntries[entity.Id] = entries;
         if (_storedTypes.TryGetValue(entity.Id, out var stored) && SameSet(stored, entity.Types))
         {
             return;
@@ -100,6 +111,11 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     public bool Delete(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
+        var stored = StoredEntries(id);
+        if (stored is null)
+        {
+            return false;
+        }
         Bind(_delete, id);
         if (_delete.ExecuteNonQuery() == 0)
         {
@@ -107,9 +123,22 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         Bind(_deleteTypes, id);
         _deleteTypes.ExecuteNonQuery();
-        _values.Delete(Tenant, id);
+        _values.Delete(Tenant, id, stored);
         _storedTypes.Remove(id);
+        _storedEntries.Remove(id);
         return true;
+    }
+
+    /// <summary>The value index entries of the stored entity (from this work, else read), or null when it does not exist.</summary>
+    private HashSet<IndexEntry>? StoredEntries(string id)
+    {
+        if (_storedEntries.TryGetValue(id, out var entries))
+        {
+            return entries;
+        }
+        Bind(_select, id);
+        using var reader = _select.ExecuteReader();
+        return reader.Read() ? AttributeValueIndex.Entries(SqliteReadConnection.DecodeBody(reader, 0)) : null;
     }
 
     private void InsertTypes(string id, List<string> types)
