@@ -244,7 +244,12 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         var entities = new List<Entity>(Math.Min(query.Limit, 1024));
         long matched = 0;
         var pageEnd = (long)query.Offset + query.Limit;
-        var select = connection.Select(shape, tenant, idsJson, typesJson, 0, 0);
+        // Simple q conjuncts narrow the candidates through the value index; q itself is still evaluated below.
+        var terms = PushedTerm.Extract(query.Q);
+        var select = terms.Count == 0
+            ? connection.Select(shape, tenant, idsJson, typesJson, 0, 0)
+            : connection.SelectPushed(shape, tenant, idsJson, typesJson, terms, ChooseDriver(connection, tenant, terms),
+                query.Types?.AllTypes is [var singleType] ? singleType : null);
         using var reader = select.ExecuteReader();
         var rows = 0;
         while (reader.Read())
@@ -278,6 +283,44 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         }
         return new QueryPage(entities, query.Count ? matched : null);
     }
+
+    /// <summary>
+    /// Which pushed term drives the selection: the one with the fewest matching rows, if it has fewer than
+    /// <see cref="DrivingCap"/>; otherwise -1 (the candidates come in id order from the id/type selection and
+    /// each term is probed by key, which reads no more rows than the page needs). Counting stops at the cap,
+    /// and once a term is found with at most <see cref="SelectiveEnough"/> rows the others are not counted.
+    /// </summary>
+    internal static int ChooseDriver(SqliteReadConnection connection, string tenant, List<PushedTerm> terms)
+    {
+        var order = new int[terms.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) => terms[a].Rank != terms[b].Rank ? terms[a].Rank.CompareTo(terms[b].Rank) : a.CompareTo(b));
+        var driver = -1;
+        long fewest = DrivingCap;
+        foreach (var i in order)
+        {
+            var estimate = connection.Estimate(tenant, terms[i], DrivingCap);
+            if (estimate < fewest)
+            {
+                fewest = estimate;
+                driver = i;
+                if (estimate <= SelectiveEnough)
+                {
+                    break;
+                }
+            }
+        }
+        return driver;
+    }
+
+    /// <summary>A term matching this many rows or more does not drive a query (see <see cref="ChooseDriver"/>).</summary>
+    internal const int DrivingCap = 1000;
+
+    /// <summary>A term matching at most this many rows drives without looking at the others.</summary>
+    internal const int SelectiveEnough = 50;
 
     public async IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types,
         [EnumeratorCancellation] CancellationToken cancellationToken)

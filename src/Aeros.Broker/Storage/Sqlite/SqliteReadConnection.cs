@@ -30,6 +30,12 @@ internal sealed class SqliteReadConnection : IDisposable
     private readonly SqliteCommand _scanType;
     private readonly Dictionary<Shape, SqliteCommand> _queries = [];
 
+    /// <summary>Statements of queries with pushed-down q terms, by shape (see <see cref="SelectPushed"/>).</summary>
+    private readonly Dictionary<string, SqliteCommand> _pushed = new(StringComparer.Ordinal);
+
+    /// <summary>Distinct pushdown shapes kept prepared; beyond that the cache starts over.</summary>
+    private const int MaxPushedShapes = 128;
+
     public SqliteReadConnection(string connectionString)
     {
         _connection = new SqliteConnection(connectionString);
@@ -90,6 +96,152 @@ internal sealed class SqliteReadConnection : IDisposable
             command.Parameters["$limit"].Value = limit;
             command.Parameters["$offset"].Value = offset;
         }
+        return command;
+    }
+
+    /// <summary>
+    /// How many entities (rows of <c>attribute_values</c>) satisfy <paramref name="term"/>, counting no further
+    /// than <paramref name="cap"/>: an index-only probe that tells a selective term from a broad one.
+    /// </summary>
+    public long Estimate(string tenant, PushedTerm term, int cap)
+    {
+        var key = "estimate " + term.Shape;
+        if (!_pushed.TryGetValue(key, out var command))
+        {
+            var sql = new System.Text.StringBuilder("SELECT COUNT(*) FROM (SELECT 1 FROM attribute_values d WHERE d.tenant = $tenant AND ");
+            var names = new List<string> { "$tenant" };
+            term.AppendCondition(sql, "d", "$d", names);
+            sql.Append(" LIMIT $cap)");
+            names.Add("$cap");
+            command = CachePushed(key, sql.ToString(), names);
+        }
+        command.Parameters["$tenant"].Value = tenant;
+        command.Parameters["$cap"].Value = cap;
+        term.Bind(command, "$d");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// The selection command (<c>SELECT id, body</c>, ordered by id) of a query with pushed-down q terms, bound:
+    /// as <see cref="Select"/>, restricted further to entities with an indexed value satisfying each term.
+    /// The rows come from the value index of term <paramref name="driver"/> when it is 0 or more (a selective
+    /// term: its candidates are few), otherwise from the id or type selection; every other equality term (and
+    /// the types) is probed per candidate row by key.
+    /// </summary>
+    public SqliteCommand SelectPushed(Shape shape, string tenant, string? idsJson, string? typesJson,
+        IReadOnlyList<PushedTerm> terms, int driver, string? singleType = null)
+    {
+        // One type and no driving term: the rows stream from the type index in id order.
+        var byType = driver < 0 && (shape & Shape.Types) != 0 && singleType is not null;
+        var key = new System.Text.StringBuilder().Append((int)shape).Append(' ').Append(driver).Append(byType ? " t" : "");
+        foreach (var term in terms)
+        {
+            key.Append(' ').Append(term.Shape);
+        }
+        var keyText = key.ToString();
+        if (!_pushed.TryGetValue(keyText, out var command))
+        {
+            command = PrepareSelectPushed(keyText, shape, terms, driver, byType);
+        }
+        command.Parameters["$tenant"].Value = tenant;
+        if ((shape & Shape.Ids) != 0)
+        {
+            command.Parameters["$ids"].Value = idsJson;
+        }
+        if (byType)
+        {
+            command.Parameters["$type"].Value = singleType;
+        }
+        else if ((shape & Shape.Types) != 0)
+        {
+            command.Parameters["$types"].Value = typesJson;
+        }
+        for (var i = 0; i < terms.Count; i++)
+        {
+            if (i == driver || !terms[i].IsRange)
+            {
+                terms[i].Bind(command, TermPrefix(i));
+            }
+        }
+        return command;
+    }
+
+    private static string TermPrefix(int index) => "$p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private SqliteCommand PrepareSelectPushed(string key, Shape shape, IReadOnlyList<PushedTerm> terms, int driver, bool byType)
+    {
+        var sql = new System.Text.StringBuilder();
+        var names = new List<string> { "$tenant" };
+        string order;
+        if (driver >= 0 && terms[driver].IsSingleValue)
+        {
+            // One value: the index yields its rows ordered by id, so rows stream in result order (no sort) and
+            // reading stops with the page.
+            sql.Append("SELECT e.id, e.body FROM attribute_values v JOIN entities e ON e.tenant = v.tenant AND e.id = v.id WHERE v.tenant = $tenant AND ");
+            terms[driver].AppendCondition(sql, "v", TermPrefix(driver), names);
+            order = " ORDER BY v.id";
+        }
+        else if (driver >= 0)
+        {
+            sql.Append("SELECT e.id, e.body FROM entities e WHERE e.tenant = $tenant AND e.id IN (SELECT v.id FROM attribute_values v WHERE v.tenant = $tenant AND ");
+            terms[driver].AppendCondition(sql, "v", TermPrefix(driver), names);
+            sql.Append(')');
+            order = " ORDER BY e.id";
+        }
+        else if (byType)
+        {
+            sql.Append("SELECT e.id, e.body FROM entity_types t JOIN entities e ON e.tenant = t.tenant AND e.id = t.id WHERE t.tenant = $tenant AND t.type = $type");
+            names.Add("$type");
+            order = " ORDER BY t.id";
+        }
+        else
+        {
+            sql.Append("SELECT e.id, e.body FROM entities e WHERE e.tenant = $tenant");
+            order = " ORDER BY e.id";
+        }
+        if ((shape & Shape.Ids) != 0)
+        {
+            sql.Append(" AND e.id IN (SELECT value FROM json_each($ids))");
+            names.Add("$ids");
+        }
+        if ((shape & Shape.Types) != 0 && !byType)
+        {
+            // Driven by the type index when no term drives; otherwise probed per candidate.
+            sql.Append(driver < 0
+                ? " AND e.id IN (SELECT id FROM entity_types WHERE tenant = $tenant AND type IN (SELECT value FROM json_each($types)))"
+                : " AND EXISTS (SELECT 1 FROM entity_types t WHERE t.tenant = $tenant AND t.id = e.id AND t.type IN (SELECT value FROM json_each($types)))");
+            names.Add("$types");
+        }
+        for (var i = 0; i < terms.Count; i++)
+        {
+            // attribute_values is keyed (tenant, name, kind, value, id): an equality is a point probe per
+            // candidate, a range is not (it would walk the range), so ranges that do not drive are left to q.
+            if (i == driver || terms[i].IsRange)
+            {
+                continue;
+            }
+            var alias = "p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            sql.Append(" AND EXISTS (SELECT 1 FROM attribute_values ").Append(alias).Append(" WHERE ")
+                .Append(alias).Append(".tenant = $tenant AND ").Append(alias).Append(".id = e.id AND ");
+            terms[i].AppendCondition(sql, alias, TermPrefix(i), names);
+            sql.Append(')');
+        }
+        sql.Append(order);
+        return CachePushed(key, sql.ToString(), names);
+    }
+
+    private SqliteCommand CachePushed(string key, string sql, List<string> names)
+    {
+        if (_pushed.Count >= MaxPushedShapes)
+        {
+            foreach (var old in _pushed.Values)
+            {
+                old.Dispose();
+            }
+            _pushed.Clear();
+        }
+        var command = Prepare(sql, [.. names]);
+        _pushed[key] = command;
         return command;
     }
 
@@ -167,6 +319,10 @@ internal sealed class SqliteReadConnection : IDisposable
     public void Dispose()
     {
         foreach (var command in _queries.Values)
+        {
+            command.Dispose();
+        }
+        foreach (var command in _pushed.Values)
         {
             command.Dispose();
         }

@@ -9,11 +9,14 @@ namespace Aeros.Broker.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    /// <summary>Migration <c>i</c> brings the schema from version <c>i</c> to <c>i + 1</c>.</summary>
-    private static readonly string[] Migrations =
+    /// <summary>
+    /// Migration <c>i</c> brings the schema from version <c>i</c> to <c>i + 1</c>. Each runs inside the migration
+    /// transaction and must be harmless to run again (a crash rolls the whole transaction back).
+    /// </summary>
+    private static readonly Action<SqliteConnection>[] Migrations =
     [
         // 1: tenants, entities (body = StoredEntityCodec bytes), the type index used for type selection.
-        """
+        connection => Execute(connection, """
         CREATE TABLE tenants (
             name TEXT NOT NULL PRIMARY KEY
         ) WITHOUT ROWID;
@@ -33,7 +36,9 @@ internal static class SqliteSchema
             PRIMARY KEY (tenant, type, id)
         ) WITHOUT ROWID;
         CREATE INDEX entity_types_by_id ON entity_types (tenant, id);
-        """,
+        """),
+        // 2: the value index of q pushdown (attribute_values), backfilled from the stored bodies.
+        CreateAttributeValues,
     ];
 
     /// <summary>The version this code writes and understands.</summary>
@@ -68,7 +73,7 @@ internal static class SqliteSchema
             }
             for (var version = found; version < CurrentVersion; version++)
             {
-                Execute(connection, Migrations[version]);
+                Migrations[version](connection);
             }
             if (found != CurrentVersion)
             {
@@ -81,6 +86,38 @@ internal static class SqliteSchema
         {
             TryRollback(connection);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Migration 2: <c>attribute_values</c> holds, per entity, each scalar its top-level attributes hold
+    /// (<see cref="AttributeValueIndex"/>). <c>value</c> has no declared type, so it keeps what is bound: TEXT for
+    /// strings (kind 0), REAL for numbers (kind 1), INTEGER 1/0 for booleans (kind 2); a TEXT never equals a
+    /// number there. One B-tree, keyed in lookup order (a value's entities come out ordered by id): the write
+    /// session knows an entity's previous values when it changes or deletes it, so no second index by entity
+    /// is needed.
+    /// </summary>
+    private static void CreateAttributeValues(SqliteConnection connection)
+    {
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS attribute_values (
+                tenant TEXT    NOT NULL,
+                name   TEXT    NOT NULL,
+                kind   INTEGER NOT NULL,
+                value          NOT NULL,
+                id     TEXT    NOT NULL,
+                PRIMARY KEY (tenant, name, kind, value, id)
+            ) WITHOUT ROWID;
+            DELETE FROM attribute_values;
+            """);
+        using var values = new AttributeValueWriter(connection);
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT tenant, id, body FROM entities";
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            var entity = SqliteReadConnection.DecodeBody(reader, 2);
+            values.Insert(reader.GetString(0), reader.GetString(1), AttributeValueIndex.Entries(entity));
         }
     }
 

@@ -5,14 +5,19 @@ namespace Aeros.Broker.Storage.Sqlite;
 
 /// <summary>
 /// The write session of one work item, on the writer's connection inside the open transaction, so it reads
-/// its own uncommitted writes. Keeps <c>entity_types</c> in step with the entities' types.
+/// its own uncommitted writes. Keeps <c>entity_types</c> in step with the entities' types and
+/// <c>attribute_values</c> (the value index of q pushdown) with their attribute values.
 /// </summary>
 internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
 {
     private readonly SqliteCommand _select, _insert, _update, _delete, _insertType, _deleteTypes;
+    private readonly AttributeValueWriter _values;
 
     /// <summary>Types as stored, for entities this work read or wrote (spares rewriting unchanged type rows).</summary>
     private readonly Dictionary<string, string[]> _storedTypes = new(StringComparer.Ordinal);
+
+    /// <summary>Value index entries as stored, for entities this work read or wrote (the rows to change or delete).</summary>
+    private readonly Dictionary<string, HashSet<IndexEntry>> _storedEntries = new(StringComparer.Ordinal);
 
     private string? _tenant;
 
@@ -27,6 +32,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         _insertType = Prepare(connection,
             "INSERT OR IGNORE INTO entity_types (tenant, type, id) VALUES ($tenant, $type, $id)", "$tenant", "$id", "$type");
         _deleteTypes = Prepare(connection, "DELETE FROM entity_types WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
+        _values = new AttributeValueWriter(connection);
     }
 
     private string Tenant => _tenant ?? throw new InvalidOperationException("The write session is used outside its work.");
@@ -36,6 +42,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     {
         _tenant = tenant;
         _storedTypes.Clear();
+        _storedEntries.Clear();
     }
 
     /// <summary>Ends the work item: the session may no longer be used by it.</summary>
@@ -43,6 +50,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     {
         _tenant = null;
         _storedTypes.Clear();
+        _storedEntries.Clear();
     }
 
     public Entity? Get(string id)
@@ -56,6 +64,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         var entity = SqliteReadConnection.DecodeBody(reader, 0);
         _storedTypes[id] = [.. entity.Types];
+        _storedEntries[id] = AttributeValueIndex.Entries(entity); // before the caller changes the entity
         return entity;
     }
 
@@ -70,18 +79,25 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
+        var entries = AttributeValueIndex.Entries(entity);
+        _values.Insert(Tenant, entity.Id, entries);
+        _storedEntries[entity.Id] = entries;
         return true;
     }
 
     public void Update(Entity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
+        var storedEntries = StoredEntries(entity.Id);
         Bind(_update, entity.Id);
         _update.Parameters[2].Value = StoredEntityCodec.Encode(entity);
-        if (_update.ExecuteNonQuery() == 0)
+        if (storedEntries is null || _update.ExecuteNonQuery() == 0)
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
         }
+        var entries = AttributeValueIndex.Entries(entity);
+        _values.Replace(Tenant, entity.Id, storedEntries, entries);
+        _storedEntries[entity.Id] = entries;
         if (_storedTypes.TryGetValue(entity.Id, out var stored) && SameSet(stored, entity.Types))
         {
             return;
@@ -95,6 +111,11 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     public bool Delete(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
+        var stored = StoredEntries(id);
+        if (stored is null)
+        {
+            return false;
+        }
         Bind(_delete, id);
         if (_delete.ExecuteNonQuery() == 0)
         {
@@ -102,8 +123,22 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         Bind(_deleteTypes, id);
         _deleteTypes.ExecuteNonQuery();
+        _values.Delete(Tenant, id, stored);
         _storedTypes.Remove(id);
+        _storedEntries.Remove(id);
         return true;
+    }
+
+    /// <summary>The value index entries of the stored entity (from this work, else read), or null when it does not exist.</summary>
+    private HashSet<IndexEntry>? StoredEntries(string id)
+    {
+        if (_storedEntries.TryGetValue(id, out var entries))
+        {
+            return entries;
+        }
+        Bind(_select, id);
+        using var reader = _select.ExecuteReader();
+        return reader.Read() ? AttributeValueIndex.Entries(SqliteReadConnection.DecodeBody(reader, 0)) : null;
     }
 
     private void InsertTypes(string id, List<string> types)
@@ -156,5 +191,6 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             command.Dispose();
         }
+        _values.Dispose();
     }
 }
