@@ -40,6 +40,13 @@ public sealed class BrokerOptions
     /// acknowledged write survives a process crash but not a power loss.
     /// </summary>
     public bool DurableWrites { get; set; } = true;
+
+    /// <summary>
+    /// Attributes whose values the store indexes so that q terms on them (<c>==</c>, numeric ranges) are answered
+    /// from the index: full IRIs or core-context terms (<c>hostname</c>), or <c>*</c> for all. Empty (the default)
+    /// indexes nothing: writes stay cheapest and queries filter the entities of the selected types in process.
+    /// </summary>
+    public IList<string> IndexedAttributes { get; set; } = [];
 }
 
 /// <summary>Validates <see cref="BrokerOptions"/>, listing every error at once.</summary>

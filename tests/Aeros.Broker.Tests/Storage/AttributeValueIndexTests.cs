@@ -208,7 +208,7 @@ public sealed class AttributeValueIndexTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Migration2_RunTwice_GivesTheSameRows()
+    public void Migration2AndReconcile_RunTwice_GiveTheSameRows()
     {
         var path = Path.Combine(_temp.Directory, "twice.db");
         using var connection = new SqliteConnection(SqliteConnectionSetup.ConnectionString(path, readOnly: false));
@@ -227,10 +227,45 @@ public sealed class AttributeValueIndexTests : IAsyncLifetime
         {
             SqliteSchema.Execute(connection, "UPDATE schema_version SET version = 1");
             Assert.Equal(1, SqliteSchema.Migrate(connection));
+            Assert.True(SqliteSchema.ReconcileIndex(connection, AttributeIndexPolicy.All)); // the migration reset the rows
+            Assert.False(SqliteSchema.ReconcileIndex(connection, AttributeIndexPolicy.All)); // same policy: nothing to do
         }
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM attribute_values";
         Assert.Equal(2L, count.ExecuteScalar());
+    }
+
+    [Fact]
+    public void ReconcileIndex_PolicyChange_RebuildsOnlyTheNamedAttributes()
+    {
+        var path = Path.Combine(_temp.Directory, "policy.db");
+        using var connection = new SqliteConnection(SqliteConnectionSetup.ConnectionString(path, readOnly: false));
+        connection.Open();
+        SqliteSchema.Migrate(connection);
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO entities (tenant, id, body) VALUES ('', 'urn:a', $b)";
+            insert.Parameters.AddWithValue("$b", StoredEntityCodec.Encode(Make("urn:a", "T", P("a", 1), P("b", "x"))));
+            insert.ExecuteNonQuery();
+        }
+        long Rows()
+        {
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM attribute_values";
+            return (long)count.ExecuteScalar()!;
+        }
+        Assert.False(SqliteSchema.ReconcileIndex(connection, AttributeIndexPolicy.None));
+        Assert.Equal(0, Rows());
+        var onlyB = AttributeIndexPolicy.From([Ns + "b"]);
+        Assert.True(onlyB.Indexes(Ns + "b"));
+        Assert.False(onlyB.Indexes(Ns + "a"));
+        Assert.True(AttributeIndexPolicy.From(["hostname"]).Indexes("https://uri.etsi.org/ngsi-ld/default-context/hostname"));
+        Assert.True(SqliteSchema.ReconcileIndex(connection, onlyB));
+        Assert.Equal(1, Rows());
+        Assert.True(SqliteSchema.ReconcileIndex(connection, AttributeIndexPolicy.From(["*"])));
+        Assert.Equal(2, Rows());
+        Assert.True(SqliteSchema.ReconcileIndex(connection, AttributeIndexPolicy.From([])));
+        Assert.Equal(0, Rows());
     }
 
     /// <summary>Entities built to trip a pushdown that is not a superset of the evaluator's matches.</summary>

@@ -47,6 +47,9 @@ internal sealed class TempStore : IAsyncDisposable
         return temp;
     }
 
+    /// <summary>Attributes the value index covers (default: all, so the index code is exercised).</summary>
+    public IList<string> IndexedAttributes { get; set; } = ["*"];
+
     /// <summary>Closes the store and opens a new one on the same directory.</summary>
     public async Task ReopenAsync()
     {
@@ -56,7 +59,7 @@ internal sealed class TempStore : IAsyncDisposable
 
     private async Task OpenAsync()
     {
-        var options = Options.Create(new BrokerOptions { DataDirectory = DataDirectory, DurableWrites = Durable });
+        var options = Options.Create(new BrokerOptions { DataDirectory = DataDirectory, DurableWrites = Durable, IndexedAttributes = IndexedAttributes });
         Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
         await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
     }

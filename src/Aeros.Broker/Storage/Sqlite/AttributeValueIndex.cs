@@ -40,11 +40,19 @@ internal static class AttributeValueIndex
     private const int MaxDepth = 64;
 
     /// <summary>The index entries of an entity, without duplicates.</summary>
-    public static HashSet<IndexEntry> Entries(Entity entity)
+    public static HashSet<IndexEntry> Entries(Entity entity, AttributeIndexPolicy policy)
     {
         var entries = new HashSet<IndexEntry>();
+        if (policy.IsEmpty)
+        {
+            return entries;
+        }
         foreach (var (name, instances) in entity.Attributes)
         {
+            if (!policy.Indexes(name))
+            {
+                continue;
+            }
             foreach (var instance in instances)
             {
                 if (instance.Value is not { } value)

@@ -24,6 +24,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
     internal const int ScanPageSize = 256;
 
     private readonly BrokerOptions _options;
+    private readonly AttributeIndexPolicy _indexPolicy;
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteEntityStore> _logger;
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
@@ -37,6 +38,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         _options = options.Value;
+        _indexPolicy = AttributeIndexPolicy.From(_options.IndexedAttributes);
         _time = time;
         _logger = logger;
     }
@@ -64,12 +66,13 @@ internal sealed partial class SqliteEntityStore : IEntityStore
             connection.Open();
             SqliteConnectionSetup.Configure(connection, readOnly: false, durable: _options.DurableWrites);
             var found = SqliteSchema.Migrate(connection);
+            SqliteSchema.ReconcileIndex(connection, _indexPolicy);
             if (found != SqliteSchema.CurrentVersion)
             {
                 Log.SchemaMigrated(_logger, found, SqliteSchema.CurrentVersion);
             }
             LoadTenants(connection);
-            writer = new SqliteWriter(connection, _tenants, _time, _logger);
+            writer = new SqliteWriter(connection, _tenants, _time, _logger, _indexPolicy);
         }
         catch
         {
@@ -237,7 +240,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
     }
 
     /// <summary>Streams the database's candidates in id order and applies the rest of the query in process.</summary>
-    private static QueryPage QueryFiltered(SqliteReadConnection connection, SqliteReadConnection.Shape shape,
+    private QueryPage QueryFiltered(SqliteReadConnection connection, SqliteReadConnection.Shape shape,
         string tenant, string? idsJson, string? typesJson, EntityQuery query, EntityQueryFilter filter,
         CancellationToken cancellationToken)
     {
@@ -246,6 +249,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         var pageEnd = (long)query.Offset + query.Limit;
         // Simple q conjuncts narrow the candidates through the value index; q itself is still evaluated below.
         var terms = PushedTerm.Extract(query.Q);
+        terms.RemoveAll(term => !_indexPolicy.Indexes(term.Name));
         var select = terms.Count == 0
             ? connection.Select(shape, tenant, idsJson, typesJson, 0, 0)
             : connection.SelectPushed(shape, tenant, idsJson, typesJson, terms, ChooseDriver(connection, tenant, terms),

@@ -90,12 +90,13 @@ internal static class SqliteSchema
     }
 
     /// <summary>
-    /// Migration 2: <c>attribute_values</c> holds, per entity, each scalar its top-level attributes hold
-    /// (<see cref="AttributeValueIndex"/>). <c>value</c> has no declared type, so it keeps what is bound: TEXT for
-    /// strings (kind 0), REAL for numbers (kind 1), INTEGER 1/0 for booleans (kind 2); a TEXT never equals a
-    /// number there. One B-tree, keyed in lookup order (a value's entities come out ordered by id): the write
-    /// session knows an entity's previous values when it changes or deletes it, so no second index by entity
-    /// is needed.
+    /// Migration 2: <c>attribute_values</c> holds, per entity, each scalar its indexed top-level attributes hold
+    /// (<see cref="AttributeValueIndex"/>, <see cref="AttributeIndexPolicy"/>). <c>value</c> has no declared type, so
+    /// it keeps what is bound: TEXT for strings (kind 0), REAL for numbers (kind 1), INTEGER 1/0 for booleans
+    /// (kind 2); a TEXT never equals a number there. One B-tree, keyed in lookup order (a value's entities come out
+    /// ordered by id): the write session knows an entity's previous values when it changes or deletes it, so no
+    /// second index by entity is needed. <c>index_policy</c> records which attributes the rows cover; the table
+    /// starts empty and <see cref="ReconcileIndex"/> fills it for the configured policy.
     /// </summary>
     private static void CreateAttributeValues(SqliteConnection connection)
     {
@@ -109,15 +110,59 @@ internal static class SqliteSchema
                 PRIMARY KEY (tenant, name, kind, value, id)
             ) WITHOUT ROWID;
             DELETE FROM attribute_values;
+            CREATE TABLE IF NOT EXISTS index_policy (fingerprint TEXT NOT NULL);
+            DELETE FROM index_policy;
+            INSERT INTO index_policy (fingerprint) VALUES ('');
             """);
-        using var values = new AttributeValueWriter(connection);
-        using var select = connection.CreateCommand();
-        select.CommandText = "SELECT tenant, id, body FROM entities";
-        using var reader = select.ExecuteReader();
-        while (reader.Read())
+    }
+
+    /// <summary>
+    /// Makes <c>attribute_values</c> cover exactly the attributes of <paramref name="policy"/>: when the policy
+    /// differs from the one the rows were built for, the rows are rebuilt from the stored bodies in one
+    /// transaction. Returns whether a rebuild happened.
+    /// </summary>
+    public static bool ReconcileIndex(SqliteConnection connection, AttributeIndexPolicy policy)
+    {
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
         {
-            var entity = SqliteReadConnection.DecodeBody(reader, 2);
-            values.Insert(reader.GetString(0), reader.GetString(1), AttributeValueIndex.Entries(entity));
+            string? current;
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT fingerprint FROM index_policy";
+                current = read.ExecuteScalar() as string;
+            }
+            if (current == policy.Fingerprint)
+            {
+                Execute(connection, "COMMIT");
+                return false;
+            }
+            Execute(connection, "DELETE FROM attribute_values");
+            if (!policy.IsEmpty)
+            {
+                using var values = new AttributeValueWriter(connection);
+                using var select = connection.CreateCommand();
+                select.CommandText = "SELECT tenant, id, body FROM entities";
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    var entity = SqliteReadConnection.DecodeBody(reader, 2);
+                    values.Insert(reader.GetString(0), reader.GetString(1), AttributeValueIndex.Entries(entity, policy));
+                }
+            }
+            using (var write = connection.CreateCommand())
+            {
+                write.CommandText = "DELETE FROM index_policy; INSERT INTO index_policy (fingerprint) VALUES ($f)";
+                write.Parameters.AddWithValue("$f", policy.Fingerprint);
+                write.ExecuteNonQuery();
+            }
+            Execute(connection, "COMMIT");
+            return true;
+        }
+        catch
+        {
+            TryRollback(connection);
+            throw;
         }
     }
 

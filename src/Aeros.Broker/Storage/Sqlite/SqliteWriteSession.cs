@@ -19,9 +19,11 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     /// <summary>Value index entries as stored, for entities this work read or wrote (the rows to change or delete).</summary>
     private readonly Dictionary<string, HashSet<IndexEntry>> _storedEntries = new(StringComparer.Ordinal);
 
+    private readonly AttributeIndexPolicy _policy;
+
     private string? _tenant;
 
-    public SqliteWriteSession(SqliteConnection connection)
+    public SqliteWriteSession(SqliteConnection connection, AttributeIndexPolicy policy)
     {
         _select = Prepare(connection, "SELECT body FROM entities WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
         _insert = Prepare(connection,
@@ -33,6 +35,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
             "INSERT OR IGNORE INTO entity_types (tenant, type, id) VALUES ($tenant, $type, $id)", "$tenant", "$id", "$type");
         _deleteTypes = Prepare(connection, "DELETE FROM entity_types WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
         _values = new AttributeValueWriter(connection);
+        _policy = policy;
     }
 
     private string Tenant => _tenant ?? throw new InvalidOperationException("The write session is used outside its work.");
@@ -64,7 +67,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         var entity = SqliteReadConnection.DecodeBody(reader, 0);
         _storedTypes[id] = [.. entity.Types];
-        _storedEntries[id] = AttributeValueIndex.Entries(entity); // before the caller changes the entity
+        _storedEntries[id] = AttributeValueIndex.Entries(entity, _policy); // before the caller changes the entity
         return entity;
     }
 
@@ -79,7 +82,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
-        var entries = AttributeValueIndex.Entries(entity);
+        var entries = AttributeValueIndex.Entries(entity, _policy);
         _values.Insert(Tenant, entity.Id, entries);
         _storedEntries[entity.Id] = entries;
         return true;
@@ -88,14 +91,15 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     public void Update(Entity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        var storedEntries = StoredEntries(entity.Id);
+        // Without indexed attributes there are no rows to replace: skip reading the stored body.
+        var storedEntries = _policy.IsEmpty ? [] : StoredEntries(entity.Id);
         Bind(_update, entity.Id);
         _update.Parameters[2].Value = StoredEntityCodec.Encode(entity);
         if (storedEntries is null || _update.ExecuteNonQuery() == 0)
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
         }
-        var entries = AttributeValueIndex.Entries(entity);
+        var entries = AttributeValueIndex.Entries(entity, _policy);
         _values.Replace(Tenant, entity.Id, storedEntries, entries);
         _storedEntries[entity.Id] = entries;
         if (_storedTypes.TryGetValue(entity.Id, out var stored) && SameSet(stored, entity.Types))
@@ -111,7 +115,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     public bool Delete(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        var stored = StoredEntries(id);
+        var stored = _policy.IsEmpty ? [] : StoredEntries(id);
         if (stored is null)
         {
             return false;
@@ -138,7 +142,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         Bind(_select, id);
         using var reader = _select.ExecuteReader();
-        return reader.Read() ? AttributeValueIndex.Entries(SqliteReadConnection.DecodeBody(reader, 0)) : null;
+        return reader.Read() ? AttributeValueIndex.Entries(SqliteReadConnection.DecodeBody(reader, 0), _policy) : null;
     }
 
     private void InsertTypes(string id, List<string> types)

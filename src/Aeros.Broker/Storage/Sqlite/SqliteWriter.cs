@@ -36,7 +36,8 @@ internal sealed partial class SqliteWriter : IDisposable
     /// <param name="tenants">The known tenants; the writer adds the tenants it creates once committed.</param>
     /// <param name="time">Measures commit durations.</param>
     /// <param name="logger">Where commits and failures are logged.</param>
-    public SqliteWriter(SqliteConnection connection, ConcurrentDictionary<string, byte> tenants, TimeProvider time, ILogger logger)
+    /// <param name="policy">Which attributes the value index covers.</param>
+    public SqliteWriter(SqliteConnection connection, ConcurrentDictionary<string, byte> tenants, TimeProvider time, ILogger logger, AttributeIndexPolicy policy)
     {
         _connection = connection;
         _tenants = tenants;
@@ -49,7 +50,7 @@ internal sealed partial class SqliteWriter : IDisposable
         _release = Prepare("RELEASE work");
         _rollbackTo = Prepare("ROLLBACK TO work");
         _insertTenant = Prepare("INSERT OR IGNORE INTO tenants (name) VALUES ($tenant)", "$tenant");
-        _session = new SqliteWriteSession(connection);
+        _session = new SqliteWriteSession(connection, policy);
         _thread = new Thread(Run) { IsBackground = true, Name = "Aeros store writer" };
     }
 
