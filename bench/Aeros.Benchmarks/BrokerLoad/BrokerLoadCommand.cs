@@ -181,9 +181,12 @@ internal sealed class BrokerLoadCommand
     {
         var data = Directory.CreateTempSubdirectory("aeros-bench-");
         report.AddNote($"Broker: `{aeros}`, data in {data.FullName} ({MachineInfo.FileSystemType(data.FullName) ?? "unknown file system"}), deleted after the run");
+        report.AddNote(options.IndexedAttributes.Count == 0
+            ? "Broker indexed attributes: none"
+            : $"Broker indexed attributes (Broker__IndexedAttributes): {string.Join(", ", options.IndexedAttributes)}");
         try
         {
-            await using var broker = BrokerProcess.Start(aeros, data.FullName);
+            await using var broker = BrokerProcess.Start(aeros, data.FullName, BrokerProcess.IndexEnvironment(options.IndexedAttributes));
             Progress($"broker pid {broker.Id} at {broker.BaseAddress}, waiting until it answers");
             try
             {

@@ -18,6 +18,9 @@ internal sealed record BrokerLoadOptions
                             under the repository root; built first if missing)
           --output FILE     also write the Markdown report to FILE
           --seed N          seed of the entity generator (default 42)
+          --indexed-attributes LIST
+                            attributes the broker indexes (Broker__IndexedAttributes), comma-separated;
+                            default hostname (the selective query's attribute); 'none' for none
         """;
 
     public int Entities { get; init; } = 100_000;
@@ -28,6 +31,7 @@ internal sealed record BrokerLoadOptions
     public string? OutputPath { get; init; }
     public int Seed { get; init; } = 42;
     public LoadClientKind Client { get; init; } = LoadClientKind.Raw;
+    public IReadOnlyList<string> IndexedAttributes { get; init; } = ["hostname"];
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
@@ -59,6 +63,12 @@ internal sealed record BrokerLoadOptions
                 case "--seed": options = options with { Seed = Int(name, value, int.MinValue, int.MaxValue, ref error) }; break;
                 case "--aeros": options = options with { AerosPath = value }; break;
                 case "--output": options = options with { OutputPath = value }; break;
+                case "--indexed-attributes":
+                    options = options with
+                    {
+                        IndexedAttributes = value == "none" ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    };
+                    break;
                 case "--client":
                     options = value switch
                     {

@@ -40,8 +40,19 @@ internal static class BrokerProcess
         return path;
     }
 
-    public static ChildProcess Start(string aerosPath, string dataDirectory) =>
-        ChildProcess.Start("the broker", aerosPath, ["broker", "--data", dataDirectory]);
+    public static ChildProcess Start(string aerosPath, string dataDirectory, IReadOnlyDictionary<string, string>? environment = null) =>
+        ChildProcess.Start("the broker", aerosPath, ["broker", "--data", dataDirectory], environment);
+
+    /// <summary>The environment that configures the broker's indexed attributes (<c>Broker__IndexedAttributes__i</c>).</summary>
+    public static Dictionary<string, string> IndexEnvironment(IReadOnlyList<string> attributes)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            environment[$"Broker__IndexedAttributes__{i}"] = attributes[i];
+        }
+        return environment;
+    }
 
     private static string? FindRepositoryRoot()
     {

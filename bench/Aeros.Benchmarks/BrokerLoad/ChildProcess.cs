@@ -55,7 +55,8 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// Starts <paramref name="program"/> (a dll, run as <c>dotnet DLL</c>, or an executable) with
     /// <paramref name="arguments"/> followed by <c>--urls http://127.0.0.1:PORT</c> on a free loopback port.
     /// </summary>
-    public static ChildProcess Start(string name, string program, IEnumerable<string> arguments)
+    public static ChildProcess Start(string name, string program, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var url = $"http://127.0.0.1:{FreeLoopbackPort().ToString(CultureInfo.InvariantCulture)}";
         var isDll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
@@ -66,6 +67,10 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
         if (isDll)
         {
             start.ArgumentList.Add(program);

@@ -42,7 +42,7 @@ internal static class SqliteConnectionSetup
             PRAGMA synchronous = {synchronous};
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = {(readOnly ? -8192 : -32768)};
-            PRAGMA mmap_size = 268435456;
+            PRAGMA mmap_size = 0; -- no mapping: each connection's mapping counted in the RSS again, read() + page cache is enough
             """);
     }
 }

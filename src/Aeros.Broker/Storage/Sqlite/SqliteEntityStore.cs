@@ -111,15 +111,15 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         return ValueTask.FromResult(_tenants.ContainsKey(tenant));
     }
 
-    public ValueTask<Entity?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
+    public async ValueTask<Entity?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(id);
         var readers = Readers;
-        var connection = readers.Rent();
+        var connection = await readers.RentAsync(cancellationToken);
         try
         {
-            return ValueTask.FromResult(connection.Get(tenant, id));
+            return connection.Get(tenant, id);
         }
         finally
         {
@@ -143,7 +143,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         return _writer!.Enqueue(tenant, createTenant, work, cancellationToken);
     }
 
-    public Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
+    public async Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(query);
@@ -151,10 +151,19 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset);
         ThrowIfNotReady();
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Query(tenant, query, cancellationToken));
+        var readers = Readers;
+        var connection = await readers.RentAsync(cancellationToken);
+        try
+        {
+            return Query(connection, tenant, query, cancellationToken);
+        }
+        finally
+        {
+            readers.Return(connection);
+        }
     }
 
-    private QueryPage Query(string tenant, EntityQuery query, CancellationToken cancellationToken)
+    private QueryPage Query(SqliteReadConnection connection, string tenant, EntityQuery query, CancellationToken cancellationToken)
     {
         if (query.Limit == 0 && !query.Count)
         {
@@ -187,19 +196,9 @@ internal sealed partial class SqliteEntityStore : IEntityStore
             typesExact = types.IsSimpleDisjunction;
         }
         var filter = EntityQueryFilter.Create(query, typesExact);
-
-        var readers = Readers;
-        var connection = readers.Rent();
-        try
-        {
-            return filter.IsEmpty
-                ? QueryInDatabase(connection, shape, tenant, idsJson, typesJson, query)
-                : QueryFiltered(connection, shape, tenant, idsJson, typesJson, query, filter, cancellationToken);
-        }
-        finally
-        {
-            readers.Return(connection);
-        }
+        return filter.IsEmpty
+            ? QueryInDatabase(connection, shape, tenant, idsJson, typesJson, query)
+            : QueryFiltered(connection, shape, tenant, idsJson, typesJson, query, filter, cancellationToken);
     }
 
     /// <summary>Everything is decided by the database: page with LIMIT/OFFSET, count with COUNT(*) on the key index.</summary>
@@ -341,7 +340,18 @@ internal sealed partial class SqliteEntityStore : IEntityStore
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var page = ReadScanPage(tenant, type, after, out var lastId);
+                var readers = Readers;
+                var connection = await readers.RentAsync(cancellationToken);
+                List<Entity> page;
+                string? lastId;
+                try
+                {
+                    page = ReadScanPage(connection, tenant, type, after, out lastId);
+                }
+                finally
+                {
+                    readers.Return(connection);
+                }
                 foreach (var entity in page)
                 {
                     // An entity with several of the types was already produced by the pass of the earliest one.
@@ -363,33 +373,24 @@ internal sealed partial class SqliteEntityStore : IEntityStore
     }
 
     /// <summary>One page of a scan; <paramref name="lastId"/> is null when the scan is over.</summary>
-    private List<Entity> ReadScanPage(string tenant, string? type, string after, out string? lastId)
+    private static List<Entity> ReadScanPage(SqliteReadConnection connection, string tenant, string? type, string after, out string? lastId)
     {
-        var readers = Readers;
-        var connection = readers.Rent();
-        try
+        var page = new List<Entity>(ScanPageSize);
+        lastId = null;
+        string? last = null;
+        using (var reader = connection.ScanPage(tenant, type, after, ScanPageSize).ExecuteReader())
         {
-            var page = new List<Entity>(ScanPageSize);
-            lastId = null;
-            string? last = null;
-            using (var reader = connection.ScanPage(tenant, type, after, ScanPageSize).ExecuteReader())
+            while (reader.Read())
             {
-                while (reader.Read())
-                {
-                    last = reader.GetString(0);
-                    page.Add(SqliteReadConnection.DecodeBody(reader, 1));
-                }
+                last = reader.GetString(0);
+                page.Add(SqliteReadConnection.DecodeBody(reader, 1));
             }
-            if (page.Count == ScanPageSize)
-            {
-                lastId = last;
-            }
-            return page;
         }
-        finally
+        if (page.Count == ScanPageSize)
         {
-            readers.Return(connection);
+            lastId = last;
         }
+        return page;
     }
 
     private static bool HasAnyOf(Entity entity, string[] types, int count)

@@ -344,6 +344,11 @@ internal sealed class SqliteReadPool : IDisposable
     private readonly string _connectionString;
     private readonly int _capacity;
     private readonly ConcurrentQueue<SqliteReadConnection> _idle = new();
+
+    // At most _capacity connections are in use at once; further readers wait here (asynchronously) instead of
+    // opening more connections: under load that bounds memory (each connection has its own page cache) and the
+    // threads busy in SQLite, and spares opening and preparing connections that are thrown away afterwards.
+    private readonly SemaphoreSlim _gate;
     private int _idleCount;
     private volatile bool _disposed;
 
@@ -351,20 +356,62 @@ internal sealed class SqliteReadPool : IDisposable
     {
         _connectionString = connectionString;
         _capacity = capacity;
+        _gate = new SemaphoreSlim(capacity, capacity);
     }
 
+    /// <summary>Waits for a free slot, then hands out an idle connection or opens one.</summary>
+    public async ValueTask<SqliteReadConnection> RentAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_gate.Wait(0))
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return TakeOrOpen();
+    }
+
+    /// <summary>Like <see cref="RentAsync"/>, blocking; only for start-up.</summary>
     public SqliteReadConnection Rent()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryDequeue(out var connection))
+        _gate.Wait();
+        return TakeOrOpen();
+    }
+
+    private SqliteReadConnection TakeOrOpen()
+    {
+        try
         {
-            Interlocked.Decrement(ref _idleCount);
-            return connection;
+            if (_idle.TryDequeue(out var idle))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                return idle;
+            }
+            return new SqliteReadConnection(_connectionString);
         }
-        return new SqliteReadConnection(_connectionString);
+        catch
+        {
+            _gate.Release();
+            throw;
+        }
     }
 
     public void Return(SqliteReadConnection connection)
+    {
+        try
+        {
+            ReturnToIdle(connection);
+        }
+        finally
+        {
+            if (!_disposed)
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    private void ReturnToIdle(SqliteReadConnection connection)
     {
         if (_disposed || Interlocked.Increment(ref _idleCount) > _capacity)
         {
