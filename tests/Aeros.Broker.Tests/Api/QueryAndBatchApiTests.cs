@@ -104,6 +104,17 @@ public sealed class QueryAndBatchApiTests(BrokerServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Query_TypeWildcard_MatchesEveryType()
+    {
+        var type = await SeedAsync(3);
+        var (body, response) = await QueryAsync($"type=*&idPattern=^urn:ngsi-ld:{type}:.*&q=n>=1");
+        using (response)
+        {
+            Assert.Equal(2, body.Count);
+        }
+    }
+
+    [Fact]
     public async Task Query_LimitAboveMaximum_Returns403TooManyResults()
     {
         using var response = await Client.SendAsync(Request(HttpMethod.Get, "/entities?type=T&limit=100000"));

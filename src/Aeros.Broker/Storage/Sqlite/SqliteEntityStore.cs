@@ -184,7 +184,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
             shape |= SqliteReadConnection.Shape.Ids;
             idsJson = ToJsonArray(ids);
         }
-        if (query.Types is { } types)
+        if (query.Types is { IsWildcard: false } types)
         {
             var all = types.AllTypes;
             if (all.Count == 0)
@@ -192,6 +192,10 @@ internal sealed partial class SqliteEntityStore : IEntityStore
                 return new QueryPage([], query.Count ? 0 : null);
             }
             shape |= SqliteReadConnection.Shape.Types;
+            if (all.Count == 1)
+            {
+                shape |= SqliteReadConnection.Shape.SingleType;
+            }
             typesJson = ToJsonArray(all);
             typesExact = types.IsSimpleDisjunction;
         }

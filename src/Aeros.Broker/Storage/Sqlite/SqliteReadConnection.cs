@@ -20,6 +20,8 @@ internal sealed class SqliteReadConnection : IDisposable
         Types = 2,
         Paged = 4,
         CountOnly = 8,
+        /// <summary>With <see cref="Types"/>: exactly one type, so rows stream from the type index already in id order.</summary>
+        SingleType = 16,
     }
 
     private readonly SqliteConnection _connection;
@@ -278,22 +280,42 @@ internal sealed class SqliteReadConnection : IDisposable
     private SqliteCommand PrepareSelect(Shape shape)
     {
         var sql = new System.Text.StringBuilder();
-        sql.Append((shape & Shape.CountOnly) != 0 ? "SELECT COUNT(*)" : "SELECT id, body");
-        sql.Append(" FROM entities WHERE tenant = $tenant");
         var names = new List<string> { "$tenant" };
+        var countOnly = (shape & Shape.CountOnly) != 0;
+        string idColumn;
+        if ((shape & Shape.SingleType) != 0)
+        {
+            // Walk the type index (tenant, type, id): rows come in id order, so ORDER BY needs no sort and a page
+            // stops early; an IN (subquery) over a large type would first be materialised as a whole.
+            sql.Append(countOnly ? "SELECT COUNT(*)" : "SELECT e.id, e.body");
+            sql.Append(" FROM entity_types t");
+            if (!countOnly)
+            {
+                sql.Append(" JOIN entities e ON e.tenant = t.tenant AND e.id = t.id");
+            }
+            sql.Append(" WHERE t.tenant = $tenant AND t.type = (SELECT value FROM json_each($types))");
+            names.Add("$types");
+            idColumn = "t.id";
+        }
+        else
+        {
+            sql.Append(countOnly ? "SELECT COUNT(*)" : "SELECT id, body");
+            sql.Append(" FROM entities WHERE tenant = $tenant");
+            if ((shape & Shape.Types) != 0)
+            {
+                sql.Append(" AND id IN (SELECT id FROM entity_types WHERE tenant = $tenant AND type IN (SELECT value FROM json_each($types)))");
+                names.Add("$types");
+            }
+            idColumn = "id";
+        }
         if ((shape & Shape.Ids) != 0)
         {
-            sql.Append(" AND id IN (SELECT value FROM json_each($ids))");
+            sql.Append($" AND {idColumn} IN (SELECT value FROM json_each($ids))");
             names.Add("$ids");
         }
-        if ((shape & Shape.Types) != 0)
+        if (!countOnly)
         {
-            sql.Append(" AND id IN (SELECT id FROM entity_types WHERE tenant = $tenant AND type IN (SELECT value FROM json_each($types)))");
-            names.Add("$types");
-        }
-        if ((shape & Shape.CountOnly) == 0)
-        {
-            sql.Append(" ORDER BY id");
+            sql.Append($" ORDER BY {idColumn}");
         }
         if ((shape & Shape.Paged) != 0)
         {
