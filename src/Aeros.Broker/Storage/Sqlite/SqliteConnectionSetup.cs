@@ -45,4 +45,17 @@ internal static class SqliteConnectionSetup
             PRAGMA mmap_size = 0; -- no mapping: each connection's mapping counted in the RSS again, read() + page cache is enough
             """);
     }
+
+    /// <summary>Creates and prepares a command whose parameters are bound later (prepared once, reused).</summary>
+    public static SqliteCommand Prepare(SqliteConnection connection, string sql, IEnumerable<string> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
+        }
+        command.Prepare();
+        return command;
+    }
 }

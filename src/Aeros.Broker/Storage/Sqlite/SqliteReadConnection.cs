@@ -326,17 +326,7 @@ internal sealed class SqliteReadConnection : IDisposable
         return Prepare(sql.ToString(), [.. names]);
     }
 
-    private SqliteCommand Prepare(string sql, params string[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-        }
-        command.Prepare();
-        return command;
-    }
+    private SqliteCommand Prepare(string sql, params string[] parameters) => SqliteConnectionSetup.Prepare(_connection, sql, parameters);
 
     public void Dispose()
     {

@@ -177,17 +177,8 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         return true;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-        }
-        command.Prepare();
-        return command;
-    }
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters) =>
+        SqliteConnectionSetup.Prepare(connection, sql, parameters);
 
     public void Dispose()
     {

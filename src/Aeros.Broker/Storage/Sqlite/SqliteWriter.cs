@@ -245,17 +245,7 @@ internal sealed partial class SqliteWriter : IDisposable
         }
     }
 
-    private SqliteCommand Prepare(string sql, params string[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-        }
-        command.Prepare();
-        return command;
-    }
+    private SqliteCommand Prepare(string sql, params string[] parameters) => SqliteConnectionSetup.Prepare(_connection, sql, parameters);
 
     /// <summary>Closes the connection; call after <see cref="Stopped"/> completed.</summary>
     public void Dispose()
