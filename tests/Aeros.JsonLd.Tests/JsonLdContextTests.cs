@@ -224,7 +224,7 @@ public sealed class JsonLdContextTests
     [Fact]
     public void ExpandTerm_AerosDataModelContext_ExpandsAndCompactsBack()
     {
-        var json = File.ReadAllText("/work/shared/fixtures/aeros-datamodel/context.jsonld");
+        var json = File.ReadAllText(TestSupport.SharedFixtures.Path("aeros-datamodel/context.jsonld"));
         var context = Build(JsonDocument.Parse(json).RootElement.GetProperty("@context").GetRawText());
 
         const string Iri = "https://smartdatamodels.org/dataModel.IT/InfrastructureElement";

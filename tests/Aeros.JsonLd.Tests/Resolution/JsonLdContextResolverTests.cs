@@ -429,7 +429,7 @@ public sealed class JsonLdContextResolverTests : IAsyncLifetime
     public async Task ResolveAsync_AerosDataModelContextInline_ExpandsDataModelTerms()
     {
         using var harness = JsonLdHarness.Create();
-        var document = JsonNode.Parse(await File.ReadAllTextAsync("/work/shared/fixtures/aeros-datamodel/context.jsonld").Within("reading the fixture"))!;
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(TestSupport.SharedFixtures.Path("aeros-datamodel/context.jsonld")).Within("reading the fixture"))!;
 
         var context = await harness.Resolver.ResolveAsync(document["@context"]!.DeepClone(), CancellationToken.None).Within("resolving the aerOS context");
 
