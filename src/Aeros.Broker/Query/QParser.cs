@@ -57,40 +57,28 @@ internal sealed class QParser(string text, Func<string, string> expandName)
         }
     }
 
-    private QNode ParseOr()
-    {
-        var first = ParseAnd();
-        SkipSpaces();
-        if (AtEnd || Peek != '|')
-        {
-            return first;
-        }
-        var operands = new List<QNode> { first };
-        while (!AtEnd && Peek == '|')
-        {
-            _pos++;
-            operands.Add(ParseAnd());
-            SkipSpaces();
-        }
-        return new QOr([.. operands]);
-    }
+    // ';' (and) binds tighter than '|' (or): an or-list of and-lists of primaries.
+    private QNode ParseOr() => ParseList('|', ParseAnd, operands => new QOr(operands));
 
-    private QNode ParseAnd()
+    private QNode ParseAnd() => ParseList(';', ParsePrimary, operands => new QAnd(operands));
+
+    /// <summary>Parses <c>operand (separator operand)*</c>; a single operand is returned as it is.</summary>
+    private QNode ParseList(char separator, Func<QNode> operand, Func<QNode[], QNode> combine)
     {
-        var first = ParsePrimary();
+        var first = operand();
         SkipSpaces();
-        if (AtEnd || Peek != ';')
+        if (AtEnd || Peek != separator)
         {
             return first;
         }
         var operands = new List<QNode> { first };
-        while (!AtEnd && Peek == ';')
+        while (!AtEnd && Peek == separator)
         {
             _pos++;
-            operands.Add(ParsePrimary());
+            operands.Add(operand());
             SkipSpaces();
         }
-        return new QAnd([.. operands]);
+        return combine([.. operands]);
     }
 
     private QNode ParsePrimary()
