@@ -32,6 +32,17 @@ internal static class BatchEndpoints
     private sealed class BatchResult
     {
         public List<string> Success { get; } = [];
+
+        private readonly HashSet<string> _succeeded = new(StringComparer.Ordinal);
+
+        /// <summary>Records a success once, however often the id occurs in the batch.</summary>
+        public void Succeeded(string id)
+        {
+            if (_succeeded.Add(id))
+            {
+                Success.Add(id);
+            }
+        }
         public List<string> Created { get; } = [];
         public List<(string? Id, NgsiLdException Error)> Errors { get; } = [];
     }
@@ -130,7 +141,7 @@ internal static class BatchEndpoints
             {
                 throw NgsiLdException.AlreadyExists($"Entity {item.Id} already exists.");
             }
-            r.Success.Add(item.Id!);
+            r.Succeeded(item.Id!);
         });
         if (result.Errors.Count == 0)
         {
@@ -167,10 +178,7 @@ internal static class BatchEndpoints
             {
                 session.Update(EntityMutations.Replace(existing, item.Payload!, now));
             }
-            if (!r.Success.Contains(item.Id!))
-            {
-                r.Success.Add(item.Id!);
-            }
+            r.Succeeded(item.Id!);
         });
         if (result.Errors.Count > 0)
         {
@@ -204,7 +212,7 @@ internal static class BatchEndpoints
                 throw NgsiLdException.BadRequestData(
                     $"Entity {item.Id}: not overwritten (noOverwrite): {string.Join(", ", outcome.NotUpdated.Select(n => n.Name))}.");
             }
-            r.Success.Add(item.Id!);
+            r.Succeeded(item.Id!);
         });
         await WriteOutcomeAsync(http, result);
     }
@@ -220,7 +228,7 @@ internal static class BatchEndpoints
             {
                 session.Update(existing);
             }
-            r.Success.Add(item.Id!);
+            r.Succeeded(item.Id!);
         });
         await WriteOutcomeAsync(http, result);
     }
@@ -248,7 +256,7 @@ internal static class BatchEndpoints
             {
                 throw NgsiLdException.NotFound($"Entity {item.Id} was not found.");
             }
-            r.Success.Add(item.Id!);
+            r.Succeeded(item.Id!);
         });
         await WriteOutcomeAsync(http, result);
     }

@@ -67,7 +67,7 @@ internal static class EntityEndpoints
         var id = NgsiLdApi.PathId(http);
         var media = NgsiLdHttp.Negotiate(http, allowGeoJson: true);
         var context = await Api(http).ContextAsync(http);
-        var request = FromUrl(http, QueryParams);
+        var request = FromUrl(http);
         var render = request.ToRenderOptions(context, Representation(http), media);
         var type = TypeFilter(http, context);
         var entity = await Service(http).RetrieveAsync(tenant, id, type, http.RequestAborted);
@@ -85,7 +85,7 @@ internal static class EntityEndpoints
     private static async Task QueryGet(HttpContext http)
     {
         NgsiLdHttp.CheckParameters(http, QueryParams);
-        var request = FromUrl(http, QueryParams);
+        var request = FromUrl(http);
         await RunQueryAsync(http, request, await Api(http).ContextAsync(http));
     }
 
@@ -483,7 +483,7 @@ internal static class EntityEndpoints
         return type is null ? null : TypeExpression.Parse(type, context.ExpandTerm);
     }
 
-    private static QueryRequest FromUrl(HttpContext http, IReadOnlySet<string> _)
+    private static QueryRequest FromUrl(HttpContext http)
     {
         var attrs = NgsiLdHttp.Param(http, "attrs");
         var datasetIds = NgsiLdHttp.Param(http, "datasetId");
