@@ -37,7 +37,7 @@ internal static class BrokerCommand
             Description = "Fetch remote @context documents only from these host names (repeat the option or separate with commas). Default: any host.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009). More settings through environment variables: Broker__PageSize, Broker__MaxPageSize, Broker__MaxRequestBodyBytes, Broker__DurableWrites, JsonLd__RemoteFetchTimeout, JsonLd__CacheCapacity, ... (see docs/broker.md).")
+        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009). More settings through environment variables: Broker__IndexedAttributes__0=<attribute> (value index for q), Broker__PageSize, Broker__MaxPageSize, Broker__MaxRequestBodyBytes, Broker__DurableWrites, JsonLd__RemoteFetchTimeout, JsonLd__CacheCapacity, ... (see docs/broker.md).")
         {
             urls, store, data, noRemote, contextHosts,
         };
