@@ -150,36 +150,53 @@ internal static class NgsiLdHttp
         {
             throw NgsiLdException.RequestTooLarge($"The body is larger than the broker accepts ({options.MaxRequestBodyBytes} bytes).");
         }
-        var buffer = new ArrayBufferWriter<byte>(http.Request.ContentLength is > 0 and < 1 << 20 ? (int)http.Request.ContentLength.Value : 4096);
-        var body = http.Request.Body;
-        while (true)
-        {
-            var memory = buffer.GetMemory(8192);
-            var read = await body.ReadAsync(memory, cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-            buffer.Advance(read);
-            if (buffer.WrittenCount > options.MaxRequestBodyBytes)
-            {
-                throw NgsiLdException.RequestTooLarge($"The body is larger than the broker accepts ({options.MaxRequestBodyBytes} bytes).");
-            }
-        }
-        if (buffer.WrittenCount == 0)
-        {
-            throw NgsiLdException.InvalidRequest("The request has no body.");
-        }
+        // The body is read into pooled arrays: batch bodies are often megabytes, and fresh arrays that size would
+        // all land on the large object heap. The parsed JSON holds its own copy, so the buffer goes back at once.
+        var length = http.Request.ContentLength is > 0 and <= int.MaxValue ? (int)Math.Min(http.Request.ContentLength.Value, options.MaxRequestBodyBytes) : 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length + 1, 4096));
+        var written = 0;
         try
         {
-            var node = JsonNode.Parse(buffer.WrittenSpan, documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
-            return new RequestBody(node, isLd);
+            var body = http.Request.Body;
+            while (true)
+            {
+                if (written == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, written).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(written), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+                written += read;
+                if (written > options.MaxRequestBodyBytes)
+                {
+                    throw NgsiLdException.RequestTooLarge($"The body is larger than the broker accepts ({options.MaxRequestBodyBytes} bytes).");
+                }
+            }
+            if (written == 0)
+            {
+                throw NgsiLdException.InvalidRequest("The request has no body.");
+            }
+            try
+            {
+                var node = JsonNode.Parse(buffer.AsSpan(0, written), documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+                return new RequestBody(node, isLd);
+            }
+            catch (JsonException e)
+            {
+                throw NgsiLdException.InvalidRequest(e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+                    ? $"The body nests deeper than the broker accepts ({options.MaxJsonDepth} levels)."
+                    : $"The body is not valid JSON: {e.Message}");
+            }
         }
-        catch (JsonException e)
+        finally
         {
-            throw NgsiLdException.InvalidRequest(e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
-                ? $"The body nests deeper than the broker accepts ({options.MaxJsonDepth} levels)."
-                : $"The body is not valid JSON: {e.Message}");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
