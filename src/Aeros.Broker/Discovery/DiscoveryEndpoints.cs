@@ -47,6 +47,17 @@ internal static class DiscoveryEndpoints
         return (tenant, context, media);
     }
 
+    /// <summary>A type or attribute name from the path, validated, and its expansion with the request's context.</summary>
+    private static (string Name, string Expanded) RouteName(HttpContext http, string routeKey, JsonLdContext context)
+    {
+        var name = (string)http.Request.RouteValues[routeKey]!;
+        if (!NgsiNames.IsValidName(name))
+        {
+            throw NgsiLdException.BadRequestData($"'{name}' is not a valid {(routeKey == "type" ? "type" : "attribute")} name.");
+        }
+        return (name, context.ExpandTerm(name));
+    }
+
     private static IAsyncEnumerable<Entity> Scan(HttpContext http, string tenant, IReadOnlyList<string>? types) =>
         http.RequestServices.GetRequiredService<EntityService>().ScanAsync(tenant, types, http.RequestAborted);
 
@@ -74,12 +85,7 @@ internal static class DiscoveryEndpoints
     private static async Task TypeInfo(HttpContext http)
     {
         var (tenant, context, media) = await PrepareAsync(http, InfoParams);
-        var name = (string)http.Request.RouteValues["type"]!;
-        if (!NgsiNames.IsValidName(name))
-        {
-            throw NgsiLdException.BadRequestData($"'{name}' is not a valid type name.");
-        }
-        var type = context.ExpandTerm(name);
+        var (name, type) = RouteName(http, "type", context);
         var facts = new Facts();
         await foreach (var entity in Scan(http, tenant, [type]))
         {
@@ -137,12 +143,7 @@ internal static class DiscoveryEndpoints
     private static async Task AttributeInfo(HttpContext http)
     {
         var (tenant, context, media) = await PrepareAsync(http, InfoParams);
-        var name = (string)http.Request.RouteValues["attrId"]!;
-        if (!NgsiNames.IsValidName(name))
-        {
-            throw NgsiLdException.BadRequestData($"'{name}' is not a valid attribute name.");
-        }
-        var attribute = context.ExpandTerm(name);
+        var (name, attribute) = RouteName(http, "attrId", context);
         var attributes = await CollectAttributesAsync(http, tenant, attribute);
         if (!attributes.TryGetValue(attribute, out var facts))
         {

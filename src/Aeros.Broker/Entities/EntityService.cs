@@ -34,12 +34,7 @@ internal sealed class EntityService(IEntityStore store, TimeProvider time)
     public async Task<Entity> RetrieveAsync(string tenant, string id, TypeExpression? type, CancellationToken cancellationToken)
     {
         await EnsureTenantAsync(tenant, cancellationToken);
-        var entity = await store.GetAsync(tenant, id, cancellationToken);
-        if (entity is null || (type is not null && !type.Matches(entity.Types)))
-        {
-            throw NgsiLdException.NotFound($"Entity {id} was not found.");
-        }
-        return entity;
+        return Found(await store.GetAsync(tenant, id, cancellationToken), id, type);
     }
 
     public async Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
@@ -51,19 +46,11 @@ internal sealed class EntityService(IEntityStore store, TimeProvider time)
     public async Task DeleteAsync(string tenant, string id, TypeExpression? type, CancellationToken cancellationToken)
     {
         await EnsureTenantAsync(tenant, cancellationToken);
-        var deleted = await store.WriteAsync(tenant, createTenant: false, session =>
+        await store.WriteAsync(tenant, createTenant: false, session =>
         {
-            var existing = session.Get(id);
-            if (existing is null || (type is not null && !type.Matches(existing.Types)))
-            {
-                return false;
-            }
+            Found(session.Get(id), id, type);
             return session.Delete(id);
         }, cancellationToken);
-        if (!deleted)
-        {
-            throw NgsiLdException.NotFound($"Entity {id} was not found.");
-        }
     }
 
     /// <summary>Runs a change on one existing entity atomically and stores it if the change says so.</summary>
@@ -72,11 +59,7 @@ internal sealed class EntityService(IEntityStore store, TimeProvider time)
         await EnsureTenantAsync(tenant, cancellationToken);
         return await store.WriteAsync(tenant, createTenant: false, session =>
         {
-            var entity = session.Get(id);
-            if (entity is null || (type is not null && !type.Matches(entity.Types)))
-            {
-                throw NgsiLdException.NotFound($"Entity {id} was not found.");
-            }
+            var entity = Found(session.Get(id), id, type);
             var (result, changed) = change(entity);
             if (changed)
             {
@@ -96,15 +79,16 @@ internal sealed class EntityService(IEntityStore store, TimeProvider time)
         await EnsureTenantAsync(tenant, cancellationToken);
         await store.WriteAsync(tenant, createTenant: false, session =>
         {
-            var existing = session.Get(id);
-            if (existing is null || (type is not null && !type.Matches(existing.Types)))
-            {
-                throw NgsiLdException.NotFound($"Entity {id} was not found.");
-            }
-            session.Update(EntityMutations.Replace(existing, payload, now));
+            session.Update(EntityMutations.Replace(Found(session.Get(id), id, type), payload, now));
             return true;
         }, cancellationToken);
     }
+
+    /// <summary>The entity, if it exists and has the requested type (<c>type=</c>); else 404 ResourceNotFound.</summary>
+    private static Entity Found(Entity? entity, string id, TypeExpression? type) =>
+        entity is not null && (type is null || type.Matches(entity.Types))
+            ? entity
+            : throw NgsiLdException.NotFound($"Entity {id} was not found.");
 
     /// <summary>Runs a batch: one atomic, durable unit; each entity's outcome is reported on its own.</summary>
     public Task<T> BatchAsync<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken) =>
