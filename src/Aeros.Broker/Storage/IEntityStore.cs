@@ -45,6 +45,9 @@ internal interface IEntityStore : IAsyncDisposable
     /// written while the scan runs may or may not appear.
     /// </summary>
     IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types, CancellationToken cancellationToken);
+
+    /// <summary>Every stored resource of this kind, over all tenants (read once at start by its registry).</summary>
+    Task<IReadOnlyList<StoredResource>> ListResourcesAsync(string kind, CancellationToken cancellationToken);
 }
 
 /// <summary>The view of one tenant's entities inside an atomic write.</summary>
@@ -64,6 +67,18 @@ internal interface IEntityWriteSession
 
     /// <summary>Deletes the entity; returns false when it did not exist.</summary>
     bool Delete(string id);
+
+    /// <summary>The JSON of the tenant's resource of this kind (<see cref="ResourceKinds"/>), or null.</summary>
+    string? GetResource(string kind, string id);
+
+    /// <summary>Stores a new resource; returns false (and writes nothing) when the id exists for this kind.</summary>
+    bool InsertResource(string kind, string id, string json);
+
+    /// <summary>Replaces a stored resource; returns false when it does not exist.</summary>
+    bool UpdateResource(string kind, string id, string json);
+
+    /// <summary>Deletes a resource; returns false when it did not exist.</summary>
+    bool DeleteResource(string kind, string id);
 }
 
 /// <summary>Tenant names.</summary>

@@ -16,6 +16,7 @@ internal static class StorageServiceCollectionExtensions
     public static IServiceCollection AddAerosEntityStore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<EntityChangeFeed>();
         services.TryAddSingleton<IEntityStore, SqliteEntityStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EntityStoreInitializer>());
         return services;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Aeros.Broker.Model;
+using Aeros.Broker.Storage;
 using Aeros.Broker.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,9 @@ internal sealed class TempStore : IAsyncDisposable
 
     public SqliteEntityStore Store { get; private set; } = null!;
 
+    /// <summary>The change feed the store publishes to (kept across reopening).</summary>
+    public EntityChangeFeed Changes { get; } = new();
+
     public static async Task<TempStore> CreateAsync(bool durable = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), "aeros-store-tests", Guid.NewGuid().ToString("N"));
@@ -60,7 +64,7 @@ internal sealed class TempStore : IAsyncDisposable
     private async Task OpenAsync()
     {
         var options = Options.Create(new BrokerOptions { DataDirectory = DataDirectory, DurableWrites = Durable, IndexedAttributes = IndexedAttributes });
-        Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
+        Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance, Changes);
         await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
     }
 

@@ -27,12 +27,13 @@ internal sealed partial class SqliteEntityStore : IEntityStore
     private readonly AttributeIndexPolicy _indexPolicy;
     private readonly TimeProvider _time;
     private readonly ILogger<SqliteEntityStore> _logger;
+    private readonly EntityChangeFeed _changes;
     private readonly ConcurrentDictionary<string, byte> _tenants = new(StringComparer.Ordinal);
     private SqliteWriter? _writer;
     private SqliteReadPool? _readers;
     private int _disposed;
 
-    public SqliteEntityStore(IOptions<BrokerOptions> options, TimeProvider time, ILogger<SqliteEntityStore> logger)
+    public SqliteEntityStore(IOptions<BrokerOptions> options, TimeProvider time, ILogger<SqliteEntityStore> logger, EntityChangeFeed? changes = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -41,6 +42,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
         _indexPolicy = AttributeIndexPolicy.From(_options.IndexedAttributes);
         _time = time;
         _logger = logger;
+        _changes = changes ?? new EntityChangeFeed();
     }
 
     /// <summary>Transactions committed and work items they carried, since start (for tests and load figures).</summary>
@@ -72,7 +74,7 @@ internal sealed partial class SqliteEntityStore : IEntityStore
                 Log.SchemaMigrated(_logger, found, SqliteSchema.CurrentVersion);
             }
             LoadTenants(connection);
-            writer = new SqliteWriter(connection, _tenants, _time, _logger, _indexPolicy);
+            writer = new SqliteWriter(connection, _tenants, _time, _logger, _indexPolicy, _changes);
         }
         catch
         {
@@ -328,6 +330,22 @@ internal sealed partial class SqliteEntityStore : IEntityStore
 
     /// <summary>A term matching at most this many rows drives without looking at the others.</summary>
     internal const int SelectiveEnough = 50;
+
+    public async Task<IReadOnlyList<StoredResource>> ListResourcesAsync(string kind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ThrowIfNotReady();
+        var readers = Readers;
+        var connection = await readers.RentAsync(cancellationToken);
+        try
+        {
+            return connection.ListResources(kind);
+        }
+        finally
+        {
+            readers.Return(connection);
+        }
+    }
 
     public async IAsyncEnumerable<Entity> ScanAsync(string tenant, IReadOnlyList<string>? types,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -326,6 +326,21 @@ internal sealed class SqliteReadConnection : IDisposable
         return Prepare(sql.ToString(), [.. names]);
     }
 
+    /// <summary>Every stored resource of the kind, over all tenants.</summary>
+    public List<StoredResource> ListResources(string kind)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT tenant, id, body FROM resources WHERE kind = $kind ORDER BY tenant, id";
+        command.Parameters.AddWithValue("$kind", kind);
+        using var reader = command.ExecuteReader();
+        var resources = new List<StoredResource>();
+        while (reader.Read())
+        {
+            resources.Add(new StoredResource(kind, reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+        return resources;
+    }
+
     private SqliteCommand Prepare(string sql, params string[] parameters) => SqliteConnectionSetup.Prepare(_connection, sql, parameters);
 
     public void Dispose()

@@ -39,6 +39,16 @@ internal static class SqliteSchema
         """),
         // 2: the value index of q pushdown (attribute_values), backfilled from the stored bodies.
         CreateAttributeValues,
+        // 3: other broker resources (subscriptions, registrations) as JSON documents, per kind and tenant.
+        connection => Execute(connection, """
+        CREATE TABLE IF NOT EXISTS resources (
+            kind   TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            id     TEXT NOT NULL,
+            body   TEXT NOT NULL,
+            PRIMARY KEY (kind, tenant, id)
+        ) WITHOUT ROWID;
+        """),
     ];
 
     /// <summary>The version this code writes and understands.</summary>

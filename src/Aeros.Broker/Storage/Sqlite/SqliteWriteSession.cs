@@ -11,6 +11,7 @@ namespace Aeros.Broker.Storage.Sqlite;
 internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
 {
     private readonly SqliteCommand _select, _insert, _update, _delete, _insertType, _deleteTypes;
+    private readonly SqliteCommand _getResource, _insertResource, _updateResource, _deleteResource;
     private readonly AttributeValueWriter _values;
 
     /// <summary>Types as stored, for entities this work read or wrote (spares rewriting unchanged type rows).</summary>
@@ -23,6 +24,14 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
 
     private string? _tenant;
 
+    /// <summary>When set, the changes of this work are recorded (with this time) for the change feed.</summary>
+    private DateTimeOffset? _recordAt;
+
+    /// <summary>While recording: each touched entity's body as it stands in this work (null = absent).</summary>
+    private readonly Dictionary<string, byte[]?> _bodies = new(StringComparer.Ordinal);
+
+    private List<EntityChange>? _changes;
+
     public SqliteWriteSession(SqliteConnection connection, AttributeIndexPolicy policy)
     {
         _select = Prepare(connection, "SELECT body FROM entities WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
@@ -34,26 +43,67 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         _insertType = Prepare(connection,
             "INSERT OR IGNORE INTO entity_types (tenant, type, id) VALUES ($tenant, $type, $id)", "$tenant", "$id", "$type");
         _deleteTypes = Prepare(connection, "DELETE FROM entity_types WHERE tenant = $tenant AND id = $id", "$tenant", "$id");
+        _getResource = Prepare(connection, "SELECT body FROM resources WHERE tenant = $tenant AND id = $id AND kind = $kind",
+            "$tenant", "$id", "$kind");
+        _insertResource = Prepare(connection,
+            "INSERT INTO resources (tenant, id, kind, body) VALUES ($tenant, $id, $kind, $body) ON CONFLICT DO NOTHING",
+            "$tenant", "$id", "$kind", "$body");
+        _updateResource = Prepare(connection, "UPDATE resources SET body = $body WHERE tenant = $tenant AND id = $id AND kind = $kind",
+            "$tenant", "$id", "$kind", "$body");
+        _deleteResource = Prepare(connection, "DELETE FROM resources WHERE tenant = $tenant AND id = $id AND kind = $kind",
+            "$tenant", "$id", "$kind");
         _values = new AttributeValueWriter(connection);
         _policy = policy;
     }
 
     private string Tenant => _tenant ?? throw new InvalidOperationException("The write session is used outside its work.");
 
-    /// <summary>Binds the session to a work item's tenant.</summary>
-    public void Begin(string tenant)
+    /// <summary>
+    /// Binds the session to a work item's tenant. With <paramref name="recordAt"/> the work's entity changes are
+    /// recorded (see <see cref="TakeChanges"/>), stamped with that time.
+    /// </summary>
+    public void Begin(string tenant, DateTimeOffset? recordAt = null)
     {
         _tenant = tenant;
+        _recordAt = recordAt;
         _storedTypes.Clear();
         _storedEntries.Clear();
+        _bodies.Clear();
+        _changes = null;
+    }
+
+    /// <summary>The changes recorded since <see cref="Begin"/> (null when none or not recording).</summary>
+    public List<EntityChange>? TakeChanges()
+    {
+        var changes = _changes;
+        _changes = null;
+        return changes;
     }
 
     /// <summary>Ends the work item: the session may no longer be used by it.</summary>
     public void End()
     {
         _tenant = null;
+        _recordAt = null;
         _storedTypes.Clear();
         _storedEntries.Clear();
+        _bodies.Clear();
+        _changes = null;
+    }
+
+    /// <summary>Records a change of <paramref name="id"/> to <paramref name="after"/> (null = deleted).</summary>
+    private void Record(string id, byte[]? after)
+    {
+        var before = _bodies.TryGetValue(id, out var known) ? known : ReadBody(id);
+        _bodies[id] = after;
+        (_changes ??= []).Add(new EntityChange(Tenant, id, before, after, _recordAt!.Value));
+    }
+
+    private byte[]? ReadBody(string id)
+    {
+        Bind(_select, id);
+        using var reader = _select.ExecuteReader();
+        return reader.Read() ? (byte[])reader.GetValue(0) : null;
     }
 
     public Entity? Get(string id)
@@ -65,7 +115,17 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             return null;
         }
-        var entity = SqliteReadConnection.DecodeBody(reader, 0);
+        Entity entity;
+        if (_recordAt is not null)
+        {
+            var body = (byte[])reader.GetValue(0);
+            _bodies[id] = body;
+            entity = StoredEntityCodec.Decode(body);
+        }
+        else
+        {
+            entity = SqliteReadConnection.DecodeBody(reader, 0);
+        }
         _storedTypes[id] = [.. entity.Types];
         _storedEntries[id] = AttributeValueIndex.Entries(entity, _policy); // before the caller changes the entity
         return entity;
@@ -75,10 +135,16 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
     {
         ArgumentNullException.ThrowIfNull(entity);
         Bind(_insert, entity.Id);
-        _insert.Parameters[2].Value = StoredEntityCodec.Encode(entity);
+        var body = StoredEntityCodec.Encode(entity);
+        _insert.Parameters[2].Value = body;
         if (_insert.ExecuteNonQuery() == 0)
         {
             return false;
+        }
+        if (_recordAt is not null)
+        {
+            _bodies[entity.Id] = null; // did not exist before
+            Record(entity.Id, body);
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
@@ -93,11 +159,18 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         ArgumentNullException.ThrowIfNull(entity);
         // Without indexed attributes there are no rows to replace: skip reading the stored body.
         var storedEntries = _policy.IsEmpty ? [] : StoredEntries(entity.Id);
+        var before = _recordAt is null ? null : _bodies.TryGetValue(entity.Id, out var known) ? known : ReadBody(entity.Id);
         Bind(_update, entity.Id);
-        _update.Parameters[2].Value = StoredEntityCodec.Encode(entity);
+        var body = StoredEntityCodec.Encode(entity);
+        _update.Parameters[2].Value = body;
         if (storedEntries is null || _update.ExecuteNonQuery() == 0)
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
+        }
+        if (_recordAt is not null)
+        {
+            _bodies[entity.Id] = before;
+            Record(entity.Id, body);
         }
         var entries = AttributeValueIndex.Entries(entity, _policy);
         _values.Replace(Tenant, entity.Id, storedEntries, entries);
@@ -120,10 +193,16 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             return false;
         }
+        var before = _recordAt is null ? null : _bodies.TryGetValue(id, out var known) ? known : ReadBody(id);
         Bind(_delete, id);
         if (_delete.ExecuteNonQuery() == 0)
         {
             return false;
+        }
+        if (_recordAt is not null)
+        {
+            _bodies[id] = before;
+            Record(id, null);
         }
         Bind(_deleteTypes, id);
         _deleteTypes.ExecuteNonQuery();
@@ -131,6 +210,42 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         _storedTypes.Remove(id);
         _storedEntries.Remove(id);
         return true;
+    }
+
+    public string? GetResource(string kind, string id)
+    {
+        BindResource(_getResource, kind, id);
+        return _getResource.ExecuteScalar() as string;
+    }
+
+    public bool InsertResource(string kind, string id, string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        BindResource(_insertResource, kind, id);
+        _insertResource.Parameters[3].Value = json;
+        return _insertResource.ExecuteNonQuery() > 0;
+    }
+
+    public bool UpdateResource(string kind, string id, string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        BindResource(_updateResource, kind, id);
+        _updateResource.Parameters[3].Value = json;
+        return _updateResource.ExecuteNonQuery() > 0;
+    }
+
+    public bool DeleteResource(string kind, string id)
+    {
+        BindResource(_deleteResource, kind, id);
+        return _deleteResource.ExecuteNonQuery() > 0;
+    }
+
+    private void BindResource(SqliteCommand command, string kind, string id)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(id);
+        Bind(command, id);
+        command.Parameters[2].Value = kind;
     }
 
     /// <summary>The value index entries of the stored entity (from this work, else read), or null when it does not exist.</summary>
@@ -182,7 +297,8 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
 
     public void Dispose()
     {
-        foreach (var command in (SqliteCommand[])[_select, _insert, _update, _delete, _insertType, _deleteTypes])
+        foreach (var command in (SqliteCommand[])[_select, _insert, _update, _delete, _insertType, _deleteTypes,
+            _getResource, _insertResource, _updateResource, _deleteResource])
         {
             command.Dispose();
         }

@@ -29,6 +29,7 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly EntityChangeFeed _changes;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -37,8 +38,10 @@ internal sealed partial class SqliteWriter : IDisposable
     /// <param name="time">Measures commit durations.</param>
     /// <param name="logger">Where commits and failures are logged.</param>
     /// <param name="policy">Which attributes the value index covers.</param>
-    public SqliteWriter(SqliteConnection connection, ConcurrentDictionary<string, byte> tenants, TimeProvider time, ILogger logger, AttributeIndexPolicy policy)
+    /// <param name="changes">Where committed changes are published, in commit order.</param>
+    public SqliteWriter(SqliteConnection connection, ConcurrentDictionary<string, byte> tenants, TimeProvider time, ILogger logger, AttributeIndexPolicy policy, EntityChangeFeed changes)
     {
+        _changes = changes;
         _connection = connection;
         _tenants = tenants;
         _time = time;
@@ -184,6 +187,10 @@ internal sealed partial class SqliteWriter : IDisposable
         }
         foreach (var item in batch)
         {
+            if (item.State == WriteItemState.Ran && item.Changes is { Count: > 0 } changes)
+            {
+                _changes.Publish(changes);
+            }
             item.Finish();
         }
         var elapsed = _time.GetElapsedTime(started);
@@ -212,8 +219,9 @@ internal sealed partial class SqliteWriter : IDisposable
                 _insertTenant.Parameters[0].Value = item.Tenant;
                 _insertTenant.ExecuteNonQuery();
             }
-            _session.Begin(item.Tenant);
+            _session.Begin(item.Tenant, _changes.IsObserved(item.Tenant) ? _time.GetUtcNow() : null);
             item.Run(_session);
+            item.Changes = _session.TakeChanges();
         }
         catch (Exception ex)
         {
@@ -273,6 +281,9 @@ internal sealed partial class SqliteWriter : IDisposable
         public CancellationToken CancellationToken { get; } = cancellationToken;
         public WriteItemState State { get; set; }
         public Exception? Error { get; set; }
+
+        /// <summary>The entity changes the work made (when observed), published once committed.</summary>
+        public List<EntityChange>? Changes { get; set; }
 
         public abstract void Run(IEntityWriteSession session);
 
