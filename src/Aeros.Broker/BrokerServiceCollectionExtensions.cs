@@ -3,6 +3,7 @@ using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Storage;
+using Aeros.Broker.Subscriptions;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -36,6 +37,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddAerosEntityStore();
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
+        services.AddAerosSubscriptions();
         return services;
     }
 
@@ -48,6 +50,7 @@ public static class BrokerServiceCollectionExtensions
         BatchEndpoints.Map(api);
         DiscoveryEndpoints.Map(api);
         ContextEndpoints.Map(api);
+        SubscriptionEndpoints.Map(api);
         return endpoints;
     }
 }
