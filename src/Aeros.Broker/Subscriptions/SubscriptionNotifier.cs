@@ -113,6 +113,13 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
         var subject = after ?? before!;
         var stamp = ++_stamp;
         var now = _time.GetUtcNow();
+        if (index.ById.TryGetValue(change.Id, out var byId))
+        {
+            foreach (var entry in byId)
+            {
+                Evaluate(entry, change, before, after, now);
+            }
+        }
         foreach (var type in subject.Types)
         {
             Candidates(index, type, stamp, change, before, after, now);

@@ -46,8 +46,11 @@ internal sealed class SubscriptionEntry(string tenant, Subscription definition, 
 }
 
 /// <summary>The change-driven subscriptions of one tenant, indexed by the entity types they select.</summary>
-internal sealed class TenantIndex(FrozenDictionary<string, SubscriptionEntry[]> byType, SubscriptionEntry[] untyped)
+internal sealed class TenantIndex(FrozenDictionary<string, SubscriptionEntry[]> byId, FrozenDictionary<string, SubscriptionEntry[]> byType, SubscriptionEntry[] untyped)
 {
+    /// <summary>Subscriptions whose every entity selector names an id (one subscription per entity), by entity id.</summary>
+    public FrozenDictionary<string, SubscriptionEntry[]> ById { get; } = byId;
+
     /// <summary>Subscriptions whose entity selectors are plain types or ORs of types, by expanded type.</summary>
     public FrozenDictionary<string, SubscriptionEntry[]> ByType { get; } = byType;
 
@@ -176,40 +179,45 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
     /// <summary>Rebuilds the tenant's index and swaps the snapshot (caller holds the lock; O(subscriptions of the tenant)).</summary>
     private void RebuildIndex(string tenant)
     {
+        var byId = new Dictionary<string, List<SubscriptionEntry>>(StringComparer.Ordinal);
         var byType = new Dictionary<string, List<SubscriptionEntry>>(StringComparer.Ordinal);
         var untyped = new List<SubscriptionEntry>();
-        if (_tenants.TryGetValue(tenant, out var byId))
+        if (_tenants.TryGetValue(tenant, out var subscriptions))
         {
-            foreach (var entry in byId.Values)
+            foreach (var entry in subscriptions.Values)
             {
                 var s = entry.Definition;
                 if (s.IsPeriodic)
                 {
                     continue;
                 }
-                if (s.Entities is not { } selectors || selectors.Any(e => !e.Types.IsSimpleDisjunction))
+                var ids = s.Entities is { } named && named.All(e => e.Id is not null);
+                if (s.Entities is not { } selectors || (!ids && selectors.Any(e => !e.Types.IsSimpleDisjunction)))
                 {
                     untyped.Add(entry);
                     continue;
                 }
-                foreach (var type in selectors.SelectMany(e => e.Types.AllTypes).Distinct(StringComparer.Ordinal))
+                foreach (var key in ids ? selectors.Select(e => e.Id!).Distinct(StringComparer.Ordinal) : selectors.SelectMany(e => e.Types.AllTypes).Distinct(StringComparer.Ordinal))
                 {
-                    if (!byType.TryGetValue(type, out var list))
+                    var index = ids ? byId : byType;
+                    if (!index.TryGetValue(key, out var list))
                     {
-                        byType[type] = list = [];
+                        index[key] = list = [];
                     }
                     list.Add(entry);
                 }
             }
         }
         var indexes = new Dictionary<string, TenantIndex>(_indexes, StringComparer.Ordinal);
-        if (byType.Count == 0 && untyped.Count == 0)
+        if (byId.Count == 0 && byType.Count == 0 && untyped.Count == 0)
         {
             indexes.Remove(tenant);
         }
         else
         {
-            indexes[tenant] = new TenantIndex(byType.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. untyped]);
+            indexes[tenant] = new TenantIndex(
+                byId.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal),
+                byType.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. untyped]);
         }
         _indexes = indexes.ToFrozenDictionary(StringComparer.Ordinal);
     }
