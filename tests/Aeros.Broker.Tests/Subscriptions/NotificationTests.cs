@@ -476,4 +476,70 @@ public sealed class NotificationTests : IAsyncLifetime
         using var gone = await _host.SendAsync(HttpMethod.Get, "/subscriptions/" + sub);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
+    [Fact]
+    public async Task Lang_LanguagePropertyRenderedAsPropertyInThatLanguage()
+    {
+        var id = NewBuildingId();
+        var sub = await _host.SubscribeAsync(Subscription(id, extra: """, "lang": "nl" """, notification: """, "attributes": ["street"]"""));
+
+        await CreateBuildingAsync(id);
+
+        var data = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1)));
+        AssertJson("""{"type": "Property", "value": "Grote Markt", "lang": "nl"}""", data["street"]);
+    }
+
+    // Only changes of the selected dataset instances count, and only they are rendered.
+    [Fact]
+    public async Task DatasetId_OnlySelectedInstancesWatchedAndRendered()
+    {
+        var id = NewBuildingId();
+        await _host.WriteEntityAsync(HttpMethod.Post, "/entities", $$$$"""
+            {"id": "{{{{id}}}}", "type": "Building",
+             "name": [{"type": "Property", "value": "Eiffel Tower"},
+                      {"type": "Property", "value": "Eiffelturm", "datasetId": "urn:ngsi-ld:Dataset:german-name"}]}
+            """, HttpStatusCode.Created);
+        var sub = await _host.SubscribeAsync(Subscription(id, extra: """, "datasetId": ["urn:ngsi-ld:Dataset:german-name"]"""));
+        var before = _host.Notifier.ProcessedChanges;
+
+        await UpdateAsync(id, """{"name": {"type": "Property", "value": "La Tour"}}""");
+        await _host.WaitProcessedAsync(before + 1);
+        Assert.Empty(_host.Dispatcher.For(sub));
+        await UpdateAsync(id, """{"name": {"type": "Property", "value": "Turm", "datasetId": "urn:ngsi-ld:Dataset:german-name"}}""");
+
+        var data = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1)));
+        AssertJson("""{"type": "Property", "value": "Turm", "datasetId": "urn:ngsi-ld:Dataset:german-name"}""", data["name"]);
+    }
+
+    [Fact]
+    public async Task AcceptGeoJson_DataIsFeatureCollection()
+    {
+        var id = NewBuildingId();
+        var sub = await _host.SubscribeAsync(Subscription(id, notification: """, "attributes": ["name", "location"]""")
+            .Replace("/notify\"}", "/notify\", \"accept\": \"application/geo+json\"}", StringComparison.Ordinal));
+
+        await CreateBuildingAsync(id);
+
+        var notification = Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1));
+        var data = notification["data"]!;
+        Assert.Equal("FeatureCollection", data["type"]!.GetValue<string>());
+        var feature = Assert.Single(data["features"]!.AsArray())!;
+        Assert.Equal(id, feature["id"]!.GetValue<string>());
+        AssertJson("""{"type": "Point", "coordinates": [-8.5, 41.2]}""", feature["geometry"]);
+    }
+
+    // §7.2: MQTT endpoints are accepted and handed to the dispatcher as they are.
+    [Fact]
+    public async Task MqttEndpoint_MessageCarriesEndpointAndNotifierInfo()
+    {
+        var id = NewBuildingId();
+        var sub = await _host.SubscribeAsync(Subscription(id)
+            .Replace("http://127.0.0.1:1/notify\"}", "mqtt://127.0.0.1:1883/topic\", \"notifierInfo\": [{\"key\": \"MQTT-Version\", \"value\": \"mqtt5.0\"}]}", StringComparison.Ordinal));
+
+        await CreateBuildingAsync(id);
+
+        await _host.Dispatcher.WaitForAsync(sub, 1);
+        var message = _host.Dispatcher.Queued.Single(q => q.Key == "\n" + sub).Message;
+        Assert.Equal(new Uri("mqtt://127.0.0.1:1883/topic"), message.Endpoint);
+        Assert.Equal([new KeyValuePair<string, string>("MQTT-Version", "mqtt5.0")], message.NotifierInfo);
+    }
 }
