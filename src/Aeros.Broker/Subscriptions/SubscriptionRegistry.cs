@@ -299,24 +299,50 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
     /// <summary>Writes the status members of subscriptions whose notifications changed them since the last flush.</summary>
     public async Task FlushStatsAsync(CancellationToken cancellationToken)
     {
+        // Each flushed entry's update gate is held until its write commits, so a flush never writes an older
+        // definition over a concurrent update; an entry being updated is flushed next time.
         var dirty = new List<(SubscriptionEntry Entry, string Json)>();
-        foreach (var entry in All())
+        try
         {
-            if (entry.State.TakeDirty() && !entry.State.Removed)
+            foreach (var entry in All())
             {
+                if (!entry.State.TakeDirty() || entry.State.Removed)
+                {
+                    continue;
+                }
+                if (!entry.UpdateGate.Wait(0, CancellationToken.None))
+                {
+                    entry.State.MarkDirty();
+                    continue;
+                }
                 dirty.Add((entry, SubscriptionWriter.ToStoredJson(entry.Definition, entry.State, entry.ContextLink)));
             }
-        }
-        foreach (var group in dirty.GroupBy(d => d.Entry.Tenant))
-        {
-            await store.WriteAsync(group.Key, createTenant: false, session =>
+            foreach (var group in dirty.GroupBy(d => d.Entry.Tenant))
             {
-                foreach (var (entry, json) in group)
+                await store.WriteAsync(group.Key, createTenant: false, session =>
                 {
-                    session.UpdateResource(ResourceKinds.Subscription, entry.Id, json);
-                }
-                return true;
-            }, cancellationToken);
+                    foreach (var (entry, json) in group)
+                    {
+                        session.UpdateResource(ResourceKinds.Subscription, entry.Id, json);
+                    }
+                    return true;
+                }, cancellationToken);
+            }
+        }
+        catch
+        {
+            foreach (var (entry, _) in dirty)
+            {
+                entry.State.MarkDirty();
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var (entry, _) in dirty)
+            {
+                entry.UpdateGate.Release();
+            }
         }
     }
 

@@ -59,6 +59,9 @@ internal sealed class SubscriptionState : IDeliveryObserver
     /// <summary>Whether something changed since the last <see cref="TakeDirty"/>; resets the flag.</summary>
     public bool TakeDirty() => Interlocked.Exchange(ref _dirty, 0) == 1;
 
+    /// <summary>Marks the members as not yet stored (a flush that could not write them).</summary>
+    public void MarkDirty() => Volatile.Write(ref _dirty, 1);
+
     public long TimesSent
     {
         get

@@ -231,12 +231,26 @@ internal sealed class SubscriptionHost : IAsyncDisposable
     /// <summary>Waits until the matching loop has processed <paramref name="count"/> changes in total.</summary>
     public async Task WaitProcessedAsync(long count)
     {
-        var started = DateTime.UtcNow;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         while (Notifier.ProcessedChanges < count)
         {
-            if (DateTime.UtcNow - started > TimeSpan.FromSeconds(10))
+            if (watch.Elapsed > TimeSpan.FromSeconds(10))
             {
                 throw new TimeoutException($"Only {Notifier.ProcessedChanges} of {count} changes were matched within 10 s.");
+            }
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Waits until the notifier has handed <paramref name="count"/> notifications to the dispatcher in total.</summary>
+    public async Task WaitQueuedAsync(long count, TimeSpan deadline)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (Notifier.Queued < count)
+        {
+            if (watch.Elapsed > deadline)
+            {
+                throw new TimeoutException($"Only {Notifier.Queued} of {count} notifications were queued within {deadline.TotalSeconds} s.");
             }
             await Task.Delay(5);
         }
