@@ -61,6 +61,9 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
 
     public long Dropped => Volatile.Read(ref _dropped);
 
+    /// <summary>Queues that exist now: busy ones and idle ones remembering a cooldown (tests, diagnostics).</summary>
+    internal int QueueCount => _queues.Count;
+
     public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
     {
         ArgumentNullException.ThrowIfNull(queueKey);
