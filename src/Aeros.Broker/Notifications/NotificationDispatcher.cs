@@ -296,8 +296,18 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                 context.Properties.Set(QueueKeyProperty, queue.Key);
                 context.Properties.Set(EndpointProperty, message.Endpoint);
                 var outcome = await _pipeline.ExecuteOutcomeAsync(
-                    static async (ctx, state) => Outcome.FromResult(
-                        await state.Self.AttemptAsync(state.Channel, state.Message, ctx.CancellationToken)),
+                    static async (ctx, state) =>
+                    {
+                        // Polly's outcome API wants failures as outcomes, not exceptions.
+                        try
+                        {
+                            return Outcome.FromResult(await state.Self.AttemptAsync(state.Channel, state.Message, ctx.CancellationToken));
+                        }
+                        catch (Exception exception)
+                        {
+                            return Outcome.FromException<DeliveryResult>(exception);
+                        }
+                    },
                     context,
                     (Self: this, Channel: channel, Message: message));
                 if (outcome.Exception is OperationCanceledException && _stopping.IsCancellationRequested)
@@ -369,7 +379,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                 {
                     var endpoint = args.Context.Properties.GetValue(EndpointProperty, null!);
                     Log.Retrying(_logger, args.Context.Properties.GetValue(QueueKeyProperty, ""), RedactedEndpoint(endpoint),
-                        args.AttemptNumber + 1, args.Outcome.Result.Error, args.RetryDelay.TotalMilliseconds);
+                        args.AttemptNumber + 2, args.Outcome.Result.Error, args.RetryDelay.TotalMilliseconds);
                     _instruments.Retried(endpoint?.Scheme ?? "");
                     return default;
                 },

@@ -1,4 +1,5 @@
 using Aeros.Broker.Notifications;
+using Aeros.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -65,5 +66,56 @@ public sealed class NotificationOptionsTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<NotificationOptions>>().Value);
 
         Assert.Contains("queue capacity", error.Message);
+    }
+
+    [Fact]
+    public async Task BrokerHost_NotificationSettings_AreBoundAndDispatcherRegistered()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "aeros-test-" + Guid.NewGuid().ToString("N"));
+        await using var app = BrokerHost.Create("http://127.0.0.1:0", options => options.DataDirectory = data,
+            ["--Broker:Notifications:QueueCapacity=7", "--Broker:Notifications:DrainTime=00:00:00.5"]);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await app.StartAsync(cts.Token);
+
+            var options = app.Services.GetRequiredService<IOptions<NotificationOptions>>().Value;
+            Assert.Equal(7, options.QueueCapacity);
+            Assert.Equal(TimeSpan.FromMilliseconds(500), options.DrainTime);
+            Assert.IsType<NotificationDispatcher>(app.Services.GetRequiredService<INotificationDispatcher>());
+            Assert.Equal(2, app.Services.GetServices<INotificationChannel>().Count());
+
+            await app.StopAsync(cts.Token);
+            var observer = new RecordingObserver();
+            Assert.False(app.Services.GetRequiredService<INotificationDispatcher>().Enqueue("k", Notify.Message(new Uri("http://127.0.0.1:1/x")), observer));
+            Assert.Equal(["shutting down"], observer.Drops);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task BrokerHost_InvalidNotificationSettings_FailAtStart()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "aeros-test-" + Guid.NewGuid().ToString("N"));
+        await using var app = BrokerHost.Create("http://127.0.0.1:0", options => options.DataDirectory = data,
+            ["--Broker:Notifications:MaxAttempts=0"]);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(cts.Token));
+
+            Assert.Contains("attempts", error.Message);
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
     }
 }
