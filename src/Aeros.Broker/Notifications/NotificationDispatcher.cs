@@ -32,7 +32,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     // Completed when nothing is pending after Enqueue was closed.
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _closed;
+    private int _closed;
     private int _stopStarted;
     private long _pending;
     private long _dropped;
@@ -61,6 +61,8 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
 
     public long Dropped => Volatile.Read(ref _dropped);
 
+    private bool IsClosed => Volatile.Read(ref _closed) != 0;
+
     /// <summary>Queues that exist now: busy ones and idle ones remembering a cooldown (tests, diagnostics).</summary>
     internal int QueueCount => _queues.Count;
 
@@ -70,8 +72,12 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(observer);
         var item = new Item(message, observer);
-        if (_closed)
+        // Counted as pending before looking at the closed flag: StopAsync, which sets the flag before it reads the
+        // count, then either waits for this notification or this call sees the flag (both sides are full fences).
+        Interlocked.Increment(ref _pending);
+        if (IsClosed)
         {
+            DecrementPending();
             Drop(item, DropReasons.ShuttingDown, wasPending: false);
             return false;
         }
@@ -92,7 +98,6 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                 if (accepted)
                 {
                     queue.Items.Enqueue(item);
-                    Interlocked.Increment(ref _pending);
                     startWorker = !queue.Running;
                     queue.Running = true;
                 }
@@ -108,6 +113,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                 {
                     Log.QueueFull(_logger, queueKey, _options.QueueCapacity);
                 }
+                DecrementPending();
                 Drop(item, DropReasons.QueueFull, wasPending: false);
                 return false;
             }
@@ -154,7 +160,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         }
         try
         {
-            _closed = true;
+            Interlocked.Exchange(ref _closed, 1);
             if (Pending == 0)
             {
                 _idle.TrySetResult();
@@ -164,16 +170,16 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
             {
                 var left = Pending;
                 await _stopping.CancelAsync();
-                var dropped = 0;
-                foreach (var queue in _queues.Values)
+                foreach (var key in _queues.Keys)
                 {
-                    foreach (var item in Retire(queue))
+                    if (_queues.TryRemove(key, out var queue))
                     {
-                        Drop(item, DropReasons.ShuttingDown, wasPending: true);
-                        dropped++;
+                        foreach (var item in Retire(queue))
+                        {
+                            Drop(item, DropReasons.ShuttingDown, wasPending: true);
+                        }
                     }
                 }
-                _queues.Clear();
                 Log.DrainIncomplete(_logger, left, drainTime.TotalMilliseconds);
                 // In-flight attempts end at once on cancellation; wait briefly so their observers hear of it.
                 if (!await WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None))
@@ -461,7 +467,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
 
     private void DecrementPending()
     {
-        if (Interlocked.Decrement(ref _pending) == 0 && _closed)
+        if (Interlocked.Decrement(ref _pending) == 0 && IsClosed)
         {
             _idle.TrySetResult();
         }
