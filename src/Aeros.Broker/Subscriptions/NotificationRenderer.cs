@@ -18,9 +18,6 @@ internal static class NotificationRenderer
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    /// <summary>The default time one delivery attempt may take when the endpoint gives no timeout.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// The entity to send for a change, with its augmenter; null when nothing is to be sent. <paramref name="fired"/>
     /// are the triggers that fired and the subscription listens to.
@@ -170,7 +167,8 @@ internal static class NotificationRenderer
             endpoint.NotifierInfo ?? [],
             tenant,
             buffer.WrittenMemory,
-            endpoint.Timeout is { } t && t > 0 ? TimeSpan.FromMilliseconds(t) : DefaultTimeout,
+            // Zero lets the dispatcher apply its default timeout.
+            endpoint.Timeout is { } t && t > 0 ? TimeSpan.FromMilliseconds(t) : TimeSpan.Zero,
             endpoint.Cooldown is { } c ? TimeSpan.FromMilliseconds(c) : TimeSpan.Zero);
     }
 

@@ -68,7 +68,7 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Equal($"<{Core}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"", message.Link);
         Assert.Equal(new Uri("http://127.0.0.1:1/notify"), message.Endpoint);
         Assert.Equal("", message.Tenant);
-        Assert.Equal(TimeSpan.FromSeconds(10), message.Timeout);
+        Assert.Equal(TimeSpan.Zero, message.Timeout);
     }
 
     // 046_14_01: JSON-LD notifications have @context in each entity and no Link header.
