@@ -74,6 +74,9 @@ internal sealed record Subscription
 
     public DateTimeOffset? ExpiresAt { get; init; }
 
+    /// <summary>expiresAt as the client wrote it (echoed on retrieve).</summary>
+    public string? ExpiresAtText { get; init; }
+
     /// <summary>The <c>jsonldContext</c> URI, or null.</summary>
     public string? JsonLdContextUrl { get; init; }
 

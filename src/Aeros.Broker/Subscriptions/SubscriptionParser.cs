@@ -61,6 +61,7 @@ internal static class SubscriptionParser
         (JsonObject Json, GeoQuery Query)? geoQ = null;
         bool? isActive = null;
         DateTimeOffset? expiresAt = null;
+        string? expiresAtText = null;
         LanguageFilter? langFilter = null;
         NotificationParameters? notification = null;
         var triggers = NotificationTriggers.Default;
@@ -133,6 +134,7 @@ internal static class SubscriptionParser
                         throw NgsiLdException.BadRequestData($"expiresAt {text} is in the past.");
                     }
                     expiresAt = e;
+                    expiresAtText = text;
                     break;
                 case "jsonldContext":
                     jsonldContext = String(value, member);
@@ -200,6 +202,7 @@ internal static class SubscriptionParser
             DatasetIds = datasetIds,
             IsActive = isActive,
             ExpiresAt = expiresAt,
+            ExpiresAtText = expiresAtText,
             JsonLdContextUrl = jsonldContext,
             Notification = notification,
             Context = names,
@@ -519,6 +522,14 @@ internal static class SubscriptionParser
                     break;
                 default:
                     throw NgsiLdException.BadRequestData($"'{member}' is not a member of endpoint.");
+            }
+        }
+        foreach (var (key, setting) in notifierInfo ?? [])
+        {
+            // The MQTT settings are checked here so a bad value is a 400, not a failed delivery later.
+            if ((key == "MQTT-QoS" && setting is not ("0" or "1" or "2")) || (key == "MQTT-Version" && setting is not ("mqtt3.1.1" or "mqtt5.0")))
+            {
+                throw NgsiLdException.BadRequestData($"notifierInfo {key} '{setting}' is not supported (MQTT-QoS: 0, 1, 2; MQTT-Version: mqtt3.1.1, mqtt5.0).");
             }
         }
         return new NotificationEndpoint

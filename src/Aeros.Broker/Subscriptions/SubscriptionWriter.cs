@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aeros.Broker.Entities;
@@ -81,7 +80,7 @@ internal static class SubscriptionWriter
         }
         if (s.ExpiresAt is { } expiresAt)
         {
-            w.WriteString("expiresAt", NgsiNames.FormatTimestamp(expiresAt));
+            w.WriteString("expiresAt", s.ExpiresAtText ?? NgsiNames.FormatTimestamp(expiresAt));
         }
         WriteOptional(w, "jsonldContext", s.JsonLdContextUrl);
         WriteNotification(w, s.Notification, state, compact, forStorage);
@@ -216,9 +215,6 @@ internal static class SubscriptionWriter
             }
         }
     }
-
-    /// <summary>Parses a number member of a stored document.</summary>
-    internal static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Reads back a stored document's parts.</summary>
     public static (JsonObject Subscription, JsonNode? Context, string ContextLink, JsonNode? QContext) ReadStored(string json)

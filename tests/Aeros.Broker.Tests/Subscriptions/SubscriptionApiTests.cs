@@ -111,6 +111,7 @@ public sealed class SubscriptionValidationTests : IAsyncLifetime
     [InlineData("unsupported endpoint scheme", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"endpoint\": {\"uri\": \"ftp://host/x\"}}}")]
     [InlineData("unknown accept", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"endpoint\": {\"uri\": \"http://h/x\", \"accept\": \"text/xml\"}}}")]
     [InlineData("bad receiverInfo", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"endpoint\": {\"uri\": \"http://h/x\", \"receiverInfo\": [{\"k\": \"a\"}]}}}")]
+    [InlineData("bad MQTT-QoS", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"endpoint\": {\"uri\": \"mqtt://h/t\", \"notifierInfo\": [{\"key\": \"MQTT-QoS\", \"value\": \"3\"}]}}}")]
     [InlineData("negative timeout", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"endpoint\": {\"uri\": \"http://h/x\", \"timeout\": -1}}}")]
     [InlineData("unknown format", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"format\": \"compact\", \"endpoint\": {\"uri\": \"http://h/x\"}}}")]
     [InlineData("attributes with pick", "{\"type\": \"Subscription\", \"entities\": [{\"type\": \"T\"}], \"notification\": {\"attributes\": [\"a\"], \"pick\": [\"b\"], \"endpoint\": {\"uri\": \"http://h/x\"}}}")]
@@ -272,7 +273,7 @@ public sealed class SubscriptionLifecycleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, await PatchAsync(id, "{\"isActive\": true, \"expiresAt\": \"" + future + "\"}"));
         var active = await _host.GetSubscriptionAsync(id);
         Assert.Equal("active", active["status"]!.GetValue<string>());
-        Assert.Equal(future.Replace("Z", ".000Z", StringComparison.Ordinal), active["expiresAt"]!.GetValue<string>());
+        Assert.Equal(future, active["expiresAt"]!.GetValue<string>());
 
         // 029_11_01: an expiresAt in the past is refused on update too.
         Assert.Equal(HttpStatusCode.BadRequest, await PatchAsync(id, "{\"expiresAt\": \"2001-01-01T00:00:00Z\"}"));
