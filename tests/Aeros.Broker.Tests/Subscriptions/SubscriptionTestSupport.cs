@@ -119,8 +119,9 @@ internal sealed class SubscriptionHost : IAsyncDisposable
     private WebApplication? _app;
     private readonly bool _ownsDirectory;
 
-    private SubscriptionHost(string dataDirectory, bool ownsDirectory, FakeTimeProvider? clock)
+    private SubscriptionHost(string dataDirectory, bool ownsDirectory, FakeTimeProvider? clock, bool realDispatcher = false)
     {
+        RealDispatcher = realDispatcher;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
         Clock = clock;
@@ -132,15 +133,18 @@ internal sealed class SubscriptionHost : IAsyncDisposable
 
     public FakeDispatcher Dispatcher { get; } = new();
 
+    /// <summary>Whether the delivery module's dispatcher is used instead of <see cref="Dispatcher"/>.</summary>
+    public bool RealDispatcher { get; }
+
     public HttpClient Client { get; private set; } = null!;
 
     public IServiceProvider Services => _app!.Services;
 
     public SubscriptionNotifier Notifier => Services.GetRequiredService<SubscriptionNotifier>();
 
-    public static async Task<SubscriptionHost> StartAsync(FakeTimeProvider? clock = null, string? dataDirectory = null)
+    public static async Task<SubscriptionHost> StartAsync(FakeTimeProvider? clock = null, string? dataDirectory = null, bool realDispatcher = false)
     {
-        var host = new SubscriptionHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "aeros-subs-" + Guid.NewGuid().ToString("N")), dataDirectory is null, clock);
+        var host = new SubscriptionHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "aeros-subs-" + Guid.NewGuid().ToString("N")), dataDirectory is null, clock, realDispatcher);
         await host.StartAppAsync();
         return host;
     }
@@ -150,7 +154,10 @@ internal sealed class SubscriptionHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<INotificationDispatcher>(Dispatcher);
+        if (!RealDispatcher)
+        {
+            builder.Services.AddSingleton<INotificationDispatcher>(Dispatcher);
+        }
         if (Clock is not null)
         {
             builder.Services.AddSingleton<TimeProvider>(Clock);
@@ -169,7 +176,7 @@ internal sealed class SubscriptionHost : IAsyncDisposable
     public async Task<SubscriptionHost> RestartAsync()
     {
         await StopAppAsync();
-        var next = new SubscriptionHost(DataDirectory, _ownsDirectory, Clock);
+        var next = new SubscriptionHost(DataDirectory, _ownsDirectory, Clock, RealDispatcher);
         await next.StartAppAsync();
         return next;
     }
