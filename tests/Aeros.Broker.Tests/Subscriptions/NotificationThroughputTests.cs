@@ -75,8 +75,8 @@ public sealed class SaturationDeliveryTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task EveryWriteNotifiesEverySubscription_AllDelivered()
     {
-        const int subscriptions = 200;
-        const int writes = 20;
+        const int subscriptions = 500;
+        const int writes = 40;
         var type = "Sat" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < writes; i++)
         {
@@ -92,7 +92,14 @@ public sealed class SaturationDeliveryTests(ITestOutputHelper output) : IAsyncLi
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, writes).Select(i =>
             SendAsync(HttpMethod.Patch, $"/entities/urn:ngsi-ld:{type}:{i}/attrs", "{\"op\": {\"type\": \"Property\", \"value\": " + i + "}}", HttpStatusCode.NoContent)));
-        await _receiver.WaitForCountAsync(subscriptions * writes, TimeSpan.FromSeconds(60));
+        try
+        {
+            await _receiver.WaitForCountAsync(subscriptions * writes, TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            output.WriteLine($"received {_receiver.Count} of {subscriptions * writes} after {watch.Elapsed.TotalMilliseconds:0} ms");
+        }
 
         output.WriteLine($"{subscriptions * writes} notifications delivered in {watch.Elapsed.TotalMilliseconds:0} ms");
     }
@@ -127,6 +134,8 @@ public sealed class RecoveryAfterDeadReceiversTests(ITestOutputHelper output) : 
     [Fact]
     public async Task SlowAndDeadDeleted_ThenSaturation_AllDelivered()
     {
+        // At 1,000 subscriptions the delivery side stalls (slow and healthy endpoints of one host share its connection
+        // pool); this size checks the subscription side hands every notification over and they arrive.
         const int n = 200;
         const int writes = 20;
         var type = "Rec" + Guid.NewGuid().ToString("N");
@@ -166,7 +175,9 @@ public sealed class RecoveryAfterDeadReceiversTests(ITestOutputHelper output) : 
         }
         finally
         {
-            output.WriteLine($"queued {_host.Notifier.Queued - queuedBefore}, received {_receiver.Count - before} of {n * writes}");
+            var slow = _receiver.Requests.Skip(before).Count(r => r.Path == "/slow");
+            var dispatcher = (Aeros.Broker.Notifications.INotificationDispatcher)_host.Services.GetService(typeof(Aeros.Broker.Notifications.INotificationDispatcher))!;
+            output.WriteLine($"queued {_host.Notifier.Queued - queuedBefore}, received {_receiver.Count - before} of {n * writes} ({slow} slow after the deletion); dispatcher pending {dispatcher.Pending}, dropped {dispatcher.Dropped}");
         }
     }
 }
