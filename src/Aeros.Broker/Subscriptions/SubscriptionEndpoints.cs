@@ -152,7 +152,7 @@ internal static class SubscriptionEndpoints
     }
 
     /// <summary>
-    /// The current subscription (expanded names) with the fragment merged in (§5.6.?: members replaced, JSON null
+    /// The current subscription (expanded names) with the fragment merged in (§5.8.2: members replaced, JSON null
     /// removes one; notification and endpoint merged member by member). The parser then expands the fragment's
     /// terms with the request's context while the stored expanded IRIs stay as they are.
     /// </summary>
