@@ -29,8 +29,12 @@ internal sealed class FakeDispatcher : INotificationDispatcher
 
     public long Dropped { get; private set; }
 
+    /// <summary>When set, Enqueue waits for it (a stalled matching thread, to fill the change queue).</summary>
+    public ManualResetEventSlim? Gate { get; set; }
+
     public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
     {
+        Gate?.Wait(TimeSpan.FromSeconds(30));
         if (Full)
         {
             Dropped++;
@@ -142,9 +146,16 @@ internal sealed class SubscriptionHost : IAsyncDisposable
 
     public SubscriptionNotifier Notifier => Services.GetRequiredService<SubscriptionNotifier>();
 
-    public static async Task<SubscriptionHost> StartAsync(FakeTimeProvider? clock = null, string? dataDirectory = null, bool realDispatcher = false)
+    /// <summary>Changes to the subscription options (after the test defaults).</summary>
+    public Action<SubscriptionOptions>? ConfigureSubscriptions { get; private init; }
+
+    public static async Task<SubscriptionHost> StartAsync(FakeTimeProvider? clock = null, string? dataDirectory = null, bool realDispatcher = false,
+        Action<SubscriptionOptions>? configure = null)
     {
-        var host = new SubscriptionHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "aeros-subs-" + Guid.NewGuid().ToString("N")), dataDirectory is null, clock, realDispatcher);
+        var host = new SubscriptionHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "aeros-subs-" + Guid.NewGuid().ToString("N")), dataDirectory is null, clock, realDispatcher)
+        {
+            ConfigureSubscriptions = configure,
+        };
         await host.StartAppAsync();
         return host;
     }
@@ -162,7 +173,11 @@ internal sealed class SubscriptionHost : IAsyncDisposable
         {
             builder.Services.AddSingleton<TimeProvider>(Clock);
         }
-        builder.Services.Configure<SubscriptionOptions>(o => o.StatsFlushInterval = TimeSpan.FromMilliseconds(200));
+        builder.Services.Configure<SubscriptionOptions>(o =>
+        {
+            o.StatsFlushInterval = TimeSpan.FromMilliseconds(200);
+            ConfigureSubscriptions?.Invoke(o);
+        });
         builder.Services.AddAerosBroker(o => o.DataDirectory = DataDirectory);
         _app = builder.Build();
         _app.MapAerosBroker();
@@ -176,7 +191,7 @@ internal sealed class SubscriptionHost : IAsyncDisposable
     public async Task<SubscriptionHost> RestartAsync()
     {
         await StopAppAsync();
-        var next = new SubscriptionHost(DataDirectory, _ownsDirectory, Clock, RealDispatcher);
+        var next = new SubscriptionHost(DataDirectory, _ownsDirectory, Clock, RealDispatcher) { ConfigureSubscriptions = ConfigureSubscriptions };
         await next.StartAppAsync();
         return next;
     }

@@ -91,4 +91,50 @@ public sealed class TimedNotificationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, patch.StatusCode);
         Assert.Equal("active", (await _host.GetSubscriptionAsync(sub))["status"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Periodic_AfterRestart_TimerRunsAgain()
+    {
+        var type = "Probe" + Guid.NewGuid().ToString("N");
+        await _host.WriteEntityAsync(HttpMethod.Post, "/entities",
+            "{\"id\": \"urn:ngsi-ld:" + type + ":1\", \"type\": \"" + type + "\", \"level\": {\"type\": \"Property\", \"value\": 1}}", HttpStatusCode.Created);
+        var sub = await _host.SubscribeAsync("{\"type\": \"Subscription\", \"entities\": [{\"type\": \"" + type + "\"}], \"timeInterval\": 60, "
+            + "\"notification\": {\"endpoint\": {\"uri\": \"http://127.0.0.1:1/n\"}}}");
+
+        _host = await _host.RestartAsync();
+        _clock.Advance(TimeSpan.FromSeconds(60));
+
+        var data = (await _host.Dispatcher.WaitForAsync(sub, 1))[0]["data"]!.AsArray();
+        Assert.Equal("urn:ngsi-ld:" + type + ":1", Assert.Single(data)!["id"]!.GetValue<string>());
+    }
+
+    // The store's writer never waits for matching: when the change queue is full, changes are dropped and counted.
+    [Fact]
+    public async Task StalledMatching_ChangeQueueFull_WritesSucceedAndDropsCounted()
+    {
+        await _host.DisposeAsync();
+        _host = await SubscriptionHost.StartAsync(_clock, configure: o => o.ChangeQueueCapacity = 16);
+        using var gate = new ManualResetEventSlim(false);
+        _host.Dispatcher.Gate = gate;
+        var id = "urn:ngsi-ld:Sensor:" + Guid.NewGuid().ToString("N");
+        await _host.WriteEntityAsync(HttpMethod.Post, "/entities", Entity(id, 0), HttpStatusCode.Created);
+        var sub = await _host.SubscribeAsync("{\"type\": \"Subscription\", \"entities\": [{\"id\": \"" + id + "\", \"type\": \"Sensor\"}], "
+            + "\"notification\": {\"endpoint\": {\"uri\": \"http://127.0.0.1:1/n\"}}}");
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 1; i <= 60; i++)
+            {
+                await SetLevelAsync(id, i);
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"writes took {watch.Elapsed}");
+            Assert.True(_host.Notifier.DroppedChanges > 0, "no change was dropped");
+        }
+        finally
+        {
+            gate.Set();
+        }
+        var delivered = await _host.Dispatcher.WaitForAsync(sub, 60 - (int)_host.Notifier.DroppedChanges);
+        Assert.Equal(60, delivered.Count + _host.Notifier.DroppedChanges);
+    }
 }
