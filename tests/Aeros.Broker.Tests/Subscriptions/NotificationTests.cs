@@ -542,4 +542,31 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Equal(new Uri("mqtt://127.0.0.1:1883/topic"), message.Endpoint);
         Assert.Equal([new KeyValuePair<string, string>("MQTT-Version", "mqtt5.0")], message.NotifierInfo);
     }
+
+    // 046_20: jsonldContext compacts the notification and is the Link of JSON notifications.
+    [Fact]
+    public async Task JsonLdContext_UsedForCompactionAndLink()
+    {
+        var contexts = new ContextServer();
+        await contexts.InitializeAsync();
+        try
+        {
+            var url = contexts.Serve("sub-ctx.jsonld", """{"@context": {"Tower": "https://uri.etsi.org/ngsi-ld/default-context/Building", "label": "https://uri.etsi.org/ngsi-ld/default-context/name"}}""");
+            var id = NewBuildingId();
+            var sub = await _host.SubscribeAsync(Subscription(id, extra: ", \"jsonldContext\": \"" + url + "\""));
+
+            await CreateBuildingAsync(id);
+
+            var data = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1)));
+            Assert.Equal("Tower", data["type"]!.GetValue<string>());
+            AssertJson("""{"type": "Property", "value": "Eiffel Tower"}""", data["label"]);
+            var message = _host.Dispatcher.Queued.Single(q => q.Key == "\n" + sub).Message;
+            Assert.Equal($"<{url}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"", message.Link);
+            Assert.Equal(url, (await _host.GetSubscriptionAsync(sub))["jsonldContext"]!.GetValue<string>());
+        }
+        finally
+        {
+            await contexts.DisposeAsync();
+        }
+    }
 }
