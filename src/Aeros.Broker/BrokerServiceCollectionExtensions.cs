@@ -2,6 +2,7 @@ using Aeros.Broker.Api;
 using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
+using Aeros.Broker.Registrations;
 using Aeros.Broker.Storage;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
@@ -36,6 +37,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddAerosEntityStore();
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
+        services.AddAerosRegistrations();
         return services;
     }
 
@@ -48,6 +50,7 @@ public static class BrokerServiceCollectionExtensions
         BatchEndpoints.Map(api);
         DiscoveryEndpoints.Map(api);
         ContextEndpoints.Map(api);
+        api.MapAerosRegistrations();
         return endpoints;
     }
 }
