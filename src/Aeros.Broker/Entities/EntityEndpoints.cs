@@ -78,10 +78,9 @@ internal static class EntityEndpoints
                     Strip(payload, claimed);
                     await service.CreateAsync(tenant, payload, http.RequestAborted);
                     return null;
-                });
+                }, location);
             if (written)
             {
-                http.Response.Headers.Location = location;
                 return;
             }
         }
@@ -543,7 +542,7 @@ internal static class EntityEndpoints
     /// </summary>
     private static async Task<(bool Written, UpdateOutcome? Local)> ProvisionAsync(HttpContext http, string tenant, string operation, string id,
         IReadOnlyList<string>? types, IReadOnlyCollection<string>? attributes, JsonObject? body, bool filterBody, JsonLdContext context,
-        HttpMethod method, string path, bool attributeResult, Func<IReadOnlySet<string>, Task<UpdateOutcome?>> local)
+        HttpMethod method, string path, bool attributeResult, Func<IReadOnlySet<string>, Task<UpdateOutcome?>> local, string? location = null)
     {
         var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
         var bodyIsLd = http.Request.ContentType?.StartsWith(NgsiLdHttp.ApplicationLdJson, StringComparison.OrdinalIgnoreCase) == true;
@@ -579,6 +578,11 @@ internal static class EntityEndpoints
                 throw localError;
             }
             return (false, localResult);
+        }
+        if (location is not null)
+        {
+            // A 207 of Create Entity still says where the entity is (§6.4.3.1).
+            http.Response.Headers.Location = location;
         }
         if (attributeResult)
         {
