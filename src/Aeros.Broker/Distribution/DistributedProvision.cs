@@ -38,7 +38,7 @@ internal sealed partial class DistributedOperations
     /// </summary>
     public async Task<ProvisionOutcome> ForwardProvisionAsync(HttpContext http, string tenant, string operation, string entityId,
         IReadOnlyList<string>? entityTypes, IReadOnlyCollection<string>? attributes, JsonObject? body, bool filterBody, bool bodyIsLd,
-        JsonLdContext context, HttpMethod method, string pathAndQuery)
+        JsonLdContext context, HttpMethod method, string pathAndQuery, Func<JsonObject?, JsonNode>? shape = null)
     {
         var outcome = new ProvisionOutcome();
         var filter = new RegistrationFilter { Ids = [entityId], EntityTypes = entityTypes, Attrs = attributes is { Count: > 0 } ? attributes : null };
@@ -70,9 +70,10 @@ internal sealed partial class DistributedOperations
                 continue;
             }
             byte[]? bytes = null;
+            JsonObject? part = null;
             if (body is not null)
             {
-                var part = new JsonObject();
+                part = new JsonObject();
                 foreach (var (member, value) in body)
                 {
                     if (member is "id" or "type" or "@context" or "scope" or "@id" or "@type"
@@ -81,7 +82,11 @@ internal sealed partial class DistributedOperations
                         part[member] = value?.DeepClone();
                     }
                 }
-                bytes = Encoding.UTF8.GetBytes(part.ToJsonString());
+            }
+            var sent = shape is not null ? shape(part) : part;
+            if (sent is not null)
+            {
+                bytes = Encoding.UTF8.GetBytes(sent.ToJsonString());
             }
             outcome.AnyForwarded = true;
             var forward = new ForwardRequest(method, pathAndQuery, bytes, bodyIsLd ? NgsiLdHttp.ApplicationLdJson : NgsiLdHttp.ApplicationJson);
@@ -114,11 +119,19 @@ internal sealed partial class DistributedOperations
                 $"Context source {target.Registration.Endpoint}: {response.Error}", concerned);
         }
         string type = ErrorTypes.InternalError, title = "Context source failed", detail = $"Context source {target.Registration.Endpoint} answered HTTP {response.Status}.";
+        var status = response.Status;
         try
         {
-            if (response.Body.Length > 0 && JsonNode.Parse(response.Body) is JsonObject problem)
+            var parsed = response.Body.Length > 0 ? JsonNode.Parse(response.Body) : null;
+            // A batch answers 207 with a BatchOperationResult: its first error is the source's problem.
+            if (parsed is JsonObject result && result["errors"] is JsonArray { Count: > 0 } errors && errors[0]?["error"] is JsonObject inner)
+            {
+                parsed = inner;
+            }
+            if (parsed is JsonObject problem)
             {
                 type = problem["type"] is JsonValue t && t.TryGetValue<string>(out var ts) ? ts : type;
+                status = problem["status"] is JsonValue st && st.TryGetValue<int>(out var sts) && response.Status == StatusCodes.Status207MultiStatus ? sts : status;
                 title = problem["title"] is JsonValue ti && ti.TryGetValue<string>(out var tis) ? tis : title;
                 detail = problem["detail"] is JsonValue d && d.TryGetValue<string>(out var ds) ? $"Context source {target.Registration.Endpoint}: {ds}" : detail;
             }
@@ -127,7 +140,7 @@ internal sealed partial class DistributedOperations
         {
             detail += " (the body was not JSON)";
         }
-        return new RemoteFailure(id, response.Status, type, title, detail, concerned);
+        return new RemoteFailure(id, status, type, title, detail, concerned);
     }
 
     /// <summary>Writes a 207 BatchOperationResult for one entity (§5.2.16) with each failure's registrationId.</summary>
@@ -208,6 +221,10 @@ internal sealed partial class DistributedOperations
             w.WriteEndObject();
         });
     }
+
+    /// <summary>Writes a source's failure as problem details with its registrationId.</summary>
+    public static void WriteProblem(Utf8JsonWriter w, RemoteFailure failure) =>
+        WriteProblem(w, failure.Type, failure.Title, failure.Status, failure.Detail, failure.RegistrationId);
 
     private static void WriteProblem(Utf8JsonWriter w, string type, string title, int status, string detail, string? registrationId)
     {

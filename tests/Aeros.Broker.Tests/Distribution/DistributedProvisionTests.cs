@@ -295,4 +295,59 @@ public sealed class DistributedProvisionTests
         Assert.Equal($$$"""{"id":"{{{id}}}","type":"{{{type}}}","speed":{"type":"Property","value":5}}""", received.Body);
         Assert.StartsWith("1.1 aeros-", received.Headers["Via"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Batch_InclusiveWithBatchOperations_ForwardedPerEntity()
+    {
+        await using var peers = await StartAsync(2);
+        var type = NewType();
+        var a = NewId(type);
+        var b = NewId(type);
+        await RegisterAsync(peers[0], peers[1].BaseAddress, type,
+            operations: new JsonArray("createBatch", "upsertBatch", "updateBatch", "mergeBatch", "deleteBatch"));
+        using (var create = await peers[0].Client.SendAsync(Request(HttpMethod.Post, "/entityOperations/create",
+            Json(new JsonArray(Entity(a, type, ("speed", 1)), Entity(b, type, ("speed", 2)))))))
+        {
+            Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        }
+        Assert.Equal(2, (await LocalAsync(peers[1], b))!["speed"]!.GetValue<int>());
+        Assert.Equal(2, (await LocalAsync(peers[0], b))!["speed"]!.GetValue<int>());
+        using (var update = await peers[0].Client.SendAsync(Request(HttpMethod.Post, "/entityOperations/update",
+            Json(new JsonArray(Entity(a, type, ("speed", 5)))))))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, update.StatusCode);
+        }
+        Assert.Equal(5, (await LocalAsync(peers[1], a))!["speed"]!.GetValue<int>());
+        // The source loses b: deleting both reports b's failure at the source with the registration, a succeeds everywhere.
+        using (var delete = await peers[1].Client.SendAsync(Request(HttpMethod.Delete, $"/entities/{b}")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+        using var batchDelete = await peers[0].Client.SendAsync(Request(HttpMethod.Post, "/entityOperations/delete", Json(new JsonArray(a, b))));
+        Assert.Equal(HttpStatusCode.MultiStatus, batchDelete.StatusCode);
+        var result = (await ReadJsonAsync(batchDelete))!;
+        var error = Assert.Single((JsonArray)result["errors"]!)!;
+        Assert.Equal(b, error["entityId"]!.GetValue<string>());
+        Assert.Equal(404, error["error"]!["status"]!.GetValue<int>());
+        Assert.NotNull(error["error"]!["registrationId"]);
+        Assert.Null(await LocalAsync(peers[0], a));
+        Assert.Null(await LocalAsync(peers[1], a));
+        Assert.Null(await LocalAsync(peers[0], b));
+    }
+
+    [Fact]
+    public async Task Batch_RedirectWithoutBatchOperations_Returns207Conflict()
+    {
+        await using var peers = await StartAsync(2);
+        var type = NewType();
+        var a = NewId(type);
+        var csr = await RegisterAsync(peers[0], peers[1].BaseAddress, type, mode: "redirect", operations: new JsonArray("redirectionOps"));
+        using var create = await peers[0].Client.SendAsync(Request(HttpMethod.Post, "/entityOperations/create", Json(new JsonArray(Entity(a, type, ("speed", 1))))));
+        Assert.Equal(HttpStatusCode.MultiStatus, create.StatusCode);
+        var error = Assert.Single((JsonArray)(await ReadJsonAsync(create))!["errors"]!)!;
+        Assert.Equal(409, error["error"]!["status"]!.GetValue<int>());
+        Assert.Equal(csr, error["error"]!["registrationId"]!.GetValue<string>());
+        Assert.Null(await LocalAsync(peers[0], a));
+        Assert.Null(await LocalAsync(peers[1], a));
+    }
 }
