@@ -418,12 +418,15 @@ internal sealed partial class DistributedOperations(
         return $"answered HTTP {response.Status}" + (detail.Length > 0 ? ": " + detail : "");
     }
 
-    /// <summary>One NGSILD-Warning value (RFC 7234 form): <c>199 &lt;registration id&gt; "&lt;what failed&gt;"</c>.</summary>
-    private static string Warning(ForwardTarget target, string error)
+    /// <summary>
+    /// One NGSILD-Warning value in the RFC 7234 Warning form <c>199 &lt;this broker's alias&gt; "&lt;text&gt;"</c>; the text
+    /// names the registration, its endpoint and what failed.
+    /// </summary>
+    private string Warning(ForwardTarget target, string error)
     {
         var text = $"Context source {target.Registration.Endpoint} of registration {target.Registration.Id} failed: {error}";
         var clean = new string([.. text.Select(c => c is '"' ? '\'' : c is '\\' or < ' ' or > '~' ? ' ' : c)]);
-        return $"199 {target.Registration.Id} \"{clean}\"";
+        return $"199 {identity.Alias} \"{clean}\"";
     }
 
     private static void AddWarnings(HttpContext http, List<string> warnings)

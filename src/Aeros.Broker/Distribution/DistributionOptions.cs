@@ -66,9 +66,9 @@ internal sealed class DistributionOptionsValidator : IValidateOptions<Distributi
         {
             errors.Add("Distribution maximum entities per source must be between 1 and 100000.");
         }
-        if (options.MaxResponseBytes < 1024)
+        if (options.MaxResponseBytes is < 1024 or > int.MaxValue)
         {
-            errors.Add("Distribution maximum response size must be at least 1024 bytes.");
+            errors.Add("Distribution maximum response size must be between 1024 bytes and 2 GiB.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -15,10 +15,14 @@ internal static class RegistrationRenderer
     {
         var registration = entry.Registration;
         writer.WriteStartObject();
+        writer.WriteString("id", registration.Id);
+        writer.WriteString("type", RegistrationParser.TypeName);
         foreach (var (member, value) in registration.Document)
         {
             switch (member)
             {
+                case "id" or "type":
+                    break;
                 case "information":
                     writer.WritePropertyName(member);
                     WriteInformation(writer, (JsonArray)value!, context);

@@ -319,7 +319,7 @@ public sealed class DistributedConsumptionTests
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var warning = Assert.Single(response.Headers.GetValues("NGSILD-Warning"));
-            Assert.StartsWith($"199 {dead} \"", warning, StringComparison.Ordinal);
+            Assert.StartsWith($"199 {await AliasAsync(peers[0])} \"Context source {peers[2].BaseAddress} of registration {dead} failed: connection failed", warning, StringComparison.Ordinal);
         }
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(6), $"took {stopwatch.Elapsed}");
         Assert.Equal(new[] { local, reachable }.Order(StringComparer.Ordinal), Ids(body));
