@@ -97,7 +97,7 @@ internal sealed partial class DistributedOperations(
         var targets = Targets(http, tenant, filter, r => r.ObservationInterval is null && r.ManagementInterval is null
             && (r.Supports(RegistrationOperations.RetrieveEntity) || r.Supports(RegistrationOperations.QueryEntity) || r.Supports(RegistrationOperations.QueryBatch)));
         var localTask = local();
-        var remote = targets.Select(t => RetrieveRemoteAsync(http, t, id, request, context)).ToArray();
+        var remote = targets.Select(t => Guarded(t, () => RetrieveRemoteAsync(http, t, id, request, context), e => ((Entity?)null, e))).ToArray();
         var localEntity = await localTask;
         var results = await Task.WhenAll(remote);
         var warnings = new List<string>();
@@ -261,7 +261,8 @@ internal sealed partial class DistributedOperations(
         };
         var localTask = local(localQuery);
         var sourceWindow = Math.Min(window, _options.MaxEntitiesPerSource);
-        var remote = targets.Select(t => QueryRemoteAsync(http, t, request, postBody, context, sourceWindow, query.Count)).ToArray();
+        var remote = targets.Select(t => Guarded(t, () => QueryRemoteAsync(http, t, request, postBody, context, sourceWindow, query.Count),
+            e => new RemotePage([], null, e))).ToArray();
         var localPage = await localTask;
         var results = await Task.WhenAll(remote);
         var merged = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -382,6 +383,77 @@ internal sealed partial class DistributedOperations(
         }
         client.Record(target.Entry, error);
         return error is null ? new RemotePage(entities, response.ResultsCount, null) : new RemotePage([], null, error);
+    }
+
+    /// <summary>
+    /// The names (expanded) in the <c>typeList</c>/<c>attributeList</c> of every registration that lists the
+    /// operation (<c>retrieveEntityTypes</c>, <c>retrieveAttrTypes</c>), asked in parallel.
+    /// </summary>
+    public async Task<IReadOnlyCollection<string>> DiscoverNamesAsync(HttpContext http, string tenant, string path, string listMember,
+        string operation, JsonLdContext context)
+    {
+        var targets = Targets(http, tenant, new RegistrationFilter(), r => r.Supports(operation));
+        var answers = await Task.WhenAll(targets.Select(t => Guarded(t, async () =>
+        {
+            var localOnly = t.Registration.Management?.LocalOnly == true ? "true" : null;
+            var response = await client.SendAsync(http, t.Entry, new ForwardRequest(HttpMethod.Get, path + QueryString(("local", localOnly))), context, http.RequestAborted);
+            var error = response.Error ?? (response.Status == StatusCodes.Status200OK ? null : StatusError(response));
+            var names = new List<string>();
+            if (error is null)
+            {
+                try
+                {
+                    if (JsonNode.Parse(response.Body) is JsonObject list && list[listMember] is JsonArray array)
+                    {
+                        foreach (var element in array)
+                        {
+                            var name = element is JsonValue v && v.TryGetValue<string>(out var text) && NgsiNames.IsValidName(text) ? text : null;
+                            names.Add(name is null ? throw new JsonException($"'{element?.ToJsonString()}' is not a name") : context.ExpandTerm(name));
+                        }
+                    }
+                    else
+                    {
+                        error = $"invalid NGSI-LD answer: no {listMember}";
+                    }
+                }
+                catch (JsonException e)
+                {
+                    error = "invalid NGSI-LD answer: " + e.Message;
+                }
+            }
+            client.Record(t.Entry, error);
+            return (Names: error is null ? names : [], Error: error);
+        }, e => (Names: new List<string>(), Error: (string?)e))));
+        var warnings = new List<string>();
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if (answers[i].Error is { } error)
+            {
+                warnings.Add(Warning(targets[i], error));
+            }
+            all.UnionWith(answers[i].Names);
+        }
+        AddWarnings(http, warnings);
+        return all;
+    }
+
+    /// <summary>
+    /// Runs one source's part so that nothing it does can fail the whole request: an unexpected exception becomes a
+    /// recorded failure of that source (only the client's own cancellation passes).
+    /// </summary>
+    private async Task<T> Guarded<T>(ForwardTarget target, Func<Task<T>> work, Func<string, T> failed)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var error = "unexpected failure: " + e.Message;
+            client.Record(target.Entry, error);
+            return failed(error);
+        }
     }
 
     /// <summary>The attrs to ask a source for: the registered ones concerned, else the request's own, else none.</summary>

@@ -117,6 +117,8 @@ internal static class RegistrationOperations
     public const string RetrieveEntity = "retrieveEntity";
     public const string QueryEntity = "queryEntity";
     public const string QueryBatch = "queryBatch";
+    public const string RetrieveEntityTypes = "retrieveEntityTypes";
+    public const string RetrieveAttrTypes = "retrieveAttrTypes";
 
     /// <summary>The default of <c>operations</c>.</summary>
     public const string FederationOps = "federationOps";

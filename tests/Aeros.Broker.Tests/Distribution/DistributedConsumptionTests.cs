@@ -417,4 +417,28 @@ public sealed class DistributedConsumptionTests
         response.Dispose();
         Assert.Equal($"/ngsi-ld/v1/entities?type={type}&attrs=speed", Assert.Single(source.Requests).PathAndQuery);
     }
+
+    [Fact]
+    public async Task TypesAndAttributes_IncludeWhatSourcesReport()
+    {
+        await using var peers = await StartAsync(2);
+        var localType = NewType();
+        var remoteType = NewType();
+        await CreateAsync(peers[0], Entity(NewId(localType), localType, ("localAttr", 1)));
+        await CreateAsync(peers[1], Entity(NewId(remoteType), remoteType, ("remoteAttr", 1)));
+        await RegisterAsync(peers[0], peers[1].BaseAddress, remoteType);
+        var (response, body) = await GetAsync(peers[0], "/types");
+        response.Dispose();
+        var typeList = ((JsonArray)body!["typeList"]!).Select(t => t!.GetValue<string>()).ToList();
+        Assert.Contains(localType, typeList);
+        Assert.Contains(remoteType, typeList);
+        (response, body) = await GetAsync(peers[0], "/attributes");
+        response.Dispose();
+        var attributeList = ((JsonArray)body!["attributeList"]!).Select(t => t!.GetValue<string>()).ToList();
+        Assert.Contains("localAttr", attributeList);
+        Assert.Contains("remoteAttr", attributeList);
+        (response, body) = await GetAsync(peers[0], "/types?local=true");
+        response.Dispose();
+        Assert.DoesNotContain(remoteType, ((JsonArray)body!["typeList"]!).Select(t => t!.GetValue<string>()));
+    }
 }
