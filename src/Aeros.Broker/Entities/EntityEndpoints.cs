@@ -68,18 +68,10 @@ internal static class EntityEndpoints
         var service = Service(http);
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.NewEntity, service.Now());
         var location = "/ngsi-ld/v1/entities/" + payload.Id;
-        var distribution = Distribution(http);
-        if (distribution.Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
+        if (Distribution(http).Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
         {
-            var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.CreateEntity, payload.Id!, payload.Types,
-                [.. payload.Attributes.Keys], (JsonObject)json!, filterBody: true, context, HttpMethod.Post, "/entities", attributeResult: false,
-                async claimed =>
-                {
-                    Strip(payload, claimed);
-                    await service.CreateAsync(tenant, payload, http.RequestAborted);
-                    return null;
-                }, location);
-            if (written)
+            // Kept out of this method: its closures would cost the local path an allocation per request.
+            if (await CreateDistributedAsync(http, tenant, service, payload, (JsonObject)json!, context, location))
             {
                 return;
             }
@@ -89,6 +81,20 @@ internal static class EntityEndpoints
             await service.CreateAsync(tenant, payload, http.RequestAborted);
         }
         NgsiLdResponses.Created(http, location);
+    }
+
+    private static async Task<bool> CreateDistributedAsync(HttpContext http, string tenant, EntityService service, EntityPayload payload,
+        JsonObject json, JsonLdContext context, string location)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.CreateEntity, payload.Id!, payload.Types,
+            [.. payload.Attributes.Keys], json, filterBody: true, context, HttpMethod.Post, "/entities", attributeResult: false,
+            async claimed =>
+            {
+                Strip(payload, claimed);
+                await service.CreateAsync(tenant, payload, http.RequestAborted);
+                return null;
+            }, location);
+        return written;
     }
 
     private static async Task Retrieve(HttpContext http)
@@ -104,17 +110,7 @@ internal static class EntityEndpoints
         var service = Service(http);
         var distribution = Distribution(http);
         var entity = distribution.Distributes(tenant, request.Local)
-            ? await distribution.RetrieveAsync(http, tenant, id, type, request, context, async () =>
-            {
-                try
-                {
-                    return await service.RetrieveAsync(tenant, id, type, http.RequestAborted);
-                }
-                catch (NgsiLdException e) when (e.Status == StatusCodes.Status404NotFound)
-                {
-                    return null;
-                }
-            })
+            ? await RetrieveDistributedAsync(http, distribution, service, tenant, id, type, request, context)
             : await service.RetrieveAsync(tenant, id, type, http.RequestAborted);
         if (render.Attrs is { } attrs && !entity.Attributes.Keys.Any(attrs.Contains))
         {
@@ -126,6 +122,20 @@ internal static class EntityEndpoints
         }
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntity(w, entity, render));
     }
+
+    private static Task<Entity> RetrieveDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,
+        string tenant, string id, TypeExpression? type, QueryRequest request, JsonLdContext context) =>
+        distribution.RetrieveAsync(http, tenant, id, type, request, context, async () =>
+        {
+            try
+            {
+                return await service.RetrieveAsync(tenant, id, type, http.RequestAborted);
+            }
+            catch (NgsiLdException e) when (e.Status == StatusCodes.Status404NotFound)
+            {
+                return null;
+            }
+        });
 
     private static async Task QueryGet(HttpContext http)
     {
@@ -164,7 +174,7 @@ internal static class EntityEndpoints
         var service = Service(http);
         var distribution = Distribution(http);
         var page = distribution.Distributes(tenant, request.Local)
-            ? await distribution.QueryAsync(http, tenant, request, query, context, postBody, q => service.QueryAsync(tenant, q, http.RequestAborted))
+            ? await QueryDistributedAsync(http, distribution, service, tenant, request, query, context, postBody)
             : await service.QueryAsync(tenant, query, http.RequestAborted);
         if (page.TotalCount is { } total)
         {
@@ -173,6 +183,10 @@ internal static class EntityEndpoints
         AddPaginationLinks(http, limit, offset, page.Entities.Count, page.TotalCount);
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntities(w, page.Entities, render));
     }
+
+    private static Task<QueryPage> QueryDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,
+        string tenant, QueryRequest request, EntityQuery query, JsonLdContext context, JsonObject? postBody) =>
+        distribution.QueryAsync(http, tenant, request, query, context, postBody, q => service.QueryAsync(tenant, q, http.RequestAborted));
 
     internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
     {
@@ -222,17 +236,9 @@ internal static class EntityEndpoints
         var context = await Api(http).ContextAsync(http);
         var type = TypeFilter(http, context);
         var service = Service(http);
-        var distribution = Distribution(http);
-        if (distribution.Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
+        if (Distribution(http).Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
         {
-            var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.DeleteEntity, id, await TypesOfAsync(http, tenant, id, type),
-                null, null, filterBody: false, context, HttpMethod.Delete, "/entities/" + DistributedOperations.EscapeId(id), attributeResult: false,
-                async _ =>
-                {
-                    await service.DeleteAsync(tenant, id, type, http.RequestAborted);
-                    return null;
-                });
-            if (written)
+            if (await DeleteDistributedAsync(http, tenant, service, id, type, context))
             {
                 return;
             }
@@ -244,6 +250,18 @@ internal static class EntityEndpoints
         NgsiLdResponses.NoContent(http);
     }
 
+    private static async Task<bool> DeleteDistributedAsync(HttpContext http, string tenant, EntityService service, string id, TypeExpression? type, JsonLdContext context)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.DeleteEntity, id, await TypesOfAsync(http, tenant, id, type),
+            null, null, filterBody: false, context, HttpMethod.Delete, "/entities/" + DistributedOperations.EscapeId(id), attributeResult: false,
+            async _ =>
+            {
+                await service.DeleteAsync(tenant, id, type, http.RequestAborted);
+                return null;
+            });
+        return written;
+    }
+
     private static async Task Replace(HttpContext http)
     {
         NgsiLdHttp.CheckParameters(http, TypeOnly);
@@ -253,18 +271,9 @@ internal static class EntityEndpoints
         var service = Service(http);
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.Replacement, service.Now());
         var type = TypeFilter(http, context);
-        var distribution = Distribution(http);
-        if (distribution.Distributes(tenant, false))
+        if (Distribution(http).Distributes(tenant, false))
         {
-            var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.ReplaceEntity, id, payload.Types,
-                [.. payload.Attributes.Keys], (JsonObject)json!, filterBody: true, context, HttpMethod.Put, EntityPath(http, id, null), attributeResult: false,
-                async claimed =>
-                {
-                    Strip(payload, claimed);
-                    await service.ReplaceAsync(tenant, id, payload, type, http.RequestAborted);
-                    return null;
-                });
-            if (written)
+            if (await ReplaceDistributedAsync(http, tenant, service, id, payload, type, (JsonObject)json!, context))
             {
                 return;
             }
@@ -274,6 +283,20 @@ internal static class EntityEndpoints
             await service.ReplaceAsync(tenant, id, payload, type, http.RequestAborted);
         }
         NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task<bool> ReplaceDistributedAsync(HttpContext http, string tenant, EntityService service, string id, EntityPayload payload,
+        TypeExpression? type, JsonObject json, JsonLdContext context)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.ReplaceEntity, id, payload.Types,
+            [.. payload.Attributes.Keys], json, filterBody: true, context, HttpMethod.Put, EntityPath(http, id, null), attributeResult: false,
+            async claimed =>
+            {
+                Strip(payload, claimed);
+                await service.ReplaceAsync(tenant, id, payload, type, http.RequestAborted);
+                return null;
+            });
+        return written;
     }
 
     private static async Task Merge(HttpContext http)
