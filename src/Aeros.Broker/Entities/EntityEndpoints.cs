@@ -594,12 +594,10 @@ internal static class EntityEndpoints
                 // The tenant exists only at the source.
             }
         }
-        if (outcome.Failures.Count == 0)
+        // Reaching here with a local error means something was forwarded: part of the request was done, so the
+        // answer is a 207 naming what failed (D001_03_01_inc: local 409 while the source created the entity).
+        if (outcome.Failures.Count == 0 && localError is null)
         {
-            if (localError is not null)
-            {
-                throw localError;
-            }
             return (false, localResult);
         }
         if (location is not null)

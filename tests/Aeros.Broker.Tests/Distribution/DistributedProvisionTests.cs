@@ -166,15 +166,53 @@ public sealed class DistributedProvisionTests
     }
 
     [Fact]
-    public async Task Create_LocalConflictWithoutRemoteFailure_Returns409AsUsual()
+    public async Task Create_ExistingLocallyButCreatedAtSource_Returns207WithLocal409()
     {
+        // D001_03_01_inc: the source takes the entity, the local 409 is the one error.
         await using var peers = await StartAsync(2);
         var type = NewType();
         var id = NewId(type);
         await CreateAsync(peers[0], Entity(id, type));
         await RegisterAsync(peers[0], peers[1].BaseAddress, type, operations: new JsonArray("createEntity"));
         using var response = await SendAsync(peers[0], HttpMethod.Post, "/entities", Entity(id, type, ("speed", 5)));
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var body = (await ReadJsonAsync(response))!;
+        var error = Assert.Single((JsonArray)body["errors"]!)!;
+        Assert.Equal(409, error["error"]!["status"]!.GetValue<int>());
+        Assert.Null(error["error"]!["registrationId"]);
+        Assert.Equal($"[\"{id}\"]", body["success"]!.ToJsonString());
+        Assert.Equal(5, (await LocalAsync(peers[1], id))!["speed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Create_ExistingLocallyAndAtSource_Returns207WithBoth409()
+    {
+        // D001_03_02_inc
+        await using var peers = await StartAsync(2);
+        var type = NewType();
+        var id = NewId(type);
+        await CreateAsync(peers[0], Entity(id, type));
+        await CreateAsync(peers[1], Entity(id, type));
+        await RegisterAsync(peers[0], peers[1].BaseAddress, type, operations: new JsonArray("createEntity"));
+        using var response = await SendAsync(peers[0], HttpMethod.Post, "/entities", Entity(id, type, ("speed", 5)));
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var body = (await ReadJsonAsync(response))!;
+        Assert.Equal([409, 409], ((JsonArray)body["errors"]!).Select(e => e!["error"]!["status"]!.GetValue<int>()));
+        Assert.Equal("[]", body["success"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Create_NoRegistrationConcerned_LocalErrorsAsUsual()
+    {
+        await using var peers = await StartAsync(2);
+        var type = NewType();
+        var id = NewId(type);
+        await CreateAsync(peers[0], Entity(id, type));
+        await RegisterAsync(peers[0], peers[1].BaseAddress, NewType(), operations: new JsonArray("createEntity"));
+        using var response = await SendAsync(peers[0], HttpMethod.Post, "/entities", Entity(id, type, ("speed", 5)));
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        using var invalid = await SendAsync(peers[0], HttpMethod.Post, "/entities", Entity("InvalidUriExample", type));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
 
     [Fact]
