@@ -186,7 +186,8 @@ internal sealed partial class DistributedOperations(
         try
         {
             var json = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-            if (!single)
+            // A query answers an array; a source that answers the one entity as an object is taken at its word.
+            if (!single && json is not JsonObject)
             {
                 if (json is not JsonArray array)
                 {
@@ -512,6 +513,15 @@ internal sealed partial class DistributedOperations(
     /// <summary>An entity id in a path: escaped, but with ':' kept (sources and test mocks expect the plain URN).</summary>
     public static string EscapeId(string id) => Uri.EscapeDataString(id).Replace("%3A", ":", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Escapes a query parameter value, keeping the characters NGSI-LD values use that are legal in a query
+    /// (<c>: , / ; =</c>), so ids and type lists read as users write them (the suite's mocks compare exact URLs).
+    /// </summary>
+    public static string EscapeQueryValue(string value) => Uri.EscapeDataString(value)
+        .Replace("%3A", ":", StringComparison.Ordinal).Replace("%2C", ",", StringComparison.Ordinal)
+        .Replace("%2F", "/", StringComparison.Ordinal).Replace("%3B", ";", StringComparison.Ordinal)
+        .Replace("%3D", "=", StringComparison.Ordinal);
+
     /// <summary>A query string of the given parameters, leaving out null values.</summary>
     public static string QueryString(params (string Key, string? Value)[] parameters)
     {
@@ -522,7 +532,7 @@ internal sealed partial class DistributedOperations(
             {
                 continue;
             }
-            builder.Append(builder.Length == 0 ? '?' : '&').Append(key).Append('=').Append(Uri.EscapeDataString(value));
+            builder.Append(builder.Length == 0 ? '?' : '&').Append(key).Append('=').Append(EscapeQueryValue(value));
         }
         return builder.ToString();
     }

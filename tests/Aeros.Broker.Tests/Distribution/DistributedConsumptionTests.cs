@@ -441,4 +441,42 @@ public sealed class DistributedConsumptionTests
         response.Dispose();
         Assert.DoesNotContain(remoteType, ((JsonArray)body!["typeList"]!).Select(t => t!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task Query_ByIdAndType_ForwardsPlainIdsAndAcceptsTheAnswer()
+    {
+        // D011_03_inc_01: GET /entities?id=…&type=Vehicle goes out as written.
+        var id = NewId("Vehicle");
+        await using var source = await FakeContextSource.AnsweringAsync(200, $$$"""[{"id":"{{{id}}}","type":"Vehicle","speed":{"type":"Property","value":3}}]""");
+        await using var peers = await StartAsync(1);
+        await RegisterAsync(peers[0], source.BaseAddress, "Vehicle", operations: new JsonArray("queryEntity"));
+        var (response, body) = await GetAsync(peers[0], $"/entities?id={id}&type=Vehicle");
+        response.Dispose();
+        Assert.Equal([id], Ids(body));
+        Assert.Equal($"/ngsi-ld/v1/entities?id={id}&type=Vehicle", Assert.Single(source.Requests).PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Retrieve_ThroughQueryEntityOrQueryBatch_UsesWhatTheRegistrationAllows()
+    {
+        // D010_03_inc_02/03: a registration without retrieveEntity is asked through a query.
+        var id = NewId("Vehicle");
+        var entity = $$$"""{"id":"{{{id}}}","type":"Vehicle","speed":{"type":"Property","value":3}}""";
+        await using var querySource = await FakeContextSource.AnsweringAsync(200, entity);
+        await using var batchSource = await FakeContextSource.AnsweringAsync(200, "[" + entity + "]");
+        await using var peers = await StartAsync(1);
+        await RegisterAsync(peers[0], querySource.BaseAddress, "Vehicle", operations: new JsonArray("queryEntity"));
+        await RegisterAsync(peers[0], batchSource.BaseAddress, "Vehicle", operations: new JsonArray("queryBatch"));
+        var (response, body) = await GetAsync(peers[0], $"/entities/{id}");
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False(response.Headers.Contains("NGSILD-Warning"));
+        }
+        Assert.Equal(3, body!["speed"]!["value"]!.GetValue<int>());
+        Assert.Equal($"/ngsi-ld/v1/entities?id={id}&type=Vehicle", Assert.Single(querySource.Requests).PathAndQuery);
+        var batch = Assert.Single(batchSource.Requests);
+        Assert.Equal("POST /ngsi-ld/v1/entityOperations/query", batch.Method + " " + batch.PathAndQuery);
+        Assert.Equal($$$"""{"type":"Query","entities":[{"id":"{{{id}}}","type":"Vehicle"}]}""", batch.Body);
+    }
 }
