@@ -235,7 +235,7 @@ internal sealed partial class DistributedOperations(
     public async Task<QueryPage> QueryAsync(HttpContext http, string tenant, QueryRequest request, EntityQuery query, JsonLdContext context,
         JsonObject? postBody, Func<EntityQuery, Task<QueryPage>> local)
     {
-        var window = query.Offset + query.Limit;
+        var window = (int)Math.Min((long)query.Offset + query.Limit, int.MaxValue);
         var filter = new RegistrationFilter
         {
             Ids = query.Ids,
