@@ -162,7 +162,4 @@ internal sealed partial class ContextSourceClient : IDisposable
         }
         return text + BrokerServiceCollectionExtensions.ApiRoot;
     }
-
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Forward to registration {Registration} at {Endpoint} failed: {Error}")]
-    private static partial void LogForwardFailed(ILogger logger, string registration, Uri endpoint, string error);
 }

@@ -191,12 +191,6 @@ internal sealed partial class RegistrationService(
         NgsiNames.TryParseDateTime(stored["modifiedAt"]!.GetValue<string>(), out var modifiedAt);
         return RegistrationParser.Build((JsonObject)stored["registration"]!.DeepClone(), stored["@context"], createdAt, modifiedAt);
     }
-
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Error, Message = "Stored registration {Id} of tenant '{Tenant}' cannot be read; it is ignored")]
-    private static partial void LogUnreadable(ILogger logger, Exception exception, string id, string tenant);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Registration observer {Observer} failed")]
-    private static partial void LogObserverFailed(ILogger logger, Exception exception, string observer);
 }
 
 /// <summary>Loads the stored registrations when the host starts (after the store is initialized).</summary>

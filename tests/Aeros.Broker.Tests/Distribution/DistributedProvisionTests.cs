@@ -388,4 +388,26 @@ public sealed class DistributedProvisionTests
         Assert.Null(await LocalAsync(peers[0], a));
         Assert.Null(await LocalAsync(peers[1], a));
     }
+
+    [Fact]
+    public async Task Update_HangingSource_Returns207WithinTheTimeout()
+    {
+        await using var source = await FakeContextSource.HangingAsync();
+        await using var peers = await StartAsync(1);
+        var type = NewType();
+        var id = NewId(type);
+        await CreateAsync(peers[0], Entity(id, type, ("speed", 1)));
+        var csr = await RegisterAsync(peers[0], source.BaseAddress, type, operations: new JsonArray("updateOps"), management: new JsonObject { ["timeout"] = 300 });
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await SendAsync(peers[0], HttpMethod.Patch, $"/entities/{id}/attrs",
+            new JsonObject { ["speed"] = new JsonObject { ["type"] = "Property", ["value"] = 2 } });
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var notUpdated = Assert.Single((JsonArray)(await ReadJsonAsync(response))!["notUpdated"]!)!;
+        Assert.Equal(csr, notUpdated["registrationId"]!.GetValue<string>());
+        Assert.Contains("no answer within 300 ms", notUpdated["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, (await LocalAsync(peers[0], id))!["speed"]!.GetValue<int>());
+        var received = Assert.Single(source.Requests);
+        Assert.Equal($"PATCH /ngsi-ld/v1/entities/{id}/attrs/", received.Method + " " + received.PathAndQuery);
+    }
 }
