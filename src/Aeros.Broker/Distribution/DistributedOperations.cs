@@ -243,6 +243,9 @@ internal sealed partial class DistributedOperations(
             Types = query.Types,
             Selectors = query.Selectors,
             Attrs = query.RequireAnyAttribute,
+            DatasetIds = request.DatasetIds,
+            Geo = query.Geo,
+            ScopeQ = query.ScopeQ,
         };
         var targets = Targets(http, tenant, filter, r => r.ObservationInterval is null && r.ManagementInterval is null
             && (r.Supports(RegistrationOperations.QueryEntity) || r.Supports(RegistrationOperations.QueryBatch)));

@@ -24,6 +24,15 @@ internal sealed class RegistrationFilter
 
     /// <summary>Requested attribute names (expanded), or null for all.</summary>
     public IReadOnlyCollection<string>? Attrs { get; init; }
+
+    /// <summary>Requested datasetIds; a registration with datasetIds must share one.</summary>
+    public IReadOnlyCollection<string>? DatasetIds { get; init; }
+
+    /// <summary>A geo-query; a registration with a <c>location</c> must lie where it asks.</summary>
+    public GeoQuery? Geo { get; init; }
+
+    /// <summary>A scope query; a registration with scopes must have a matching one.</summary>
+    public ScopeExpression? ScopeQ { get; init; }
 }
 
 /// <summary>Matching of requests against registrations (ETSI GS CIM 009 §5.12).</summary>
@@ -38,6 +47,10 @@ internal static class RegistrationMatcher
     public static bool Matches(ContextSourceRegistration registration, RegistrationFilter filter, out IReadOnlySet<string>? attributes)
     {
         attributes = null;
+        if (!RegistrationLevelMatches(registration, filter))
+        {
+            return false;
+        }
         HashSet<string>? names = null;
         var matched = false;
         var all = false;
@@ -67,6 +80,29 @@ internal static class RegistrationMatcher
             attributes = names;
         }
         return matched;
+    }
+
+    /// <summary>
+    /// The registration-wide conditions (§5.12): shared datasetId, geo-query against <c>location</c>, scopeQ against
+    /// <c>scope</c>. A registration without the member is not restricted by it.
+    /// </summary>
+    private static bool RegistrationLevelMatches(ContextSourceRegistration registration, RegistrationFilter filter)
+    {
+        if (filter.DatasetIds is { Count: > 0 } datasetIds && registration.DatasetIds is { Count: > 0 } registered
+            && !registered.Any(d => datasetIds.Contains(d) || (d == "@none" && datasetIds.Contains("@none"))))
+        {
+            return false;
+        }
+        if (filter.ScopeQ is not null && registration.Scopes is not null && !filter.ScopeQ.Matches(registration.Scopes))
+        {
+            return false;
+        }
+        if (filter.Geo is { } geo && registration.Location is { } location)
+        {
+            // The location is the area the source covers: near asks for its distance, other relations for overlap.
+            return geo.Relation == GeoRelation.Near ? geo.Matches(location) : location.Intersects(geo.Reference);
+        }
+        return true;
     }
 
     /// <summary>Whether one RegistrationInfo matches the filter: an entity selector and the attribute names.</summary>

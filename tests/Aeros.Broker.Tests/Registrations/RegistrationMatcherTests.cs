@@ -122,4 +122,22 @@ public sealed class RegistrationMatcherTests
         Assert.False(registration.IsExpired(Now));
         Assert.True(registration.IsExpired(new DateTimeOffset(2025, 6, 1, 0, 0, 1, TimeSpan.Zero)));
     }
+
+    [Fact]
+    public void Matches_GeoScopeAndDatasetId_RestrictRegistrationsThatHaveThem()
+    {
+        var json = JsonNode.Parse("""{"id":"urn:a:1","type":"ContextSourceRegistration","endpoint":"http://127.0.0.1:1","information":[{"entities":[{"type":"Vehicle"}]}],"location":{"type":"Point","coordinates":[13.4,52.5]},"scope":"/berlin","datasetId":"urn:ngsi-ld:Dataset:gps"}""")!.AsObject();
+        var registration = RegistrationParser.Build(RegistrationParser.Canonicalize(json, JsonLdContext.Core, Now, fragment: false), null, Now, Now);
+        var location = JsonLdContext.Core.ExpandTerm("location");
+        var nearBerlin = GeoQuery.Parse("near;maxDistance==5000", "Point", "[13.41,52.5]", location);
+        var nearParis = GeoQuery.Parse("near;maxDistance==5000", "Point", "[2.35,48.85]", location);
+        Assert.True(Matches(registration, new RegistrationFilter { Geo = nearBerlin }));
+        Assert.False(Matches(registration, new RegistrationFilter { Geo = nearParis }));
+        Assert.True(Matches(registration, new RegistrationFilter { ScopeQ = ScopeExpression.Parse("/berlin") }));
+        Assert.False(Matches(registration, new RegistrationFilter { ScopeQ = ScopeExpression.Parse("/paris") }));
+        Assert.True(Matches(registration, new RegistrationFilter { DatasetIds = ["urn:ngsi-ld:Dataset:gps"] }));
+        Assert.False(Matches(registration, new RegistrationFilter { DatasetIds = ["urn:ngsi-ld:Dataset:other"] }));
+        var unrestricted = Build("""[{"entities":[{"type":"Vehicle"}]}]""");
+        Assert.True(Matches(unrestricted, new RegistrationFilter { Geo = nearParis, ScopeQ = ScopeExpression.Parse("/paris"), DatasetIds = ["urn:x:y"] }));
+    }
 }
