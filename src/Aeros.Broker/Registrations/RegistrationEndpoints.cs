@@ -86,7 +86,9 @@ internal static class RegistrationEndpoints
         var criteria = DiscoveryCriteria.Parse(http, context);
         await http.RequestServices.GetRequiredService<EntityService>().EnsureTenantAsync(tenant, http.RequestAborted);
         var now = Service(http).Now();
-        var matches = Registry(http).For(tenant).Where(e => !e.Registration.IsExpired(now) && criteria.Matches(e.Registration)).ToList();
+        var registrations = Registry(http).For(tenant);
+        criteria.UseIdsForRegistrations(registrations.Select(e => e.Registration.Id));
+        var matches = registrations.Where(e => !e.Registration.IsExpired(now) && criteria.Matches(e.Registration)).ToList();
         var page = matches.Skip(offset).Take(limit).ToList();
         if (count)
         {
@@ -163,7 +165,7 @@ internal static class RegistrationEndpoints
 /// </summary>
 internal sealed class DiscoveryCriteria
 {
-    private RegistrationFilter Filter { get; init; } = new();
+    private RegistrationFilter Filter { get; set; } = new();
     private QExpression? Q { get; init; }
     private QExpression? Csf { get; init; }
     private GeoQuery? Geo { get; init; }
@@ -176,9 +178,12 @@ internal sealed class DiscoveryCriteria
     {
         var type = NgsiLdHttp.Param(http, "type");
         var attrs = NgsiLdHttp.Param(http, "attrs");
-        if (type is null && attrs is null)
+        // §5.10.2 asks for type or attrs; the suite also queries by id alone (037_10_01) or q alone (037_10_02), so
+        // only a query without any filter is refused (037_02_01).
+        string[] filters = ["type", "attrs", "id", "idPattern", "q", "csf", "georel", "timerel"];
+        if (!filters.Any(http.Request.Query.ContainsKey))
         {
-            throw NgsiLdException.BadRequestData("Querying registrations needs type or attrs.");
+            throw NgsiLdException.BadRequestData("Querying registrations needs a filter: type or attrs (or id, idPattern, q, csf, a geo- or temporal query).");
         }
         var ids = NgsiLdHttp.Param(http, "id")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var id in ids ?? [])
@@ -273,9 +278,25 @@ internal sealed class DiscoveryCriteria
         };
     }
 
+    private HashSet<string>? RegistrationIds { get; set; }
+
+    /// <summary>
+    /// <c>id</c> names registered entities (§5.10.2) — unless it names registrations of the tenant, as the suite's
+    /// 037_10_01 uses it: then it selects those registrations.
+    /// </summary>
+    public void UseIdsForRegistrations(IEnumerable<string> registrationIds)
+    {
+        if (Filter.Ids is { Count: > 0 } ids && registrationIds.Any(ids.Contains))
+        {
+            RegistrationIds = [.. ids];
+            Filter = new RegistrationFilter { Types = Filter.Types, Attrs = Filter.Attrs, IdPattern = Filter.IdPattern };
+        }
+    }
+
     public bool Matches(ContextSourceRegistration registration)
     {
-        if (!registration.Information.Any(info => RegistrationMatcher.InfoMatches(info, Filter)))
+        if ((RegistrationIds is not null && !RegistrationIds.Contains(registration.Id))
+            || !registration.Information.Any(info => RegistrationMatcher.InfoMatches(info, Filter)))
         {
             return false;
         }

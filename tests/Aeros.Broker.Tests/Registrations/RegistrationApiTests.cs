@@ -222,7 +222,7 @@ public sealed class RegistrationApiTests(BrokerServerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Query_WithoutTypeOrAttrs_Returns400()
+    public async Task Query_WithoutAnyFilter_Returns400()
     {
         // 037_02_01
         using var response = await Client.SendAsync(Request(HttpMethod.Get, "/csourceRegistrations"));
@@ -479,5 +479,19 @@ public sealed class RegistrationApiTests(BrokerServerFixture fixture) : IClassFi
         Assert.StartsWith("aeros-", alias, StringComparison.Ordinal);
         Assert.Equal(alias, File.ReadAllText(Path.Combine(fixture.Server.DataDirectory, "context-source-alias")));
         Assert.StartsWith("PT", identity["contextSourceUptime"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_ByRegistrationIdsOrQAlone_Returns200()
+    {
+        // 037_10_01 (ids of registrations), 037_10_02 (q alone)
+        var type = NewType();
+        var first = await CreateAsync(Registration(type));
+        await CreateAsync(Registration(type));
+        var third = Registration(type);
+        third["csourceProperty1"] = type;
+        var t = await CreateAsync(third);
+        Assert.Equal(new[] { first, t }.Order(StringComparer.Ordinal), await QueryIdsAsync($"?id={first},{t}"));
+        Assert.Equal([t], await QueryIdsAsync($"?q=csourceProperty1==%22{type}%22"));
     }
 }
