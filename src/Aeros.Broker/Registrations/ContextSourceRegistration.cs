@@ -162,6 +162,9 @@ internal static class RegistrationOperations
         ["associationOps"] = [.. Consumption, .. Subscription, SourceIdentity],
     };
 
+    /// <summary>Whether the operation writes (create, update, delete of entities or temporal data).</summary>
+    public static bool IsProvision(string operation) => Array.IndexOf(Provision, operation) >= 0;
+
     /// <summary>Every single operation name.</summary>
     public static readonly IReadOnlySet<string> Names = new HashSet<string>(
         [.. Provision, .. Consumption, .. Subscription, .. EntityMap, SourceIdentity], StringComparer.Ordinal);

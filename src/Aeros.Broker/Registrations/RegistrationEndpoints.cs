@@ -46,8 +46,44 @@ internal static class RegistrationEndpoints
         var (json, context) = await Api(http).ReadObjectAsync(http);
         var service = Service(http);
         var canonical = RegistrationParser.Canonicalize((JsonObject)json!, context, service.Now(), fragment: false);
+        await CheckExistingEntitiesAsync(http, tenant, canonical);
         var registration = await service.CreateAsync(tenant, canonical, context.Source, http.RequestAborted);
         NgsiLdResponses.Created(http, "/ngsi-ld/v1/csourceRegistrations/" + registration.Id);
+    }
+
+    /// <summary>
+    /// §5.9.2.4: a redirect registration may not cover an entity that exists here, an exclusive one may not claim an
+    /// attribute an existing entity has (409 Conflict). Checked for registered entity ids.
+    /// </summary>
+    private static async Task CheckExistingEntitiesAsync(HttpContext http, string tenant, JsonObject canonical)
+    {
+        var mode = canonical["mode"]?.GetValue<string>();
+        if (mode is not ("redirect" or "exclusive") || canonical["information"] is not JsonArray information)
+        {
+            return;
+        }
+        var entities = http.RequestServices.GetRequiredService<EntityService>();
+        foreach (var info in information.OfType<JsonObject>())
+        {
+            var names = new[] { "propertyNames", "relationshipNames" }.SelectMany(m => info[m] is JsonArray a ? a.Select(n => n!.GetValue<string>()) : []).ToList();
+            foreach (var entityInfo in info["entities"] is JsonArray list ? list.OfType<JsonObject>() : [])
+            {
+                if (entityInfo["id"]?.GetValue<string>() is not { } id
+                    || await entities.TryGetAsync(tenant, id, http.RequestAborted) is not { } existing
+                    || !existing.Types.Contains(entityInfo["type"]!.GetValue<string>()))
+                {
+                    continue;
+                }
+                var clash = mode == "redirect"
+                    ? names.Count == 0 || names.Any(existing.Attributes.ContainsKey)
+                    : names.Any(existing.Attributes.ContainsKey);
+                if (clash)
+                {
+                    throw new NgsiLdException(ErrorTypes.Conflict, "Conflict", 409,
+                        $"Entity {id} exists here with data a {mode} registration would hold elsewhere (Conflict).");
+                }
+            }
+        }
     }
 
     private static async Task Retrieve(HttpContext http)

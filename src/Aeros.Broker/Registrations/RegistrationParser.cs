@@ -107,6 +107,11 @@ internal static class RegistrationParser
         RegistrationOperations.TryExpand(
             document["operations"] is JsonArray ops ? ops.Select(o => o!.GetValue<string>()) : [RegistrationOperations.FederationOps],
             out var operations, out _);
+        if (mode == RegistrationMode.Auxiliary && operations.FirstOrDefault(RegistrationOperations.IsProvision) is { } write)
+        {
+            // §5.9.2.4: an auxiliary source only helps consumption.
+            throw NgsiLdException.BadRequestData($"An auxiliary registration cannot list {write}; it serves retrieval only.");
+        }
         if (mode == RegistrationMode.Exclusive)
         {
             foreach (var info in infos)

@@ -119,7 +119,20 @@ public sealed class DistributedProvisionTests
         await using var peers = await StartAsync(2);
         var type = NewType();
         var id = NewId(type);
-        await RegisterAsync(peers[0], peers[1].BaseAddress, type, mode: "auxiliary", operations: new JsonArray("redirectionOps"));
+        // An auxiliary registration cannot even list a write operation (400, §5.9.2.4); with its default operations
+        // nothing is forwarded.
+        using (var refused = await peers[0].Client.SendAsync(Request(HttpMethod.Post, "/csourceRegistrations", Json(new JsonObject
+        {
+            ["type"] = "ContextSourceRegistration",
+            ["information"] = new JsonArray(new JsonObject { ["entities"] = new JsonArray(new JsonObject { ["type"] = type }) }),
+            ["endpoint"] = peers[1].BaseAddress.ToString(),
+            ["mode"] = "auxiliary",
+            ["operations"] = new JsonArray("redirectionOps"),
+        }))))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+        await RegisterAsync(peers[0], peers[1].BaseAddress, type, mode: "auxiliary");
         using var response = await SendAsync(peers[0], HttpMethod.Post, "/entities", Entity(id, type, ("speed", 5)));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.NotNull(await LocalAsync(peers[0], id));

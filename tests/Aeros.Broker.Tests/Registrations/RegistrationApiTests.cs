@@ -121,6 +121,7 @@ public sealed class RegistrationApiTests(BrokerServerFixture fixture) : IClassFi
         { "bad scope", """{"type":"ContextSourceRegistration","information":[{"entities":[{"type":"V"}]}],"endpoint":"http://127.0.0.1:1","scope":"noslash"}""" },
         { "bad refreshRate", """{"type":"ContextSourceRegistration","information":[{"entities":[{"type":"V"}]}],"endpoint":"http://127.0.0.1:1","refreshRate":"often"}""" },
         { "exclusive without entity id", """{"type":"ContextSourceRegistration","information":[{"entities":[{"type":"V"}],"propertyNames":["speed"]}],"endpoint":"http://127.0.0.1:1","mode":"exclusive"}""" },
+        { "auxiliary with a write operation", """{"type":"ContextSourceRegistration","information":[{"entities":[{"type":"V"}]}],"endpoint":"http://127.0.0.1:1","mode":"auxiliary","operations":["updateEntity"]}""" },
         { "exclusive without attributes", """{"type":"ContextSourceRegistration","information":[{"entities":[{"id":"urn:a:b","type":"V"}]}],"endpoint":"http://127.0.0.1:1","mode":"exclusive"}""" },
     };
 
@@ -149,7 +150,7 @@ public sealed class RegistrationApiTests(BrokerServerFixture fixture) : IClassFi
         var registration = Registration(type);
         registration["registrationName"] = "all members";
         registration["description"] = "every member once";
-        registration["mode"] = "auxiliary";
+        registration["mode"] = "redirect";
         registration["operations"] = new JsonArray("retrieveOps", "updateOps");
         registration["contextSourceInfo"] = new JsonArray(new JsonObject { ["key"] = "X-Api-Key", ["value"] = "secret" });
         registration["contextSourceAlias"] = "peer-1";
@@ -493,5 +494,37 @@ public sealed class RegistrationApiTests(BrokerServerFixture fixture) : IClassFi
         var t = await CreateAsync(third);
         Assert.Equal(new[] { first, t }.Order(StringComparer.Ordinal), await QueryIdsAsync($"?id={first},{t}"));
         Assert.Equal([t], await QueryIdsAsync($"?q=csourceProperty1==%22{type}%22"));
+    }
+
+    [Fact]
+    public async Task Create_RedirectOrExclusiveOverExistingEntity_Returns409Conflict()
+    {
+        // 5922_01_02, 5922_01_03 (§5.9.2.4)
+        var type = NewType();
+        var id = NewId(type);
+        using (var created = await Client.SendAsync(Request(HttpMethod.Post, "/entities",
+            Json($$$"""{"id":"{{{id}}}","type":"{{{type}}}","subCategory":{"type":"Property","value":"x"}}"""))))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        var redirect = Registration(type);
+        redirect["mode"] = "redirect";
+        redirect["information"]![0]!["entities"]![0]!["id"] = id;
+        redirect["information"]![0]!.AsObject().Remove("propertyNames");
+        using (var response = await Client.SendAsync(Request(HttpMethod.Post, "/csourceRegistrations", Json(redirect))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/Conflict", await ErrorTypeAsync(response));
+        }
+        var exclusive = Registration(type);
+        exclusive["mode"] = "exclusive";
+        exclusive["information"]![0]!["entities"]![0]!["id"] = id;
+        exclusive["information"]![0]!["propertyNames"] = new JsonArray("subCategory");
+        using (var response = await Client.SendAsync(Request(HttpMethod.Post, "/csourceRegistrations", Json(exclusive))))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        }
+        exclusive["information"]![0]!["propertyNames"] = new JsonArray("speed");
+        await CreateAsync(exclusive);
     }
 }
