@@ -64,9 +64,10 @@ public sealed class FakeContextSource : IAsyncDisposable
     public static Task<FakeContextSource> HangingAsync() =>
         StartAsync(async (http, source) =>
         {
+            using var released = CancellationTokenSource.CreateLinkedTokenSource(source.Stopping, http.RequestAborted);
             try
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, CancellationTokenSource.CreateLinkedTokenSource(source.Stopping, http.RequestAborted).Token);
+                await Task.Delay(Timeout.InfiniteTimeSpan, released.Token);
             }
             catch (OperationCanceledException)
             {
