@@ -3,6 +3,7 @@ using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Notifications;
+using Aeros.Broker.RegistrationSubscriptions;
 using Aeros.Broker.Registrations;
 using Aeros.Broker.Storage;
 using Aeros.Broker.Subscriptions;
@@ -42,6 +43,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<NgsiLdApi>();
         services.AddAerosSubscriptions();
         services.AddAerosRegistrations();
+        services.AddAerosRegistrationSubscriptions();
         return services;
     }
 
@@ -56,6 +58,7 @@ public static class BrokerServiceCollectionExtensions
         ContextEndpoints.Map(api);
         SubscriptionEndpoints.Map(api);
         api.MapAerosRegistrations();
+        api.MapAerosRegistrationSubscriptions();
         return endpoints;
     }
 }

@@ -360,7 +360,7 @@ internal sealed class DiscoveryCriteria
     }
 
     /// <summary>The registration's properties as an entity, so that q, csf and geo-queries apply as they do to entities.</summary>
-    private static Entity PropertiesEntity(ContextSourceRegistration registration)
+    internal static Entity PropertiesEntity(ContextSourceRegistration registration)
     {
         var entity = new Entity { Id = registration.Id, Types = [RegistrationParser.TypeName] };
         foreach (var (name, value) in registration.Properties)

@@ -11,7 +11,11 @@ namespace Aeros.Broker.Registrations;
 /// </summary>
 internal static class RegistrationRenderer
 {
-    public static void Write(Utf8JsonWriter writer, RegistrationEntry entry, JsonLdContext context, bool sysAttrs, bool includeContext)
+    /// <summary>
+    /// Writes one registration; <paramref name="information"/>, when given, replaces its RegistrationInfo entries
+    /// (expanded, as in the document), e.g. by only those a registration subscription matches.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, RegistrationEntry entry, JsonLdContext context, bool sysAttrs, bool includeContext, JsonArray? information = null)
     {
         var registration = entry.Registration;
         writer.WriteStartObject();
@@ -25,7 +29,7 @@ internal static class RegistrationRenderer
                     break;
                 case "information":
                     writer.WritePropertyName(member);
-                    WriteInformation(writer, (JsonArray)value!, context);
+                    WriteInformation(writer, information ?? (JsonArray)value!, context);
                     break;
                 default:
                     writer.WritePropertyName(RegistrationParser.CoreMembers.Contains(member) ? member : context.CompactIri(member));

@@ -102,7 +102,7 @@ internal static class SubscriptionEndpoints
         await WriteAsync(http, media, context, w => WriteOne(w, entry, context, media, sysAttrs, now));
     }
 
-    private static void WriteOne(Utf8JsonWriter w, SubscriptionEntry entry, JsonLdContext context, ResponseMediaType media, bool sysAttrs, DateTimeOffset now)
+    internal static void WriteOne(Utf8JsonWriter w, SubscriptionEntry entry, JsonLdContext context, ResponseMediaType media, bool sysAttrs, DateTimeOffset now)
     {
         var s = entry.Definition;
         SubscriptionWriter.Write(w, s, entry.State, context.CompactIri, s.StatusAt(now), sysAttrs);
@@ -156,7 +156,7 @@ internal static class SubscriptionEndpoints
     /// removes one; notification and endpoint merged member by member). The parser then expands the fragment's
     /// terms with the request's context while the stored expanded IRIs stay as they are.
     /// </summary>
-    private static JsonObject Merge(Subscription current, SubscriptionState state, JsonObject fragment)
+    internal static JsonObject Merge(Subscription current, SubscriptionState state, JsonObject fragment)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
@@ -228,7 +228,7 @@ internal static class SubscriptionEndpoints
 
     private static NgsiLdException NotFound(string id) => NgsiLdException.NotFound($"Subscription {id} does not exist.");
 
-    private static async Task EnsureTenantAsync(HttpContext http, string tenant)
+    internal static async Task EnsureTenantAsync(HttpContext http, string tenant)
     {
         if (tenant != Tenants.Default && !await http.RequestServices.GetRequiredService<IEntityStore>().TenantExistsAsync(tenant, http.RequestAborted))
         {
@@ -237,13 +237,13 @@ internal static class SubscriptionEndpoints
     }
 
     /// <summary>The absolute URL of a request's context (broker-hosted contexts get this broker's address).</summary>
-    private static string AbsoluteContextUrl(HttpContext http, JsonLdContext context)
+    internal static string AbsoluteContextUrl(HttpContext http, JsonLdContext context)
     {
         var url = context.LinkUrl;
         return url.StartsWith('/') ? $"{http.Request.Scheme}://{http.Request.Host}{url}" : url;
     }
 
-    private static Task WriteAsync(HttpContext http, ResponseMediaType media, JsonLdContext context, Action<Utf8JsonWriter> write)
+    internal static Task WriteAsync(HttpContext http, ResponseMediaType media, JsonLdContext context, Action<Utf8JsonWriter> write)
     {
         var contentType = media == ResponseMediaType.LdJson ? NgsiLdHttp.ApplicationLdJson : NgsiLdHttp.ApplicationJson;
         if (media == ResponseMediaType.Json)
@@ -254,7 +254,7 @@ internal static class SubscriptionEndpoints
     }
 
     // Same Link format as the entity query (031_02_01..03): </ngsi-ld/v1/...?limit=L&offset=O>;rel="prev|next";type="application/ld+json".
-    private static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long total)
+    internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long total)
     {
         if (limit == 0)
         {

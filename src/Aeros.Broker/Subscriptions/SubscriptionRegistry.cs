@@ -69,6 +69,12 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
     private readonly Dictionary<string, Dictionary<string, SubscriptionEntry>> _tenants = new(StringComparer.Ordinal);
     private volatile FrozenDictionary<string, TenantIndex> _indexes = FrozenDictionary<string, TenantIndex>.Empty;
 
+    /// <summary>
+    /// The kind the subscriptions are stored as: <see cref="ResourceKinds.Subscription"/>, or
+    /// <see cref="ResourceKinds.RegistrationSubscription"/> for the /csourceSubscriptions registry.
+    /// </summary>
+    public string Kind { get; init; } = ResourceKinds.Subscription;
+
     /// <summary>Told when a subscription is added or replaced (true) or removed (false); used for periodic timers.</summary>
     public event Action<SubscriptionEntry, bool>? Changed;
 
@@ -114,7 +120,7 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
         var entry = new SubscriptionEntry(tenant, subscription, contextLink);
         var json = SubscriptionWriter.ToStoredJson(subscription, entry.State, contextLink);
         var inserted = await store.WriteAsync(tenant, createTenant: true,
-            session => session.InsertResource(ResourceKinds.Subscription, subscription.Id, json), cancellationToken);
+            session => session.InsertResource(Kind, subscription.Id, json), cancellationToken);
         if (!inserted)
         {
             throw NgsiLdException.AlreadyExists($"Subscription {subscription.Id} already exists.");
@@ -128,7 +134,7 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
     {
         var json = SubscriptionWriter.ToStoredJson(updated, entry.State, entry.ContextLink);
         var found = await store.WriteAsync(entry.Tenant, createTenant: false,
-            session => session.UpdateResource(ResourceKinds.Subscription, entry.Id, json), cancellationToken);
+            session => session.UpdateResource(Kind, entry.Id, json), cancellationToken);
         if (!found)
         {
             throw NgsiLdException.NotFound($"Subscription {entry.Id} does not exist.");
@@ -149,7 +155,7 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
         {
             return null;
         }
-        await store.WriteAsync(tenant, createTenant: false, session => session.DeleteResource(ResourceKinds.Subscription, id), cancellationToken);
+        await store.WriteAsync(tenant, createTenant: false, session => session.DeleteResource(Kind, id), cancellationToken);
         lock (_gate)
         {
             if (_tenants.TryGetValue(tenant, out var byId) && byId.Remove(id))
@@ -236,7 +242,7 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
     /// <summary>Loads every stored subscription (at start, after the store is initialized).</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var stored = await store.ListResourcesAsync(ResourceKinds.Subscription, cancellationToken);
+        var stored = await store.ListResourcesAsync(Kind, cancellationToken);
         foreach (var resource in stored)
         {
             try
@@ -323,7 +329,7 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
                 {
                     foreach (var (entry, json) in group)
                     {
-                        session.UpdateResource(ResourceKinds.Subscription, entry.Id, json);
+                        session.UpdateResource(Kind, entry.Id, json);
                     }
                     return true;
                 }, cancellationToken);
