@@ -301,4 +301,36 @@ public sealed class RegistrationSubscriptionNotificationTests : IAsyncLifetime
         await _host.DeleteAsync("/csourceRegistrations/" + csr);
         Assert.Equal("noLongerMatching", Reason(Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1))));
     }
+
+    // 047_01_01: with timeInterval, all matching registrations initially and then every interval; changes alone send nothing.
+    [Fact]
+    public async Task TimeInterval_MatchingRegistrations_InitiallyAndEveryInterval()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SubscriptionHost.StartAsync(clock);
+        var type = NewType();
+        using (var created = await host.SendAsync(HttpMethod.Post, "/csourceRegistrations", Registration(type)))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        string sub;
+        using (var response = await host.SendAsync(HttpMethod.Post, "/csourceSubscriptions",
+            CSubscription($"\"entities\": [{{\"type\": \"{type}\"}}]", extra: ", \"timeInterval\": 10")))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            sub = response.Headers.Location!.OriginalString["/ngsi-ld/v1/csourceSubscriptions/".Length..];
+        }
+        Assert.Single(host.Dispatcher.For(sub));
+        using (var second = await host.SendAsync(HttpMethod.Post, "/csourceRegistrations", Registration(type)))
+        {
+            Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        }
+        Assert.Single(host.Dispatcher.For(sub));
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        var notifications = await host.Dispatcher.WaitForAsync(sub, 2);
+        Assert.Equal(2, notifications[1]["data"]!.AsArray().Count);
+        Assert.Equal("newlyMatching", Reason(notifications[1]));
+    }
 }
