@@ -323,13 +323,21 @@ internal sealed partial class DomainFederator
             var self = _endpoints.BrokerUrl ?? throw new InvalidOperationException("The federator runs before the host listens.");
             await _client.UpsertEntityAsync(self, DomainRecord.BuildEntity(name, _endpoints.PublicUrl!, ContinuumTerms.DomainStatusRemoved,
                 _options.IsEntrypoint, _options.Owners), cancellationToken);
-            foreach (var registration in await _client.ListFederationRegistrationsAsync(self, cancellationToken))
+            try
             {
-                if (registration.DomainName != name && registration.Endpoint is not null && !_domains.ContainsKey(registration.DomainName))
+                foreach (var registration in await _client.ListFederationRegistrationsAsync(self, cancellationToken))
                 {
-                    _domains[registration.DomainName] = new KnownDomain(registration.DomainName, registration.Endpoint, registration.Alias,
-                        PeerSyncState.Pending, null, null, null);
+                    if (registration.DomainName != name && registration.Endpoint is not null && !_domains.ContainsKey(registration.DomainName))
+                    {
+                        _domains[registration.DomainName] = new KnownDomain(registration.DomainName, registration.Endpoint, registration.Alias,
+                            PeerSyncState.Pending, null, null, null);
+                    }
                 }
+            }
+            catch (BrokerRequestException e)
+            {
+                // The domains known in memory are still cleaned up.
+                LogOwnBrokerFailed(_logger, name, e.Message);
             }
             var outcomes = await Task.WhenAll(_domains.Values.ToList().Select(async domain =>
             {
