@@ -46,12 +46,14 @@ internal sealed partial class BrokerClient
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
+    private readonly TimeSpan _requestTimeout;
 
     public BrokerClient(HttpClient http, IOptions<FederationOptions> options, TimeProvider timeProvider, ILogger<BrokerClient> logger)
     {
         _http = http;
         _logger = logger;
         var o = options.Value;
+        _requestTimeout = o.RequestTimeout;
         var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
         if (o.RequestRetries > 0)
         {
@@ -186,6 +188,25 @@ internal sealed partial class BrokerClient
         return list;
     }
 
+    /// <summary>
+    /// Asks the federator of the domain at <paramref name="domainUrl"/> for a pass now (<c>POST /federation/v1/sync</c>).
+    /// One attempt; a domain without a federation API or not answering is simply left to its own resync.
+    /// </summary>
+    public async Task NudgeAsync(Uri domainUrl, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_requestTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(WithSlash(domainUrl), "federation/v1/sync"));
+            using var response = await _http.SendAsync(request, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogNudgeFailed(_logger, domainUrl, e.Message);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri baseUrl, string path, JsonNode? body, CancellationToken cancellationToken)
     {
         var url = new Uri(WithSlash(baseUrl), Root + path);
@@ -275,6 +296,9 @@ internal sealed partial class BrokerClient
 
     private static Uri WithSlash(Uri baseUrl) =>
         baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Could not ask the federator at {Url} for a pass: {Reason}")]
+    private static partial void LogNudgeFailed(ILogger logger, Uri url, string reason);
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "Federation request retry {Attempt} in {DelayMs} ms after: {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, double delayMs, string reason);

@@ -51,7 +51,7 @@ internal sealed partial class DomainFederator
     private volatile string? _alias;
     private DateTimeOffset? _lastPass;
     private bool _lastPassComplete;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
     public DomainFederator(IOptions<FederationOptions> options, BrokerClient client, FederationEndpoints endpoints, TimeProvider time, ILogger<DomainFederator> logger)
     {
@@ -72,11 +72,29 @@ internal sealed partial class DomainFederator
     /// <summary>Whether this domain left the continuum (no more passes join it).</summary>
     public bool HasLeft => _left;
 
-    /// <summary>Completes when someone asks for a pass now (<see cref="Wake"/>); the loop waits on it next to its delay.</summary>
-    public Task WakeTask => Volatile.Read(ref _wake).Task;
+    /// <summary>Asks the loop for a pass now instead of after its delay (a wake during a pass is kept for after it).</summary>
+    public void Wake()
+    {
+        lock (_wake)
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+    }
 
-    /// <summary>Asks the loop for a pass now instead of after its delay.</summary>
-    public void Wake() => Interlocked.Exchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    /// <summary>Waits <paramref name="delay"/> (on the injected clock) or until <see cref="Wake"/> is called.</summary>
+    public async Task WaitForNextPassAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var woken = _wake.WaitAsync(both.Token);
+        var elapsed = Task.Delay(delay, _time, both.Token);
+        await Task.WhenAny(woken, elapsed);
+        // Cancelling the loser withdraws a pending wait without consuming a later wake.
+        await both.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <summary>Joins again after <see cref="LeaveAsync"/>: the next pass (started now) writes everything back.</summary>
     public void Rejoin()
@@ -253,6 +271,8 @@ internal sealed partial class DomainFederator
             if (domain.State != PeerSyncState.Synced)
             {
                 LogSynced(_logger, _options.DomainName, domain.Name, domain.PublicUrl);
+                // Its federator learns of this domain at once rather than at its next resync.
+                await _client.NudgeAsync(domain.PublicUrl, cancellationToken);
             }
             Update(domain.Name, d => d with { Alias = alias, State = PeerSyncState.Synced, LastError = null, LastSuccess = now, LastAttempt = now });
             return true;
@@ -347,6 +367,8 @@ internal sealed partial class DomainFederator
                     {
                         await _client.DeleteRegistrationAsync(domain.PublicUrl, id, cancellationToken);
                     }
+                    // Its federator forgets this domain at once rather than at its next resync.
+                    await _client.NudgeAsync(domain.PublicUrl, cancellationToken);
                     return new LeaveOutcome(domain.Name, true, null);
                 }
                 catch (BrokerRequestException e)

@@ -9,7 +9,8 @@ namespace Aeros.Orchestration.Federation;
 
 /// <summary>
 /// The federation API of a domain host under <c>/federation/v1</c>: <c>GET domains</c> (known domains and their
-/// sync state), <c>POST leave</c> (leave the continuum), <c>POST join</c> (join again after leaving). Errors are
+/// sync state), <c>POST leave</c> (leave the continuum), <c>POST join</c> (join again after leaving), <c>POST sync</c> (a pass now; other federators call it after
+/// registering their domain here). Errors are
 /// problem details with the NGSI-LD error types.
 /// </summary>
 internal static partial class FederationApi
@@ -46,6 +47,13 @@ internal static partial class FederationApi
                 }).ToArray()),
             };
             return Results.Json(result, statusCode: 200);
+        }));
+        api.MapPost("/sync", (HttpContext http) => Guard(http, () =>
+        {
+            // Another domain just registered itself here: look at the continuum now rather than at the next resync.
+            var federator = http.RequestServices.GetRequiredService<DomainFederator>();
+            federator.Wake();
+            return Results.Json(new JsonObject { ["domain"] = federator.DomainName, ["syncing"] = true }, statusCode: 202);
         }));
         api.MapPost("/join", (HttpContext http) => Guard(http, () =>
         {

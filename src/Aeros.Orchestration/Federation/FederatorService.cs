@@ -18,7 +18,6 @@ internal sealed partial class FederatorService(
     IOptions<FederationOptions> options,
     IHostApplicationLifetime lifetime,
     IServer server,
-    TimeProvider time,
     ILogger<FederatorService> logger) : BackgroundService
 {
     private readonly FederationOptions _options = options.Value;
@@ -60,7 +59,7 @@ internal sealed partial class FederatorService(
             var delay = complete ? _options.ResyncInterval : Backoff(failedPasses);
             try
             {
-                await Task.WhenAny(Task.Delay(delay, time, stoppingToken), federator.WakeTask).WaitAsync(stoppingToken);
+                await federator.WaitForNextPassAsync(delay, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
