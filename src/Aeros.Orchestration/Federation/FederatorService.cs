@@ -56,7 +56,7 @@ internal sealed partial class FederatorService(
                 return;
             }
             failedPasses = complete ? 0 : failedPasses + 1;
-            var delay = complete ? _options.ResyncInterval : Backoff(failedPasses);
+            var delay = complete ? _options.ResyncInterval : Backoff(_options, failedPasses, Random.Shared.NextDouble());
             try
             {
                 await federator.WaitForNextPassAsync(delay, stoppingToken);
@@ -68,14 +68,17 @@ internal sealed partial class FederatorService(
         }
     }
 
-    /// <summary>The delay after the n-th failed pass in a row: base × 2^(n−1), capped, with ±20 % jitter.</summary>
-    internal TimeSpan Backoff(int failedPasses)
+    /// <summary>
+    /// The delay after the n-th failed pass in a row: base × 2^(n−1), capped at the maximum, with ±20 % jitter
+    /// (<paramref name="random"/> in [0, 1)) so that domains restarted together do not retry in step.
+    /// </summary>
+    internal static TimeSpan Backoff(FederationOptions options, int failedPasses, double random)
     {
-        var exponent = Math.Min(failedPasses - 1, 30);
-        var raw = _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
-        var capped = Math.Min(raw, _options.RetryMaxDelay.TotalMilliseconds);
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-        return TimeSpan.FromMilliseconds(Math.Min(capped * jitter, _options.RetryMaxDelay.TotalMilliseconds));
+        var exponent = Math.Clamp(failedPasses - 1, 0, 30);
+        var raw = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
+        var capped = Math.Min(raw, options.RetryMaxDelay.TotalMilliseconds);
+        var jitter = 0.8 + (random * 0.4);
+        return TimeSpan.FromMilliseconds(Math.Min(capped * jitter, options.RetryMaxDelay.TotalMilliseconds));
     }
 
     /// <summary>The first address the server listens at, with a wildcard host replaced by the loopback address.</summary>
