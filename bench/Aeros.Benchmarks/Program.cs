@@ -1,10 +1,12 @@
 using Aeros.Benchmarks.BrokerLoad;
+using Aeros.Benchmarks.NotifyLoad;
 using BenchmarkDotNet.Running;
 
 // A small dispatcher: each subcommand lives in its own folder.
 return args switch
 {
     ["broker-load", .. var rest] => await BrokerLoadCommand.RunAsync(rest),
+    ["notify-load", .. var rest] => await NotifyLoadCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     _ => Usage(),
@@ -24,6 +26,8 @@ static int Usage()
         Commands:
           broker-load   Drive load against a real 'aeros broker' process and a bare Kestrel baseline.
                         Run 'broker-load --help' for its options.
+          notify-load   Notification latency and throughput of a real 'aeros broker' with 1,000 subscriptions,
+                        against a write-only baseline. Run 'notify-load --help' for its options.
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
         """);
     return 2;
