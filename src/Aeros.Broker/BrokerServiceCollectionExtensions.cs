@@ -2,6 +2,7 @@ using Aeros.Broker.Api;
 using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
+using Aeros.Broker.Notifications;
 using Aeros.Broker.Storage;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
@@ -34,6 +35,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddOptions<JsonLdOptions>().Configure<IOptions<BrokerOptions>>((jsonLd, broker) =>
             jsonLd.DataDirectory ??= Path.Combine(broker.Value.DataDirectory, "contexts"));
         services.AddAerosEntityStore();
+        services.AddAerosNotifications();
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
         return services;

@@ -13,7 +13,10 @@ namespace Aeros.Broker.Notifications;
 /// <param name="NotifierInfo">Channel settings, e.g. <c>MQTT-QoS</c>, <c>MQTT-Version</c>.</param>
 /// <param name="Tenant">The tenant of the subscription (empty for the default tenant).</param>
 /// <param name="Body">The UTF-8 JSON of the notification.</param>
-/// <param name="Timeout">How long one attempt may take (the endpoint's <c>timeout</c>, else a default).</param>
+/// <param name="Timeout">
+/// How long one attempt may take (the endpoint's <c>timeout</c>); zero or less means the dispatcher's default
+/// (<see cref="NotificationOptions.Timeout"/>, 5 s).
+/// </param>
 /// <param name="Cooldown">After a failure, how long no attempt is made (the endpoint's <c>cooldown</c>), or zero.</param>
 internal sealed record NotificationMessage(
     Uri Endpoint,

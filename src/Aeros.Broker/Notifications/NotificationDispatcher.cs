@@ -1,0 +1,514 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Aeros.Broker.Notifications;
+
+/// <summary>
+/// The default <see cref="INotificationDispatcher"/>: one bounded FIFO queue per key, served by at most one worker
+/// at a time. A worker exists only while its queue has work, so idle subscriptions cost a dictionary entry at
+/// most. Attempts run under a global concurrency limit, each with its own timeout, and retryable failures are
+/// retried with exponential backoff and jitter (Polly). At shutdown the queues drain for
+/// <see cref="NotificationOptions.DrainTime"/>, then whatever is left is dropped.
+/// </summary>
+internal sealed partial class NotificationDispatcher : INotificationDispatcher, IAsyncDisposable
+{
+    private static readonly ResiliencePropertyKey<string> QueueKeyProperty = new("aeros.notification.queue");
+    private static readonly ResiliencePropertyKey<Uri> EndpointProperty = new("aeros.notification.endpoint");
+
+    private readonly ConcurrentDictionary<string, KeyQueue> _queues = new(StringComparer.Ordinal);
+    private readonly INotificationChannel[] _channels;
+    private readonly NotificationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly NotificationInstruments _instruments;
+    private readonly SemaphoreSlim _sendSlots;
+    private readonly ResiliencePipeline<DeliveryResult> _pipeline;
+    // Cancelled when the drain time is over: ends in-flight attempts and backoff waits.
+    private readonly CancellationTokenSource _stopping = new();
+    // Completed when nothing is pending after Enqueue was closed.
+    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _closed;
+    private int _stopStarted;
+    private long _pending;
+    private long _dropped;
+
+    public NotificationDispatcher(
+        IEnumerable<INotificationChannel> channels,
+        IOptions<NotificationOptions> options,
+        TimeProvider time,
+        IMeterFactory meterFactory,
+        ILogger<NotificationDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _channels = [.. channels];
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _instruments = new NotificationInstruments(meterFactory, () => Pending);
+        _sendSlots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _pipeline = BuildPipeline();
+    }
+
+    public long Pending => Volatile.Read(ref _pending);
+
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    private bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Queues that exist now: busy ones and idle ones remembering a cooldown (tests, diagnostics).</summary>
+    internal int QueueCount => _queues.Count;
+
+    public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(queueKey);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(observer);
+        var item = new Item(message, observer);
+        // Counted as pending before looking at the closed flag: StopAsync, which sets the flag before it reads the
+        // count, then either waits for this notification or this call sees the flag (both sides are full fences).
+        Interlocked.Increment(ref _pending);
+        if (IsClosed)
+        {
+            DecrementPending();
+            Drop(item, DropReasons.ShuttingDown, wasPending: false);
+            return false;
+        }
+        while (true)
+        {
+            var queue = _queues.GetOrAdd(queueKey, static key => new KeyQueue(key));
+            bool accepted;
+            bool startWorker = false;
+            bool firstOverflow = false;
+            lock (queue.Gate)
+            {
+                if (queue.Retired)
+                {
+                    // The worker retired this queue (idle) or Remove discarded it: take the one in the map now.
+                    continue;
+                }
+                accepted = queue.Items.Count < _options.QueueCapacity;
+                if (accepted)
+                {
+                    queue.Items.Enqueue(item);
+                    startWorker = !queue.Running;
+                    queue.Running = true;
+                }
+                else
+                {
+                    firstOverflow = !queue.Overflowing;
+                    queue.Overflowing = true;
+                }
+            }
+            if (!accepted)
+            {
+                if (firstOverflow)
+                {
+                    Log.QueueFull(_logger, queueKey, _options.QueueCapacity);
+                }
+                DecrementPending();
+                Drop(item, DropReasons.QueueFull, wasPending: false);
+                return false;
+            }
+            if (startWorker)
+            {
+                StartWorker(queue);
+            }
+            return true;
+        }
+    }
+
+    public void Remove(string queueKey)
+    {
+        ArgumentNullException.ThrowIfNull(queueKey);
+        if (!_queues.TryRemove(queueKey, out var queue))
+        {
+            return;
+        }
+        var discarded = Retire(queue);
+        foreach (var item in discarded)
+        {
+            Drop(item, DropReasons.Removed, wasPending: true);
+        }
+        if (discarded.Length > 0)
+        {
+            Log.QueueRemoved(_logger, queueKey, discarded.Length);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting notifications, lets the queues drain for at most <see cref="NotificationOptions.DrainTime"/>,
+    /// then cancels what is in flight and drops (and counts) the rest.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => StopCoreAsync(_options.DrainTime, cancellationToken);
+
+    public async ValueTask DisposeAsync() => await StopCoreAsync(TimeSpan.Zero, CancellationToken.None);
+
+    private async Task StopCoreAsync(TimeSpan drainTime, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopStarted, 1) != 0)
+        {
+            await _stopped.Task.WaitAsync(cancellationToken);
+            return;
+        }
+        try
+        {
+            Interlocked.Exchange(ref _closed, 1);
+            if (Pending == 0)
+            {
+                _idle.TrySetResult();
+            }
+            var drained = await WaitIdleAsync(drainTime, cancellationToken);
+            if (!drained)
+            {
+                var left = Pending;
+                await _stopping.CancelAsync();
+                foreach (var key in _queues.Keys)
+                {
+                    if (_queues.TryRemove(key, out var queue))
+                    {
+                        foreach (var item in Retire(queue))
+                        {
+                            Drop(item, DropReasons.ShuttingDown, wasPending: true);
+                        }
+                    }
+                }
+                Log.DrainIncomplete(_logger, left, drainTime.TotalMilliseconds);
+                // In-flight attempts end at once on cancellation; wait briefly so their observers hear of it.
+                if (!await WaitIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None))
+                {
+                    Log.WorkersStillRunning(_logger, Pending);
+                }
+            }
+            Log.Stopped(_logger, Dropped);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private async Task<bool> WaitIdleAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_idle.Task.IsCompleted)
+        {
+            return true;
+        }
+        if (timeout <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        try
+        {
+            await _idle.Task.WaitAsync(timeout, _time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static Item[] Retire(KeyQueue queue)
+    {
+        lock (queue.Gate)
+        {
+            queue.Retired = true;
+            var items = queue.Items.ToArray();
+            queue.Items.Clear();
+            return items;
+        }
+    }
+
+    private void StartWorker(KeyQueue queue)
+    {
+        // Workers are not part of the enqueuing request: do not carry its execution context (activity, scopes).
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RunAsync(queue));
+        }
+    }
+
+    private async Task RunAsync(KeyQueue queue)
+    {
+        while (true)
+        {
+            Item item;
+            lock (queue.Gate)
+            {
+                if (!queue.Items.TryDequeue(out item!))
+                {
+                    queue.Running = false;
+                    queue.Overflowing = false;
+                    // An idle queue leaves the map unless it must remember a cooldown; a later Enqueue makes a new one.
+                    if (!queue.Retired && queue.CooldownUntil <= _time.GetUtcNow())
+                    {
+                        queue.Retired = true;
+                        _queues.TryRemove(new KeyValuePair<string, KeyQueue>(queue.Key, queue));
+                    }
+                    return;
+                }
+            }
+            try
+            {
+                await DeliverAsync(queue, item);
+            }
+            catch (Exception exception)
+            {
+                // DeliverAsync handles every expected failure; this keeps the queue alive after a bug.
+                Log.DeliveryCrashed(_logger, queue.Key, exception);
+                Complete(queue, item, DeliveryResult.Failed("Internal error while sending the notification.", retryable: false));
+            }
+        }
+    }
+
+    private async Task DeliverAsync(KeyQueue queue, Item item)
+    {
+        var message = item.Message;
+        if (_stopping.IsCancellationRequested)
+        {
+            Drop(item, DropReasons.ShuttingDown, wasPending: true);
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (now < queue.CooldownUntil)
+        {
+            Complete(queue, item, DeliveryResult.Failed(
+                $"cooldown: not sent, a notification failed less than {message.Cooldown.TotalMilliseconds:F0} ms ago", retryable: false));
+            return;
+        }
+        var channel = FindChannel(message.Endpoint);
+        DeliveryResult result;
+        if (channel is null)
+        {
+            result = DeliveryResult.Failed($"No notification channel sends to '{message.Endpoint.Scheme}' endpoints.", retryable: false);
+        }
+        else
+        {
+            var context = ResilienceContextPool.Shared.Get(_stopping.Token);
+            try
+            {
+                context.Properties.Set(QueueKeyProperty, queue.Key);
+                context.Properties.Set(EndpointProperty, message.Endpoint);
+                var outcome = await _pipeline.ExecuteOutcomeAsync(
+                    static async (ctx, state) =>
+                    {
+                        // Polly's outcome API wants failures as outcomes, not exceptions.
+                        try
+                        {
+                            return Outcome.FromResult(await state.Self.AttemptAsync(state.Channel, state.Message, ctx.CancellationToken));
+                        }
+                        catch (Exception exception)
+                        {
+                            return Outcome.FromException<DeliveryResult>(exception);
+                        }
+                    },
+                    context,
+                    (Self: this, Channel: channel, Message: message));
+                if (outcome.Exception is OperationCanceledException && _stopping.IsCancellationRequested)
+                {
+                    Drop(item, DropReasons.ShuttingDown, wasPending: true);
+                    return;
+                }
+                outcome.ThrowIfException();
+                result = outcome.Result;
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+        if (!result.Success && message.Cooldown > TimeSpan.Zero)
+        {
+            queue.CooldownUntil = _time.GetUtcNow() + message.Cooldown;
+        }
+        Complete(queue, item, result);
+    }
+
+    /// <summary>One attempt under the concurrency limit and the message's timeout.</summary>
+    private async ValueTask<DeliveryResult> AttemptAsync(INotificationChannel channel, NotificationMessage message, CancellationToken cancellationToken)
+    {
+        await _sendSlots.WaitAsync(cancellationToken);
+        try
+        {
+            var timeout = message.Timeout > TimeSpan.Zero ? message.Timeout : _options.Timeout;
+            using var timeoutSource = new CancellationTokenSource(timeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+            try
+            {
+                // WaitAsync: a channel that ignores its token still cannot hold the queue past the timeout.
+                return await channel.SendAsync(message, linked.Token).WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return DeliveryResult.Failed($"timed out after {timeout.TotalMilliseconds:F0} ms", retryable: true);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                Log.ChannelThrew(_logger, RedactedEndpoint(message.Endpoint), exception);
+                return DeliveryResult.Failed($"{exception.GetType().Name}: {exception.Message}", retryable: false);
+            }
+        }
+        finally
+        {
+            _sendSlots.Release();
+        }
+    }
+
+    private ResiliencePipeline<DeliveryResult> BuildPipeline()
+    {
+        if (_options.MaxAttempts <= 1)
+        {
+            return ResiliencePipeline<DeliveryResult>.Empty;
+        }
+        return new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions<DeliveryResult>
+            {
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { Success: false, Retryable: true }),
+                MaxRetryAttempts = _options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.InitialBackoff,
+                MaxDelay = _options.MaxBackoff,
+                OnRetry = args =>
+                {
+                    var endpoint = args.Context.Properties.GetValue(EndpointProperty, null!);
+                    Log.Retrying(_logger, args.Context.Properties.GetValue(QueueKeyProperty, ""), RedactedEndpoint(endpoint),
+                        args.AttemptNumber + 2, args.Outcome.Result.Error, args.RetryDelay.TotalMilliseconds);
+                    _instruments.Retried(endpoint?.Scheme ?? "");
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private INotificationChannel? FindChannel(Uri endpoint)
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel.Supports(endpoint))
+            {
+                return channel;
+            }
+        }
+        return null;
+    }
+
+    private void Complete(KeyQueue queue, Item item, DeliveryResult result)
+    {
+        var scheme = item.Message.Endpoint.Scheme;
+        if (result.Success)
+        {
+            _instruments.Sent(scheme);
+            if (queue.Failing)
+            {
+                queue.Failing = false;
+                Log.Recovered(_logger, queue.Key, RedactedEndpoint(item.Message.Endpoint));
+            }
+        }
+        else
+        {
+            _instruments.Failed(scheme);
+            if (!queue.Failing)
+            {
+                queue.Failing = true;
+                Log.Failing(_logger, queue.Key, RedactedEndpoint(item.Message.Endpoint), result.Error);
+            }
+            else
+            {
+                Log.Failed(_logger, queue.Key, result.Error);
+            }
+        }
+        try
+        {
+            item.Observer.Completed(result, _time.GetUtcNow());
+        }
+        catch (Exception exception)
+        {
+            Log.ObserverThrew(_logger, queue.Key, exception);
+        }
+        finally
+        {
+            DecrementPending();
+        }
+    }
+
+    private void Drop(Item item, string reason, bool wasPending)
+    {
+        Interlocked.Increment(ref _dropped);
+        _instruments.Dropped(reason);
+        try
+        {
+            item.Observer.Dropped(reason);
+        }
+        catch (Exception exception)
+        {
+            Log.ObserverThrew(_logger, "", exception);
+        }
+        finally
+        {
+            if (wasPending)
+            {
+                DecrementPending();
+            }
+        }
+    }
+
+    private void DecrementPending()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0 && IsClosed)
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    /// <summary>The endpoint for logs: no user info (MQTT passwords), no query.</summary>
+    internal static string RedactedEndpoint(Uri? endpoint) =>
+        endpoint is null ? "" :
+        endpoint.IsAbsoluteUri ? endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : "";
+
+    /// <summary>Why a notification was dropped without an attempt (metric tag, observer reason).</summary>
+    internal static class DropReasons
+    {
+        public const string QueueFull = "queue full";
+        public const string Removed = "subscription removed";
+        public const string ShuttingDown = "shutting down";
+    }
+
+    private sealed record Item(NotificationMessage Message, IDeliveryObserver Observer);
+
+    /// <summary>The queue of one key. Fields other than the cooldown and failing flags are guarded by <see cref="Gate"/>.</summary>
+    private sealed class KeyQueue(string key)
+    {
+        public string Key { get; } = key;
+
+        public Lock Gate { get; } = new();
+
+        public Queue<Item> Items { get; } = new();
+
+        /// <summary>A worker serves the queue now.</summary>
+        public bool Running { get; set; }
+
+        /// <summary>The queue left the map (idle or removed); Enqueue must not use it any more.</summary>
+        public bool Retired { get; set; }
+
+        /// <summary>The queue dropped since it was last empty (logged once per episode).</summary>
+        public bool Overflowing { get; set; }
+
+        // Read and written by the one worker of the queue (hand-over is ordered by the Gate lock).
+        public DateTimeOffset CooldownUntil { get; set; } = DateTimeOffset.MinValue;
+
+        public bool Failing { get; set; }
+    }
+}

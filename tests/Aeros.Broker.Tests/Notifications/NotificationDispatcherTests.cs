@@ -1,0 +1,382 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Aeros.Broker.Notifications;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Aeros.Broker.Tests.Notifications;
+
+public sealed class NotificationDispatcherTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private static void FastRetries(NotificationOptions options)
+    {
+        options.InitialBackoff = TimeSpan.FromMilliseconds(20);
+        options.MaxBackoff = TimeSpan.FromMilliseconds(100);
+    }
+
+    private static int Sequence(ReceivedRequest request) => JsonNode.Parse(request.Body)!["seq"]!.GetValue<int>();
+
+    [Fact]
+    public async Task Enqueue_ManyKeysInterleaved_EachKeyDeliveredInOrder()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        const int Keys = 5;
+        const int PerKey = 100;
+        var observers = Enumerable.Range(0, Keys).Select(_ => new RecordingObserver()).ToArray();
+
+        for (var i = 0; i < PerKey; i++)
+        {
+            for (var k = 0; k < Keys; k++)
+            {
+                Assert.True(dispatcher.Enqueue($"key{k}", Notify.Message(receiver.Url($"/k{k}"), Notify.Sequenced(i)), observers[k]));
+            }
+        }
+
+        foreach (var observer in observers)
+        {
+            await observer.WaitForResultsAsync(PerKey, Deadline);
+            Assert.All(observer.Results, r => Assert.True(r.Success, r.Error));
+        }
+        for (var k = 0; k < Keys; k++)
+        {
+            var sequences = receiver.Requests.Where(r => r.Path == $"/k{k}").Select(Sequence).ToArray();
+            Assert.Equal(Enumerable.Range(0, PerKey), sequences);
+        }
+        Assert.Equal(0, dispatcher.Pending);
+        Assert.Equal(0, dispatcher.Dropped);
+    }
+
+    [Fact]
+    public async Task Enqueue_10000ToDeadReceiver_ReturnsFastAndCountsOverflowAsDropped()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services();
+        using var metrics = new NotificationMetrics(services);
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+        var endpoint = receiver.Url();
+        var messages = Enumerable.Range(0, 10_000).Select(i => Notify.Message(endpoint, Notify.Sequenced(i))).ToArray();
+
+        var clock = Stopwatch.StartNew();
+        var accepted = 0;
+        foreach (var message in messages)
+        {
+            if (dispatcher.Enqueue("dead", message, observer))
+            {
+                accepted++;
+            }
+        }
+        clock.Stop();
+
+        // A bound, not a performance claim: Enqueue must never wait for the receiver.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"Enqueue of 10,000 took {clock.Elapsed.TotalMilliseconds:F0} ms");
+        // The default capacity is 1,000 queued; one more may have been taken by the worker already.
+        Assert.InRange(accepted, NotificationOptions.DefaultQueueCapacity, NotificationOptions.DefaultQueueCapacity + 1);
+        var dropped = 10_000 - accepted;
+        Assert.Equal(dropped, dispatcher.Dropped);
+        Assert.Equal(dropped, observer.Drops.Count);
+        Assert.All(observer.Drops, reason => Assert.Equal("queue full", reason));
+        Assert.Equal(dropped, metrics.Total("aeros.notifications.dropped"));
+        Assert.Equal(accepted, dispatcher.Pending);
+        Assert.Equal(accepted, metrics.Observe("aeros.notifications.queued"));
+        Assert.Empty(observer.Results);
+    }
+
+    [Fact]
+    public async Task Send_503Then200_SucceedsAfterRetries()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, index, _) => Task.FromResult(index < 2 ? 503 : 200));
+        await using var services = Notify.Services(FastRetries);
+        using var metrics = new NotificationMetrics(services);
+        var observer = new RecordingObserver();
+
+        Assert.True(services.Dispatcher().Enqueue("sub", Notify.Message(receiver.Url()), observer));
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        var result = Assert.Single(observer.Results);
+        Assert.True(result.Success, result.Error);
+        Assert.Equal(3, receiver.Count);
+        Assert.Equal(2, metrics.Total("aeros.notifications.retried"));
+        Assert.Equal(1, metrics.Total("aeros.notifications.sent"));
+        Assert.Equal(0, metrics.Total("aeros.notifications.failed"));
+    }
+
+    [Fact]
+    public async Task Send_Always503_FailsRetryableAfterMaxAttempts()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, _) => Task.FromResult(503));
+        await using var services = Notify.Services(options =>
+        {
+            FastRetries(options);
+            options.MaxAttempts = 4;
+        });
+        using var metrics = new NotificationMetrics(services);
+        var observer = new RecordingObserver();
+
+        services.Dispatcher().Enqueue("sub", Notify.Message(receiver.Url()), observer);
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        var result = Assert.Single(observer.Results);
+        Assert.False(result.Success);
+        Assert.True(result.Retryable);
+        Assert.StartsWith("HTTP 503", result.Error);
+        Assert.Equal(4, receiver.Count);
+        Assert.Equal(1, metrics.Total("aeros.notifications.failed"));
+    }
+
+    [Fact]
+    public async Task Send_400_IsNotRetried()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, _) => Task.FromResult(400));
+        await using var services = Notify.Services(FastRetries);
+        using var metrics = new NotificationMetrics(services);
+        var observer = new RecordingObserver();
+
+        services.Dispatcher().Enqueue("sub", Notify.Message(receiver.Url()), observer);
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        var result = Assert.Single(observer.Results);
+        Assert.False(result.Success);
+        Assert.False(result.Retryable);
+        Assert.StartsWith("HTTP 400", result.Error);
+        Assert.Equal(1, receiver.Count);
+        Assert.Equal(0, metrics.Total("aeros.notifications.retried"));
+    }
+
+    [Fact]
+    public async Task Send_ReceiverSlowerThanTimeout_FailsWithTimeoutAfterEachAttempt()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services(options =>
+        {
+            FastRetries(options);
+            options.MaxAttempts = 2;
+        });
+        var observer = new RecordingObserver();
+        var clock = Stopwatch.StartNew();
+
+        services.Dispatcher().Enqueue("sub", Notify.Message(receiver.Url(), timeout: TimeSpan.FromMilliseconds(200)), observer);
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        var result = Assert.Single(observer.Results);
+        Assert.False(result.Success);
+        Assert.True(result.Retryable);
+        Assert.Equal("timed out after 200 ms", result.Error);
+        Assert.Equal(2, receiver.Count);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(400), $"two 200 ms attempts ended after {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task Send_EndpointWithoutTimeout_UsesDefaultTimeout()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services(options =>
+        {
+            options.MaxAttempts = 1;
+            options.Timeout = TimeSpan.FromMilliseconds(300);
+        });
+        var observer = new RecordingObserver();
+
+        services.Dispatcher().Enqueue("sub", Notify.Message(receiver.Url(), timeout: TimeSpan.Zero), observer);
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        Assert.Equal("timed out after 300 ms", Assert.Single(observer.Results).Error);
+    }
+
+    [Fact]
+    public async Task Send_DuringCooldownAfterFailure_FailsWithoutAttemptUntilCooldownEnds()
+    {
+        var status = 500;
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, _) => Task.FromResult(Volatile.Read(ref status)));
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var services = Notify.Services(options => options.MaxAttempts = 1, time);
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+        var cooldown = TimeSpan.FromSeconds(30);
+        NotificationMessage Message() => Notify.Message(receiver.Url(), cooldown: cooldown);
+
+        dispatcher.Enqueue("sub", Message(), observer);
+        await observer.WaitForResultsAsync(1, Deadline);
+        Volatile.Write(ref status, 204);
+        dispatcher.Enqueue("sub", Message(), observer);
+        dispatcher.Enqueue("sub", Message(), observer);
+        await observer.WaitForResultsAsync(3, Deadline);
+
+        Assert.Equal(1, receiver.Count);
+        Assert.StartsWith("HTTP 500", observer.Results[0].Error);
+        Assert.All(observer.Results.Skip(1), r =>
+        {
+            Assert.False(r.Success);
+            Assert.StartsWith("cooldown", r.Error);
+        });
+
+        time.Advance(cooldown + TimeSpan.FromMilliseconds(1));
+        dispatcher.Enqueue("sub", Message(), observer);
+        await observer.WaitForResultsAsync(4, Deadline);
+        Assert.True(observer.Results[3].Success, observer.Results[3].Error);
+        Assert.Equal(2, receiver.Count);
+    }
+
+    [Fact]
+    public async Task Enqueue_DeadKey_DoesNotDelayAnotherKey()
+    {
+        await using var dead = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var live = await NotificationReceiver.StartAsync();
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        var deadObserver = new RecordingObserver();
+        var liveObserver = new RecordingObserver();
+
+        for (var i = 0; i < 20; i++)
+        {
+            dispatcher.Enqueue("dead", Notify.Message(dead.Url(), timeout: TimeSpan.FromSeconds(60)), deadObserver);
+        }
+        await dead.WaitForCountAsync(1, Deadline);
+        for (var i = 0; i < 50; i++)
+        {
+            dispatcher.Enqueue("live", Notify.Message(live.Url(), Notify.Sequenced(i)), liveObserver);
+        }
+
+        await liveObserver.WaitForResultsAsync(50, TimeSpan.FromSeconds(10));
+        Assert.All(liveObserver.Results, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(Enumerable.Range(0, 50), live.Requests.Select(Sequence));
+        Assert.Empty(deadObserver.Results);
+        Assert.Equal(1, dead.Count);
+    }
+
+    [Fact]
+    public async Task Send_ManyKeys_ConcurrencyStaysWithinLimit()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync(async (_, _, ct) =>
+        {
+            // A slow receiver, so that attempts of different keys overlap.
+            await Task.Delay(50, ct);
+            return 204;
+        });
+        await using var services = Notify.Services(options => options.MaxConcurrency = 2);
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+
+        for (var i = 0; i < 3; i++)
+        {
+            for (var k = 0; k < 6; k++)
+            {
+                dispatcher.Enqueue($"key{k}", Notify.Message(receiver.Url()), observer);
+            }
+        }
+
+        await observer.WaitForResultsAsync(18, Deadline);
+        Assert.All(observer.Results, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(2, receiver.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task Remove_QueuedNotifications_AreDroppedAndKeyCanBeUsedAgain()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+        for (var i = 0; i < 5; i++)
+        {
+            dispatcher.Enqueue("sub", Notify.Message(receiver.Url(), timeout: TimeSpan.FromSeconds(60)), observer);
+        }
+        await receiver.WaitForCountAsync(1, Deadline);
+
+        dispatcher.Remove("sub");
+
+        Assert.Equal(["subscription removed", "subscription removed", "subscription removed", "subscription removed"], observer.Drops);
+        Assert.Equal(4, dispatcher.Dropped);
+        Assert.Equal(1, dispatcher.Pending);
+        var again = new RecordingObserver();
+        Assert.True(dispatcher.Enqueue("sub", Notify.Message(receiver.Url(), timeout: TimeSpan.FromSeconds(60)), again));
+        await receiver.WaitForCountAsync(2, Deadline);
+        dispatcher.Remove("unknown");
+    }
+
+    [Fact]
+    public async Task Deliver_ThousandKeysIdle_KeepNoQueues()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+
+        for (var k = 0; k < 1000; k++)
+        {
+            dispatcher.Enqueue($"sub{k}", Notify.Message(receiver.Url()), observer);
+        }
+
+        await observer.WaitForResultsAsync(1000, Deadline);
+        await Eventually.WaitUntilAsync(() => dispatcher.QueueCount == 0, Deadline, $"idle queues to retire ({dispatcher.QueueCount} left)");
+        Assert.Equal(0, dispatcher.Pending);
+    }
+
+    [Fact]
+    public async Task StopAsync_DrainsWhatItCanThenDropsTheRest()
+    {
+        await using var slow = await NotificationReceiver.StartAsync(async (_, _, ct) =>
+        {
+            await Task.Delay(20, ct);
+            return 204;
+        });
+        await using var dead = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services(options => options.DrainTime = TimeSpan.FromSeconds(1));
+        var dispatcher = services.Dispatcher();
+        var slowObserver = new RecordingObserver();
+        var deadObserver = new RecordingObserver();
+        for (var i = 0; i < 10; i++)
+        {
+            dispatcher.Enqueue("slow", Notify.Message(slow.Url()), slowObserver);
+        }
+        for (var i = 0; i < 5; i++)
+        {
+            dispatcher.Enqueue("dead", Notify.Message(dead.Url(), timeout: TimeSpan.FromSeconds(60)), deadObserver);
+        }
+        await dead.WaitForCountAsync(1, Deadline);
+
+        var clock = Stopwatch.StartNew();
+        await dispatcher.StopAsync(CancellationToken.None).WaitAsync(Deadline);
+        clock.Stop();
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
+        Assert.Equal(10, slowObserver.Results.Count);
+        Assert.All(slowObserver.Results, r => Assert.True(r.Success, r.Error));
+        Assert.Empty(deadObserver.Results);
+        Assert.Equal(Enumerable.Repeat("shutting down", 5), deadObserver.Drops);
+        Assert.Equal(0, dispatcher.Pending);
+        Assert.Equal(5, dispatcher.Dropped);
+
+        var late = new RecordingObserver();
+        Assert.False(dispatcher.Enqueue("slow", Notify.Message(slow.Url()), late));
+        Assert.Equal(["shutting down"], late.Drops);
+    }
+
+    [Fact]
+    public async Task StopAsync_NothingInFlight_ReturnsAtOnce()
+    {
+        await using var services = Notify.Services();
+        var clock = Stopwatch.StartNew();
+
+        await services.Dispatcher().StopAsync(CancellationToken.None).WaitAsync(Deadline);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"stop took {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task Send_UnsupportedScheme_FailsWithoutRetry()
+    {
+        await using var services = Notify.Services(FastRetries);
+        var observer = new RecordingObserver();
+
+        services.Dispatcher().Enqueue("sub", Notify.Message(new Uri("ftp://127.0.0.1/x")), observer);
+
+        await observer.WaitForResultsAsync(1, Deadline);
+        var result = Assert.Single(observer.Results);
+        Assert.False(result.Retryable);
+        Assert.Contains("'ftp'", result.Error);
+    }
+}
