@@ -79,6 +79,27 @@ public sealed class FederationIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resync_AfterConvergence_UpdatesTheExistingRegistrationsAndStaysInSync()
+    {
+        await ConvergedAsync();
+        var converged = DateTimeOffset.UtcNow;
+
+        // Later passes find every registration in place (409) and update it (PATCH); they must stay complete.
+        foreach (var node in _nodes)
+        {
+            await TestDeadline.Until(async () =>
+            {
+                var state = await node.FederationStateAsync();
+                return state["lastPass"] is { } last
+                    && DateTimeOffset.Parse(last.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) > converged.AddSeconds(1.5);
+            }, $"{node.Name} ran a pass after convergence");
+            var after = await node.FederationStateAsync();
+            Assert.True(after["lastPassComplete"]!.GetValue<bool>(), after.ToJsonString());
+            Assert.Equal(_nodes.Where(n => n != node).Select(n => n.Name), await node.SyncedDomainsAsync());
+        }
+    }
+
+    [Fact]
     public async Task Join_ThreeDomains_RegistersTheFourAerosRegistrationsOfEachOtherDomain()
     {
         await ConvergedAsync();
