@@ -4,6 +4,7 @@ using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Notifications;
 using Aeros.Broker.Storage;
+using Aeros.Broker.Subscriptions;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -38,6 +39,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddAerosNotifications();
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
+        services.AddAerosSubscriptions();
         return services;
     }
 
@@ -50,6 +52,7 @@ public static class BrokerServiceCollectionExtensions
         BatchEndpoints.Map(api);
         DiscoveryEndpoints.Map(api);
         ContextEndpoints.Map(api);
+        SubscriptionEndpoints.Map(api);
         return endpoints;
     }
 }

@@ -42,10 +42,26 @@ internal sealed class RenderOptions
     /// <summary>datasetIds to keep (<c>@none</c> = default instance), or null for all.</summary>
     public IReadOnlySet<string>? DatasetIds { get; init; }
 
+    /// <summary>Extra members for some instances and entities (notifications: previousValue, deletedAt), or null.</summary>
+    public IRenderAugmenter? Augmenter { get; init; }
+
     public bool KeepsMember(string member) => Projection?.Includes(member) ?? true;
 
     public bool KeepsAttribute(string expandedName) =>
         (Attrs is null || Attrs.Contains(expandedName)) && (Projection?.Includes(expandedName) ?? true);
+}
+
+/// <summary>Adds members to rendered entities and attribute instances (used by notifications).</summary>
+internal interface IRenderAugmenter
+{
+    /// <summary>Whether the instance gets extra members (then it is never written as a bare concise value).</summary>
+    bool HasExtras(NgsiAttribute instance);
+
+    /// <summary>Writes the instance's extra members into its open object.</summary>
+    void WriteInstanceExtras(Utf8JsonWriter writer, NgsiAttribute instance, RenderOptions options);
+
+    /// <summary>Writes the entity's extra members into its open object.</summary>
+    void WriteEntityExtras(Utf8JsonWriter writer, Entity entity, RenderOptions options);
 }
 
 /// <summary>
@@ -171,6 +187,7 @@ internal static class EntityRenderer
             writer.WriteString("createdAt", NgsiNames.FormatTimestamp(entity.CreatedAt));
             writer.WriteString("modifiedAt", NgsiNames.FormatTimestamp(entity.ModifiedAt));
         }
+        options.Augmenter?.WriteEntityExtras(writer, entity, options);
     }
 
     private static void WriteStringOrArray(Utf8JsonWriter writer, string name, List<string> values, Func<string, string> map)
@@ -257,7 +274,8 @@ internal static class EntityRenderer
         var languageAsProperty = instance.Kind == AttributeKind.LanguageProperty && options.Lang is not null;
         if (concise && instance.Kind is AttributeKind.Property or AttributeKind.GeoProperty && !languageAsProperty
             && instance.DatasetId is null && instance.ObservedAt is null && instance.UnitCode is null
-            && instance.SubAttributes is null && !options.SysAttrs && instance.Value is not JsonObject)
+            && instance.SubAttributes is null && !options.SysAttrs && instance.Value is not JsonObject
+            && options.Augmenter?.HasExtras(instance) != true)
         {
             // A bare value is the concise form of a plain Property. Object values keep {"value": …} so they are
             // not mistaken for attributes with sub-attributes on the way back in.
@@ -338,6 +356,7 @@ internal static class EntityRenderer
             writer.WriteString("createdAt", NgsiNames.FormatTimestamp(instance.CreatedAt));
             writer.WriteString("modifiedAt", NgsiNames.FormatTimestamp(instance.ModifiedAt));
         }
+        options.Augmenter?.WriteInstanceExtras(writer, instance, options);
         writer.WriteEndObject();
     }
 

@@ -1,0 +1,295 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aeros.Broker.Api;
+using Aeros.Broker.Entities;
+using Aeros.Broker.Errors;
+using Aeros.Broker.Storage;
+using Aeros.JsonLd;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aeros.Broker.Subscriptions;
+
+/// <summary>The /subscriptions resource (§6.10, §6.11): create, query, retrieve, update, delete.</summary>
+internal static class SubscriptionEndpoints
+{
+    private const string Path = "/ngsi-ld/v1/subscriptions/";
+    private static readonly HashSet<string> NoParams = [];
+    private static readonly HashSet<string> RetrieveParams = ["options"];
+    private static readonly HashSet<string> ListParams = ["limit", "offset", "count", "options"];
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.Post("/subscriptions", Create);
+        api.Get("/subscriptions", List);
+        api.Get("/subscriptions/{id}", Retrieve);
+        api.Patch("/subscriptions/{id}", Update);
+        api.Delete("/subscriptions/{id}", Delete);
+    }
+
+    private static NgsiLdApi Api(HttpContext http) => http.RequestServices.GetRequiredService<NgsiLdApi>();
+
+    private static SubscriptionRegistry Registry(HttpContext http) => http.RequestServices.GetRequiredService<SubscriptionRegistry>();
+
+    private static async Task Create(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, NoParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http);
+        var registry = Registry(http);
+        var now = registry.Time.GetUtcNow();
+        var parsed = SubscriptionParser.Parse((JsonObject)json!, "urn:ngsi-ld:Subscription:" + Guid.NewGuid(),
+            new SubscriptionParseSettings(context, context, now, CheckExpiresAt: true));
+        var link = AbsoluteContextUrl(http, context);
+        var subscription = await registry.WithNotificationContextAsync(parsed with { Context = context, CreatedAt = now, ModifiedAt = now }, link, http.RequestAborted);
+        await registry.CreateAsync(tenant, subscription, link, http.RequestAborted);
+        NgsiLdResponses.Created(http, Path + subscription.Id);
+    }
+
+    private static async Task List(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, ListParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: false);
+        var context = await Api(http).ContextAsync(http);
+        var sysAttrs = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null).SysAttrs;
+        await EnsureTenantAsync(http, tenant);
+        var options = Api(http).Options;
+        var count = NgsiLdHttp.BoolParam(http, "count");
+        var limit = NgsiLdHttp.IntParam(http, "limit") ?? options.PageSize;
+        var offset = NgsiLdHttp.IntParam(http, "offset") ?? 0;
+        if (limit > options.MaxPageSize)
+        {
+            throw NgsiLdException.TooManyResults($"limit {limit} is above the maximum page size {options.MaxPageSize}.");
+        }
+        if (limit == 0 && !count)
+        {
+            throw NgsiLdException.BadRequestData("limit=0 is only allowed together with count=true.");
+        }
+        var all = Registry(http).List(tenant);
+        var page = all.Skip(offset).Take(limit).ToArray();
+        if (count)
+        {
+            http.Response.Headers["NGSILD-Results-Count"] = all.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        AddPaginationLinks(http, limit, offset, page.Length, all.Length);
+        var now = Registry(http).Time.GetUtcNow();
+        await WriteAsync(http, media, context, w =>
+        {
+            w.WriteStartArray();
+            foreach (var entry in page)
+            {
+                WriteOne(w, entry, context, media, sysAttrs, now);
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task Retrieve(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, RetrieveParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: false);
+        var context = await Api(http).ContextAsync(http);
+        var sysAttrs = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null).SysAttrs;
+        await EnsureTenantAsync(http, tenant);
+        var entry = Registry(http).Find(tenant, id) ?? throw NotFound(id);
+        var now = Registry(http).Time.GetUtcNow();
+        await WriteAsync(http, media, context, w => WriteOne(w, entry, context, media, sysAttrs, now));
+    }
+
+    private static void WriteOne(Utf8JsonWriter w, SubscriptionEntry entry, JsonLdContext context, ResponseMediaType media, bool sysAttrs, DateTimeOffset now)
+    {
+        var s = entry.Definition;
+        SubscriptionWriter.Write(w, s, entry.State, context.CompactIri, s.StatusAt(now), sysAttrs);
+        if (media == ResponseMediaType.LdJson)
+        {
+            EntityRenderer.WriteContext(w, context);
+        }
+        w.WriteEndObject();
+    }
+
+    private static async Task Update(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, NoParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
+        await EnsureTenantAsync(http, tenant);
+        var registry = Registry(http);
+        var entry = registry.Find(tenant, id) ?? throw NotFound(id);
+        var fragment = (JsonObject)json!;
+        if (fragment.Count(m => m.Key != "@context") == 0)
+        {
+            throw NgsiLdException.BadRequestData("The subscription fragment is empty.");
+        }
+        if (fragment["id"] is JsonValue fragmentId && fragmentId.GetValueKind() == JsonValueKind.String && fragmentId.GetValue<string>() != id)
+        {
+            throw NgsiLdException.BadRequestData($"The fragment's id differs from the subscription id {id}.");
+        }
+        await entry.UpdateGate.WaitAsync(http.RequestAborted);
+        try
+        {
+            var current = entry.Definition;
+            var merged = Merge(current, entry.State, fragment);
+            var now = registry.Time.GetUtcNow();
+            var qContext = fragment.ContainsKey("q") ? context : current.QContext ?? current.Context;
+            var parsed = SubscriptionParser.Parse(merged, id,
+                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt")));
+            var updated = parsed with { Context = current.Context, CreatedAt = current.CreatedAt, ModifiedAt = now };
+            updated = await registry.WithNotificationContextAsync(updated, entry.ContextLink, http.RequestAborted);
+            await registry.UpdateAsync(entry, updated, http.RequestAborted);
+        }
+        finally
+        {
+            entry.UpdateGate.Release();
+        }
+        NgsiLdResponses.NoContent(http);
+    }
+
+    /// <summary>
+    /// The current subscription (expanded names) with the fragment merged in (§5.8.2: members replaced, JSON null
+    /// removes one; notification and endpoint merged member by member). The parser then expands the fragment's
+    /// terms with the request's context while the stored expanded IRIs stay as they are.
+    /// </summary>
+    private static JsonObject Merge(Subscription current, SubscriptionState state, JsonObject fragment)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            SubscriptionWriter.Write(w, current, null, static n => n, status: null, sysAttrs: false);
+            w.WriteEndObject();
+        }
+        var merged = JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+        if (current.TriggerNames is null)
+        {
+            merged.Remove("notificationTrigger");
+        }
+        foreach (var (name, value) in fragment)
+        {
+            if (name == "@context")
+            {
+                continue;
+            }
+            if (value is null && name is "notification" or "type")
+            {
+                throw NgsiLdException.BadRequestData($"{name} is mandatory; it cannot be removed.");
+            }
+            if (name == "notification" && value is JsonObject notification && merged["notification"] is JsonObject existing)
+            {
+                MergeMembers(existing, notification, nested: "endpoint");
+                continue;
+            }
+            merged[name] = value?.DeepClone();
+        }
+        return merged;
+    }
+
+    private static void MergeMembers(JsonObject target, JsonObject fragment, string? nested)
+    {
+        foreach (var (name, value) in fragment)
+        {
+            if (name == nested && value is JsonObject inner && target[name] is JsonObject existing)
+            {
+                MergeMembers(existing, inner, nested: null);
+                continue;
+            }
+            if (value is null && name == "endpoint")
+            {
+                throw NgsiLdException.BadRequestData("notification.endpoint is mandatory; it cannot be removed.");
+            }
+            // Choosing one of attributes / pick+omit replaces the other (they are exclusive).
+            if (name == "attributes" && value is not null)
+            {
+                target.Remove("pick");
+                target.Remove("omit");
+            }
+            if (name is "pick" or "omit" && value is not null)
+            {
+                target.Remove("attributes");
+            }
+            target[name] = value?.DeepClone();
+        }
+    }
+
+    private static async Task Delete(HttpContext http)
+    {
+        NgsiLdHttp.CheckParameters(http, NoParams);
+        var tenant = NgsiLdHttp.Tenant(http);
+        var id = NgsiLdApi.PathId(http);
+        await EnsureTenantAsync(http, tenant);
+        _ = await Registry(http).DeleteAsync(tenant, id, http.RequestAborted) ?? throw NotFound(id);
+        NgsiLdResponses.NoContent(http);
+    }
+
+    private static NgsiLdException NotFound(string id) => NgsiLdException.NotFound($"Subscription {id} does not exist.");
+
+    private static async Task EnsureTenantAsync(HttpContext http, string tenant)
+    {
+        if (tenant != Tenants.Default && !await http.RequestServices.GetRequiredService<IEntityStore>().TenantExistsAsync(tenant, http.RequestAborted))
+        {
+            throw NgsiLdException.NonexistentTenant(tenant);
+        }
+    }
+
+    /// <summary>The absolute URL of a request's context (broker-hosted contexts get this broker's address).</summary>
+    private static string AbsoluteContextUrl(HttpContext http, JsonLdContext context)
+    {
+        var url = context.LinkUrl;
+        return url.StartsWith('/') ? $"{http.Request.Scheme}://{http.Request.Host}{url}" : url;
+    }
+
+    private static Task WriteAsync(HttpContext http, ResponseMediaType media, JsonLdContext context, Action<Utf8JsonWriter> write)
+    {
+        var contentType = media == ResponseMediaType.LdJson ? NgsiLdHttp.ApplicationLdJson : NgsiLdHttp.ApplicationJson;
+        if (media == ResponseMediaType.Json)
+        {
+            http.Response.Headers.Append("Link", NgsiLdHttp.ContextLinkHeader(http, context));
+        }
+        return NgsiLdResponses.WriteJsonAsync(http, StatusCodes.Status200OK, contentType, write);
+    }
+
+    // Same Link format as the entity query (031_02_01..03): </ngsi-ld/v1/...?limit=L&offset=O>;rel="prev|next";type="application/ld+json".
+    private static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long total)
+    {
+        if (limit == 0)
+        {
+            return;
+        }
+        var links = new List<string>();
+        if (offset > 0)
+        {
+            links.Add(PageLink(http, limit, Math.Max(0, offset - limit), "prev"));
+        }
+        if (offset + returned < total)
+        {
+            links.Add(PageLink(http, limit, offset + limit, "next"));
+        }
+        if (links.Count > 0)
+        {
+            http.Response.Headers.Append("Link", links.ToArray());
+        }
+    }
+
+    private static string PageLink(HttpContext http, int limit, int offset, string rel)
+    {
+        var builder = new StringBuilder(http.Request.PathBase).Append(http.Request.Path).Append('?');
+        foreach (var (key, values) in http.Request.Query)
+        {
+            if (key is "limit" or "offset")
+            {
+                continue;
+            }
+            foreach (var value in values)
+            {
+                builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
+            }
+        }
+        builder.Append("limit=").Append(limit).Append("&offset=").Append(offset);
+        return $"<{builder}>;rel=\"{rel}\";type=\"application/ld+json\"";
+    }
+}

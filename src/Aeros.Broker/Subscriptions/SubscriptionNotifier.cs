@@ -1,0 +1,333 @@
+using System.Threading.Channels;
+using Aeros.Broker.Entities;
+using Aeros.Broker.Model;
+using Aeros.Broker.Notifications;
+using Aeros.Broker.Query;
+using Aeros.Broker.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Broker.Subscriptions;
+
+/// <summary>
+/// Turns committed entity changes into notifications (§5.8.6): the store's writer thread only queues the changes
+/// (bounded; overflow dropped and counted); one matching loop decodes each change once, evaluates only the
+/// subscriptions indexed under the entity's types, renders one notification per (subscription, change) and hands
+/// it to the <see cref="INotificationDispatcher"/>. Periodic subscriptions (timeInterval) run on timers.
+/// </summary>
+internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
+{
+    private readonly SubscriptionRegistry _registry;
+    private readonly IEntityStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SubscriptionNotifier> _logger;
+    private readonly SubscriptionOptions _options;
+    private readonly INotificationDispatcher? _dispatcher;
+    private readonly Channel<IReadOnlyList<EntityChange>> _queue;
+    private long _droppedChanges;
+    private long _processedChanges;
+    private long _queued;
+    private long _stamp;
+
+    public SubscriptionNotifier(SubscriptionRegistry registry, IEntityStore store, IServiceProvider services, IOptions<SubscriptionOptions> options,
+        TimeProvider time, ILogger<SubscriptionNotifier> logger)
+    {
+        _registry = registry;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _options = options.Value;
+        // Delivery is another module; without it notifications are counted as dropped rather than failing the broker.
+        _dispatcher = services.GetService<INotificationDispatcher>();
+        _queue = Channel.CreateBounded<IReadOnlyList<EntityChange>>(new BoundedChannelOptions(_options.ChangeQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        registry.Changed += OnRegistryChanged;
+    }
+
+    /// <summary>Changes dropped because the matching queue was full.</summary>
+    public long DroppedChanges => Interlocked.Read(ref _droppedChanges);
+
+    /// <summary>Changes matched so far.</summary>
+    public long ProcessedChanges => Interlocked.Read(ref _processedChanges);
+
+    /// <summary>Notifications handed to the dispatcher so far.</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
+    public bool Observes(string tenant) => _registry.Observes(tenant);
+
+    public void OnCommitted(IReadOnlyList<EntityChange> changes)
+    {
+        if (!_queue.Writer.TryWrite(changes))
+        {
+            var total = Interlocked.Add(ref _droppedChanges, changes.Count);
+            // Logged at the first drop and then about every thousandth, so an overload does not flood the log.
+            if (total == changes.Count || total % 1000 < changes.Count)
+            {
+                Log.ChangesDropped(_logger, total);
+            }
+        }
+    }
+
+    /// <summary>Ends the matching loop once the queued changes are processed.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>The matching loop (one reader keeps changes in commit order).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var unit))
+            {
+                foreach (var change in unit)
+                {
+                    try
+                    {
+                        Process(change);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        Log.ChangeFailed(_logger, change.Id, e);
+                    }
+                    Interlocked.Increment(ref _processedChanges);
+                }
+            }
+        }
+    }
+
+    private void Process(EntityChange change)
+    {
+        var index = _registry.Index(change.Tenant);
+        if (index is null)
+        {
+            return;
+        }
+        // Decoded once per change, shared read-only by every candidate subscription.
+        var before = change.DecodeBefore();
+        var after = change.DecodeAfter();
+        var subject = after ?? before!;
+        var stamp = ++_stamp;
+        var now = _time.GetUtcNow();
+        if (index.ById.TryGetValue(change.Id, out var byId))
+        {
+            foreach (var entry in byId)
+            {
+                Evaluate(entry, change, before, after, now);
+            }
+        }
+        foreach (var type in subject.Types)
+        {
+            Candidates(index, type, stamp, change, before, after, now);
+        }
+        if (before is not null && after is not null)
+        {
+            foreach (var type in before.Types)
+            {
+                Candidates(index, type, stamp, change, before, after, now);
+            }
+        }
+        foreach (var entry in index.Untyped)
+        {
+            Evaluate(entry, change, before, after, now);
+        }
+    }
+
+    private void Candidates(TenantIndex index, string type, long stamp, EntityChange change, Entity? before, Entity? after, DateTimeOffset now)
+    {
+        if (!index.ByType.TryGetValue(type, out var entries))
+        {
+            return;
+        }
+        foreach (var entry in entries)
+        {
+            if (entry.Stamp == stamp)
+            {
+                continue;
+            }
+            entry.Stamp = stamp;
+            Evaluate(entry, change, before, after, now);
+        }
+    }
+
+    private void Evaluate(SubscriptionEntry entry, EntityChange change, Entity? before, Entity? after, DateTimeOffset now)
+    {
+        var s = entry.Definition;
+        if (s.IsPeriodic || !s.IsActiveAt(now))
+        {
+            return;
+        }
+        // Selection and filters apply to the entity as it is now (as it was, for a deletion).
+        var subject = after ?? before!;
+        if (!Selects(s, subject))
+        {
+            return;
+        }
+        var analysis = ChangeAnalysis.Analyze(before, after, s.WatchedAttributes, s.DatasetIds);
+        var fired = analysis.Fired & s.Triggers;
+        if (fired == NotificationTriggers.None)
+        {
+            return;
+        }
+        if (s.Throttling is { } throttling && entry.State.LastQueuedAt is { } last && (now - last).TotalSeconds < throttling)
+        {
+            return;
+        }
+        entry.State.LastQueuedAt = now;
+        var (entity, augmenter) = NotificationRenderer.PrepareChange(s, before, after, analysis, fired, change.At);
+        var message = NotificationRenderer.Render(s, entry.Tenant, [(entity, augmenter)], now);
+        Enqueue(entry, message);
+    }
+
+    private static bool Selects(Subscription s, Entity entity)
+    {
+        if (s.Entities is { } selectors)
+        {
+            var any = false;
+            foreach (var selector in selectors)
+            {
+                if (selector.Matches(entity))
+                {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any)
+            {
+                return false;
+            }
+        }
+        return (s.Q is null || s.Q.Matches(entity))
+            && (s.ScopeQ is null || s.ScopeQ.Matches(entity.Scopes))
+            && (s.GeoQ is null || s.GeoQ.Matches(entity));
+    }
+
+    private void Enqueue(SubscriptionEntry entry, NotificationMessage message)
+    {
+        if (entry.State.Removed)
+        {
+            return;
+        }
+        if (_dispatcher is null)
+        {
+            entry.State.Dropped("no notification dispatcher is configured");
+            return;
+        }
+        _dispatcher.Enqueue(entry.QueueKey, message, entry.State);
+        Interlocked.Increment(ref _queued);
+    }
+
+    /// <summary>Builds and queues one periodic notification with every matching entity; nothing when none match.</summary>
+    public async Task NotifyPeriodicAsync(SubscriptionEntry entry, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref entry.PeriodicRunning, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            var s = entry.Definition;
+            var now = _time.GetUtcNow();
+            if (!s.IsPeriodic || entry.State.Removed || !s.IsActiveAt(now) || s.Entities is not { } selectors)
+            {
+                return;
+            }
+            var types = selectors.Count == 1
+                ? selectors[0].Types
+                : TypeExpression.Parse(string.Join('|', selectors.Select(e => "(" + e.TypeText + ")")), static t => t);
+            var found = new List<(Entity, IRenderAugmenter?)>();
+            const int page = 1000;
+            for (var offset = 0; found.Count < _options.MaxPeriodicEntities; offset += page)
+            {
+                var result = await _store.QueryAsync(entry.Tenant, new EntityQuery
+                {
+                    Types = types,
+                    Selectors = [.. selectors.Select(e => new EntitySelector(e.Id, e.IdPattern, e.Types))],
+                    Q = s.Q,
+                    ScopeQ = s.ScopeQ,
+                    Geo = s.GeoQ,
+                    Limit = page,
+                    Offset = offset,
+                }, cancellationToken).ConfigureAwait(false);
+                foreach (var entity in result.Entities)
+                {
+                    if (found.Count < _options.MaxPeriodicEntities)
+                    {
+                        found.Add((entity, null));
+                    }
+                }
+                if (result.Entities.Count < page)
+                {
+                    break;
+                }
+            }
+            if (found.Count == 0)
+            {
+                return;
+            }
+            Enqueue(entry, NotificationRenderer.Render(s, entry.Tenant, found, _time.GetUtcNow()));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.PeriodicFailed(_logger, entry.Id, e);
+        }
+        finally
+        {
+            Volatile.Write(ref entry.PeriodicRunning, 0);
+        }
+    }
+
+    private void OnRegistryChanged(SubscriptionEntry entry, bool present)
+    {
+        lock (entry)
+        {
+            entry.Timer?.Dispose();
+            entry.Timer = null;
+            if (present && entry.Definition.TimeInterval is { } seconds && !entry.State.Removed)
+            {
+                var interval = TimeSpan.FromSeconds(seconds);
+                entry.Timer = _time.CreateTimer(static state =>
+                {
+                    var (notifier, e) = ((SubscriptionNotifier, SubscriptionEntry))state!;
+                    _ = notifier.NotifyPeriodicAsync(e, CancellationToken.None);
+                }, (this, entry), interval, interval);
+            }
+        }
+        if (!present)
+        {
+            _dispatcher?.Remove(entry.QueueKey);
+        }
+    }
+
+    /// <summary>Stops every periodic timer (at shutdown).</summary>
+    public void StopTimers()
+    {
+        foreach (var entry in _registry.All())
+        {
+            lock (entry)
+            {
+                entry.Timer?.Dispose();
+                entry.Timer = null;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3010, EventName = "ChangesDropped", Level = LogLevel.Warning,
+            Message = "The subscription matching queue is full; {Total} committed changes dropped without notifications so far.")]
+        public static partial void ChangesDropped(ILogger logger, long total);
+
+        [LoggerMessage(EventId = 3011, EventName = "ChangeMatchingFailed", Level = LogLevel.Error,
+            Message = "Matching the change of entity {EntityId} against subscriptions failed.")]
+        public static partial void ChangeFailed(ILogger logger, string entityId, Exception exception);
+
+        [LoggerMessage(EventId = 3012, EventName = "PeriodicNotificationFailed", Level = LogLevel.Error,
+            Message = "The periodic notification of subscription {Id} failed.")]
+        public static partial void PeriodicFailed(ILogger logger, string id, Exception exception);
+    }
+}
