@@ -104,7 +104,11 @@ internal sealed partial class BrokerClient
     }
 
     /// <summary>The Domain entity of <paramref name="domainName"/> as the broker holds it itself, or null if it holds none.</summary>
-    public async Task<DomainRecord?> GetDomainAsync(Uri baseUrl, string domainName, CancellationToken cancellationToken)
+    public async Task<DomainRecord?> GetDomainAsync(Uri baseUrl, string domainName, CancellationToken cancellationToken) =>
+        DomainRecord.FromEntity(await GetDomainEntityAsync(baseUrl, domainName, cancellationToken));
+
+    /// <summary>The Domain entity (normalized, expanded names) the broker holds itself, or null if it holds none.</summary>
+    public async Task<JsonObject?> GetDomainEntityAsync(Uri baseUrl, string domainName, CancellationToken cancellationToken)
     {
         var path = $"entities/{Uri.EscapeDataString(ContinuumTerms.DomainId(domainName))}?local=true";
         using var response = await SendAsync(HttpMethod.Get, baseUrl, path, null, cancellationToken);
@@ -112,8 +116,7 @@ internal sealed partial class BrokerClient
         {
             return null;
         }
-        var body = await ExpectJsonAsync(response, baseUrl, "reading the Domain entity", cancellationToken);
-        return DomainRecord.FromEntity(body);
+        return await ExpectJsonAsync(response, baseUrl, "reading the Domain entity", cancellationToken) as JsonObject;
     }
 
     /// <summary>Creates or updates (keeping other attributes) an entity in the broker at <paramref name="baseUrl"/>.</summary>

@@ -143,8 +143,7 @@ internal sealed partial class DomainFederator
         try
         {
             _alias = await _client.GetAliasAsync(self, cancellationToken);
-            await _client.UpsertEntityAsync(self, DomainRecord.BuildEntity(name, publicUrl, ContinuumTerms.DomainStatusFunctional,
-                _options.IsEntrypoint, _options.Owners), cancellationToken);
+            await WriteOwnDomainAsync(self, publicUrl, ContinuumTerms.DomainStatusFunctional, cancellationToken);
         }
         catch (BrokerRequestException e)
         {
@@ -203,6 +202,19 @@ internal sealed partial class DomainFederator
                 ? ForgetAsync(domain, self, cancellationToken)
                 : SyncWithAsync(domain, self, publicUrl, cancellationToken)));
         return complete && results.All(ok => ok);
+    }
+
+    /// <summary>
+    /// Upserts this domain's Domain entity, unless the broker already holds exactly these attributes: a pass every
+    /// resync interval must not rewrite it (each write would notify every subscriber to Domain entities).
+    /// </summary>
+    private async Task WriteOwnDomainAsync(Uri self, Uri publicUrl, string status, CancellationToken cancellationToken)
+    {
+        var desired = DomainRecord.BuildEntity(_options.DomainName, publicUrl, status, _options.IsEntrypoint, _options.Owners);
+        if (!DomainRecord.Holds(await _client.GetDomainEntityAsync(self, _options.DomainName, cancellationToken), desired))
+        {
+            await _client.UpsertEntityAsync(self, desired, cancellationToken);
+        }
     }
 
     /// <summary>Adds domains seen in a view; remembers the ones marked Removed.</summary>
@@ -341,8 +353,7 @@ internal sealed partial class DomainFederator
             var name = _options.DomainName;
             LogLeaving(_logger, name);
             var self = _endpoints.BrokerUrl ?? throw new InvalidOperationException("The federator runs before the host listens.");
-            await _client.UpsertEntityAsync(self, DomainRecord.BuildEntity(name, _endpoints.PublicUrl!, ContinuumTerms.DomainStatusRemoved,
-                _options.IsEntrypoint, _options.Owners), cancellationToken);
+            await WriteOwnDomainAsync(self, _endpoints.PublicUrl!, ContinuumTerms.DomainStatusRemoved, cancellationToken);
             try
             {
                 foreach (var registration in await _client.ListFederationRegistrationsAsync(self, cancellationToken))

@@ -76,6 +76,37 @@ internal sealed record DomainRecord(string Name, Uri? PublicUrl, string? Status)
         return entity;
     }
 
+    /// <summary>
+    /// Whether <paramref name="current"/> already has every attribute of <paramref name="desired"/> with the same
+    /// type, value and object (other attributes and sub-attributes do not matter), so writing it would change nothing.
+    /// </summary>
+    public static bool Holds(JsonObject? current, JsonObject desired)
+    {
+        if (current is null)
+        {
+            return false;
+        }
+        foreach (var (name, wanted) in desired)
+        {
+            if (name is "id" or "type" or "@context")
+            {
+                continue;
+            }
+            if (current[name] is not JsonObject have || wanted is not JsonObject want)
+            {
+                return false;
+            }
+            foreach (var member in new[] { "type", "value", "object" })
+            {
+                if (!JsonNode.DeepEquals(have[member], want[member]))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /// <summary>An owner as a URI: kept if it already is one, else <c>urn:ngsi-ld:Organization:&lt;name&gt;</c>.</summary>
     public static string OwnerId(string owner) =>
         Uri.TryCreate(owner, UriKind.Absolute, out _) && owner.Contains(':', StringComparison.Ordinal)

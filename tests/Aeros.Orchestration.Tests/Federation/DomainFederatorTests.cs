@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Aeros.Orchestration.Federation;
 using Aeros.Orchestration.Tests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -118,6 +119,38 @@ public sealed class DomainFederatorTests : IDisposable
         Assert.Equal(Ids("b"), a.RegistrationIds);
         Assert.Equal(creates + 4, a.Calls["POST csourceRegistrations"]);
         Assert.Equal(4, a.Calls["PATCH csourceRegistrations"]);
+    }
+
+    [Fact]
+    public async Task SyncOnce_Repeated_WritesTheUnchangedDomainEntityOnce()
+    {
+        var a = _network.Add("a", 1001);
+        var fa = Federator(a, "a");
+
+        Assert.True(await Pass(fa, "first pass"));
+        Assert.True(await Pass(fa, "second pass"));
+        Assert.True(await Pass(fa, "third pass"));
+
+        Assert.Equal(1, a.Calls["POST entityOperations"]);
+    }
+
+    [Fact]
+    public async Task SyncOnce_DomainEntityChangedByOthers_IsRestored()
+    {
+        var a = _network.Add("a", 1001);
+        var fa = Federator(a, "a");
+        Assert.True(await Pass(fa, "first pass"));
+        var changed = a.Entity("urn:ngsi-ld:Domain:a")!;
+        changed[ContinuumTerms.DomainStatus] = new JsonObject { ["type"] = "Relationship", ["object"] = "urn:ngsi-ld:DomainStatus:Disabled" };
+        changed["https://smartdatamodels.org/dataModel.IT/publicKey"] = new JsonObject { ["type"] = "Property", ["value"] = "k" };
+        a.PutEntity(changed);
+
+        Assert.True(await Pass(fa, "second pass"));
+
+        var domain = a.Entity("urn:ngsi-ld:Domain:a")!;
+        Assert.Equal(ContinuumTerms.DomainStatusFunctional, domain[ContinuumTerms.DomainStatus]!["object"]!.GetValue<string>());
+        Assert.Equal("k", domain["https://smartdatamodels.org/dataModel.IT/publicKey"]!["value"]!.GetValue<string>());
+        Assert.Equal(2, a.Calls["POST entityOperations"]);
     }
 
     [Fact]

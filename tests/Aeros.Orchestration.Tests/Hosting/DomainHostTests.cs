@@ -32,6 +32,27 @@ public sealed class DomainHostTests
     }
 
     [Fact]
+    public async Task Resync_UnchangedDomain_DoesNotRewriteItsDomainEntity()
+    {
+        await using var node = await DomainNode.StartAsync("steady");
+        await TestDeadline.Until(async () => (await node.FederationStateAsync())["lastPass"] is not null, "the first pass ran");
+        var first = await ModifiedAtAsync(node);
+        var firstPass = DateTimeOffset.Parse((await node.FederationStateAsync())["lastPass"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+
+        await TestDeadline.Until(async () => DateTimeOffset.Parse((await node.FederationStateAsync())["lastPass"]!.GetValue<string>(),
+            System.Globalization.CultureInfo.InvariantCulture) > firstPass.AddSeconds(1.5), "two more passes ran");
+
+        Assert.Equal(first, await ModifiedAtAsync(node));
+    }
+
+    private static async Task<string> ModifiedAtAsync(DomainNode node)
+    {
+        using var response = await node.Client.GetAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Domain:steady?options=sysAttrs").Within("reading the Domain entity");
+        var entity = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return entity["modifiedAt"]!.GetValue<string>();
+    }
+
+    [Fact]
     public async Task Leave_Twice_IsIdempotentAndJoinRestoresTheStatus()
     {
         await using var node = await DomainNode.StartAsync("twice");

@@ -88,6 +88,14 @@ internal sealed class FakeBroker(FakeBrokerNetwork network, Uri url, string alia
         }
     }
 
+    public void PutEntity(JsonObject entity)
+    {
+        lock (_lock)
+        {
+            _entities[entity["id"]!.GetValue<string>()] = entity;
+        }
+    }
+
     public void PutRegistration(JsonObject registration)
     {
         lock (_lock)
