@@ -3,6 +3,7 @@ using Aeros.Broker.Contexts;
 using Aeros.Broker.Discovery;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Notifications;
+using Aeros.Broker.Registrations;
 using Aeros.Broker.Storage;
 using Aeros.Broker.Subscriptions;
 using Aeros.JsonLd;
@@ -40,6 +41,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<EntityService>();
         services.TryAddSingleton<NgsiLdApi>();
         services.AddAerosSubscriptions();
+        services.AddAerosRegistrations();
         return services;
     }
 
@@ -53,6 +55,7 @@ public static class BrokerServiceCollectionExtensions
         DiscoveryEndpoints.Map(api);
         ContextEndpoints.Map(api);
         SubscriptionEndpoints.Map(api);
+        api.MapAerosRegistrations();
         return endpoints;
     }
 }

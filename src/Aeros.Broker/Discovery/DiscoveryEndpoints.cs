@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aeros.Broker.Api;
+using Aeros.Broker.Distribution;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Errors;
 using Aeros.Broker.Model;
@@ -58,6 +59,25 @@ internal static class DiscoveryEndpoints
         return (name, context.ExpandTerm(name));
     }
 
+    /// <summary>
+    /// Adds the type or attribute names the tenant's registered sources report (the plain lists only; details are
+    /// local). Sources that fail are reported in NGSILD-Warning headers like failed query sources.
+    /// </summary>
+    private static async Task AddRemoteNamesAsync<T>(HttpContext http, string tenant, JsonLdContext context, bool details, string path,
+        string listMember, string operation, SortedDictionary<string, T> names) where T : new()
+    {
+        var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
+        distribution.CheckLoop(http);
+        if (details || !distribution.Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
+        {
+            return;
+        }
+        foreach (var name in await distribution.DiscoverNamesAsync(http, tenant, path, listMember, operation, context))
+        {
+            names.TryAdd(name, new T());
+        }
+    }
+
     private static IAsyncEnumerable<Entity> Scan(HttpContext http, string tenant, IReadOnlyList<string>? types) =>
         http.RequestServices.GetRequiredService<EntityService>().ScanAsync(tenant, types, http.RequestAborted);
 
@@ -78,6 +98,7 @@ internal static class DiscoveryEndpoints
                 facts.Names.UnionWith(entity.Attributes.Keys);
             }
         }
+        await AddRemoteNamesAsync(http, tenant, context, details, "/types", "typeList", Registrations.RegistrationOperations.RetrieveEntityTypes, types);
         await WriteListAsync(http, media, context, details, "EntityTypeList", "typeList", types,
             "EntityType", "typeName", "attributeNames");
     }
@@ -136,6 +157,7 @@ internal static class DiscoveryEndpoints
         var (tenant, context, media) = await PrepareAsync(http, ListParams);
         var details = NgsiLdHttp.BoolParam(http, "details");
         var attributes = await CollectAttributesAsync(http, tenant, only: null);
+        await AddRemoteNamesAsync(http, tenant, context, details, "/attributes", "attributeList", Registrations.RegistrationOperations.RetrieveAttrTypes, attributes);
         await WriteListAsync(http, media, context, details, "AttributeList", "attributeList", attributes,
             "Attribute", "attributeName", "typeNames");
     }

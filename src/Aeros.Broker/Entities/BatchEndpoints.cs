@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aeros.Broker.Api;
+using Aeros.Broker.Distribution;
 using Aeros.Broker.Errors;
+using Aeros.Broker.Registrations;
 using Aeros.Broker.Storage;
+using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -45,10 +48,18 @@ internal static class BatchEndpoints
         }
         public List<string> Created { get; } = [];
         public List<(string? Id, NgsiLdException Error)> Errors { get; } = [];
+
+        /// <summary>Failures of context sources the batch was forwarded to (reported with their registrationId).</summary>
+        public List<(string Id, RemoteFailure Failure)> RemoteFailures { get; } = [];
+
+        public bool Failed => Errors.Count > 0 || RemoteFailures.Count > 0;
     }
 
-    /// <summary>One element of the batch: parsed, or the error that stopped it.</summary>
-    private sealed record Item(string? Id, EntityPayload? Payload, NgsiLdException? Error);
+    /// <summary>
+    /// One element of the batch: parsed (with its JSON and context, for forwarding), or the error that stopped it.
+    /// ForwardedOk: a context source took the change, so a missing local entity is no error.
+    /// </summary>
+    private sealed record Item(string? Id, EntityPayload? Payload, NgsiLdException? Error, JsonObject? Json = null, JsonLdContext? Context = null, bool ForwardedOk = false);
 
     private static async Task<(List<Item> Items, DateTimeOffset Now)> ReadEntitiesAsync(HttpContext http, PayloadKind kind)
     {
@@ -86,7 +97,7 @@ internal static class BatchEndpoints
                 {
                     throw NgsiLdException.BadRequestData("Every entity of a batch needs an id.");
                 }
-                items.Add(new Item(payload.Id, payload, null));
+                items.Add(new Item(payload.Id, payload, null, (JsonObject)element!, context));
             }
             catch (NgsiLdException e)
             {
@@ -96,20 +107,27 @@ internal static class BatchEndpoints
         return (items, now);
     }
 
-    private static async Task<BatchResult> RunAsync(HttpContext http, List<Item> items, bool createTenant, Action<IEntityWriteSession, Item, BatchResult> apply)
+    private static async Task<BatchResult> RunAsync(HttpContext http, List<Item> items, bool createTenant, Action<IEntityWriteSession, Item, BatchResult> apply,
+        string operation)
     {
         var tenant = NgsiLdHttp.Tenant(http);
         var service = http.RequestServices.GetRequiredService<EntityService>();
-        if (!createTenant)
-        {
-            await service.EnsureTenantAsync(tenant, http.RequestAborted);
-        }
+        var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
+        distribution.CheckLoop(http);
         var result = new BatchResult();
         foreach (var item in items.Where(i => i.Error is not null))
         {
             result.Errors.Add((item.Id, item.Error!));
         }
         var valid = items.Where(i => i.Error is null).ToList();
+        if (distribution.Distributes(tenant, false) && valid.Count > 0)
+        {
+            valid = await ForwardAsync(http, tenant, operation, valid, result);
+        }
+        if (!createTenant && (valid.Count > 0 || result.RemoteFailures.Count == 0))
+        {
+            await service.EnsureTenantAsync(tenant, http.RequestAborted);
+        }
         if (valid.Count == 0)
         {
             return result;
@@ -122,6 +140,11 @@ internal static class BatchEndpoints
                 {
                     apply(session, item, result);
                 }
+                catch (NgsiLdException e) when (e.Status == StatusCodes.Status404NotFound && item.ForwardedOk)
+                {
+                    // The entity lives at a source that took the change; there is nothing local to change.
+                    result.Succeeded(item.Id!);
+                }
                 catch (NgsiLdException e)
                 {
                     result.Errors.Add((item.Id, e));
@@ -129,6 +152,54 @@ internal static class BatchEndpoints
             }
             return result;
         }, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Forwards each entity of a batch to the registrations that match it (one single-entity batch per source and
+    /// entity, in parallel); returns the items that still have a local part (claimed attributes stripped).
+    /// </summary>
+    private static async Task<List<Item>> ForwardAsync(HttpContext http, string tenant, string operation, List<Item> valid, BatchResult result)
+    {
+        var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
+        var service = http.RequestServices.GetRequiredService<EntityService>();
+        var api = http.RequestServices.GetRequiredService<NgsiLdApi>();
+        var context = valid[0].Context ?? await api.ContextAsync(http);
+        var bodyIsLd = http.Request.ContentType?.StartsWith(NgsiLdHttp.ApplicationLdJson, StringComparison.OrdinalIgnoreCase) == true;
+        var path = "/entityOperations/" + operation.Replace("Batch", "", StringComparison.Ordinal) + http.Request.QueryString.Value;
+        var forwards = new List<(Item Item, Task<ProvisionOutcome> Outcome)>();
+        foreach (var item in valid)
+        {
+            var types = item.Payload is { Types.Count: > 0 } p ? p.Types : (await service.TryGetAsync(tenant, item.Id!, http.RequestAborted))?.Types;
+            var id = item.Id!;
+            forwards.Add((item, distribution.ForwardProvisionAsync(http, tenant, operation, id, types, item.Payload?.Attributes.Keys.ToList(),
+                item.Json, filterBody: true, bodyIsLd, item.Context ?? context, HttpMethod.Post, path,
+                part => part is null ? new JsonArray(id) : new JsonArray(part))));
+        }
+        var local = new List<Item>();
+        foreach (var (item, task) in forwards)
+        {
+            var outcome = await task;
+            foreach (var failure in outcome.Failures)
+            {
+                result.RemoteFailures.Add((item.Id!, failure));
+            }
+            var names = item.Payload?.Attributes.Keys.ToList() ?? [];
+            var elsewhere = outcome.WholeEntityElsewhere || (outcome.Claimed.Count > 0 && names.Count > 0 && names.All(outcome.Claimed.Contains));
+            if (elsewhere)
+            {
+                if (outcome.AnySucceeded)
+                {
+                    result.Succeeded(item.Id!);
+                }
+                continue;
+            }
+            foreach (var name in outcome.Claimed)
+            {
+                item.Payload?.Attributes.Remove(name);
+            }
+            local.Add(outcome.AnySucceeded ? item with { ForwardedOk = true } : item);
+        }
+        return local;
     }
 
     private static async Task Create(HttpContext http)
@@ -142,8 +213,8 @@ internal static class BatchEndpoints
                 throw NgsiLdException.AlreadyExists($"Entity {item.Id} already exists.");
             }
             r.Succeeded(item.Id!);
-        });
-        if (result.Errors.Count == 0)
+        }, "createBatch");
+        if (!result.Failed)
         {
             await WriteIdsAsync(http, result.Success);
             return;
@@ -179,8 +250,8 @@ internal static class BatchEndpoints
                 session.Update(EntityMutations.Replace(existing, item.Payload!, now));
             }
             r.Succeeded(item.Id!);
-        });
-        if (result.Errors.Count > 0)
+        }, "upsertBatch");
+        if (result.Failed)
         {
             await WriteBatchResultAsync(http, result);
         }
@@ -213,7 +284,7 @@ internal static class BatchEndpoints
                     $"Entity {item.Id}: not overwritten (noOverwrite): {string.Join(", ", outcome.NotUpdated.Select(n => n.Name))}.");
             }
             r.Succeeded(item.Id!);
-        });
+        }, "updateBatch");
         await WriteOutcomeAsync(http, result);
     }
 
@@ -229,7 +300,7 @@ internal static class BatchEndpoints
                 session.Update(existing);
             }
             r.Succeeded(item.Id!);
-        });
+        }, "mergeBatch");
         await WriteOutcomeAsync(http, result);
     }
 
@@ -257,13 +328,13 @@ internal static class BatchEndpoints
                 throw NgsiLdException.NotFound($"Entity {item.Id} was not found.");
             }
             r.Succeeded(item.Id!);
-        });
+        }, "deleteBatch");
         await WriteOutcomeAsync(http, result);
     }
 
     private static Task WriteOutcomeAsync(HttpContext http, BatchResult result)
     {
-        if (result.Errors.Count == 0)
+        if (!result.Failed)
         {
             NgsiLdResponses.NoContent(http);
             return Task.CompletedTask;
@@ -302,6 +373,14 @@ internal static class BatchEndpoints
                 }
                 w.WritePropertyName("error");
                 NgsiLdResponses.WriteProblem(w, error);
+                w.WriteEndObject();
+            }
+            foreach (var (id, failure) in result.RemoteFailures)
+            {
+                w.WriteStartObject();
+                w.WriteString("entityId", id);
+                w.WritePropertyName("error");
+                DistributedOperations.WriteProblem(w, failure);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -2,9 +2,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aeros.Broker.Api;
+using Aeros.Broker.Distribution;
 using Aeros.Broker.Errors;
 using Aeros.Broker.Model;
 using Aeros.Broker.Query;
+using Aeros.Broker.Registrations;
+using Aeros.Broker.Storage;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -49,6 +52,14 @@ internal static class EntityEndpoints
 
     private static EntityService Service(HttpContext http) => http.RequestServices.GetRequiredService<EntityService>();
 
+    /// <summary>The distributed operations, after the loop check (a request whose Via names this broker → 508).</summary>
+    private static DistributedOperations Distribution(HttpContext http)
+    {
+        var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
+        distribution.CheckLoop(http);
+        return distribution;
+    }
+
     private static async Task Create(HttpContext http)
     {
         NgsiLdHttp.CheckParameters(http, CreateParams);
@@ -56,8 +67,34 @@ internal static class EntityEndpoints
         var (json, context) = await Api(http).ReadObjectAsync(http);
         var service = Service(http);
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.NewEntity, service.Now());
-        await service.CreateAsync(tenant, payload, http.RequestAborted);
-        NgsiLdResponses.Created(http, "/ngsi-ld/v1/entities/" + payload.Id);
+        var location = "/ngsi-ld/v1/entities/" + payload.Id;
+        if (Distribution(http).Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
+        {
+            // Kept out of this method: its closures would cost the local path an allocation per request.
+            if (await CreateDistributedAsync(http, tenant, service, payload, (JsonObject)json!, context, location))
+            {
+                return;
+            }
+        }
+        else
+        {
+            await service.CreateAsync(tenant, payload, http.RequestAborted);
+        }
+        NgsiLdResponses.Created(http, location);
+    }
+
+    private static async Task<bool> CreateDistributedAsync(HttpContext http, string tenant, EntityService service, EntityPayload payload,
+        JsonObject json, JsonLdContext context, string location)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.CreateEntity, payload.Id!, payload.Types,
+            [.. payload.Attributes.Keys], json, filterBody: true, context, HttpMethod.Post, "/entities", attributeResult: false,
+            async claimed =>
+            {
+                Strip(payload, claimed);
+                await service.CreateAsync(tenant, payload, http.RequestAborted);
+                return null;
+            }, location);
+        return written;
     }
 
     private static async Task Retrieve(HttpContext http)
@@ -70,7 +107,11 @@ internal static class EntityEndpoints
         var request = FromUrl(http);
         var render = request.ToRenderOptions(context, Representation(http), media);
         var type = TypeFilter(http, context);
-        var entity = await Service(http).RetrieveAsync(tenant, id, type, http.RequestAborted);
+        var service = Service(http);
+        var distribution = Distribution(http);
+        var entity = distribution.Distributes(tenant, request.Local)
+            ? await RetrieveDistributedAsync(http, distribution, service, tenant, id, type, request, context)
+            : await service.RetrieveAsync(tenant, id, type, http.RequestAborted);
         if (render.Attrs is { } attrs && !entity.Attributes.Keys.Any(attrs.Contains))
         {
             throw NgsiLdException.NotFound($"Entity {id} has none of the requested attributes.");
@@ -82,11 +123,25 @@ internal static class EntityEndpoints
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntity(w, entity, render));
     }
 
+    private static Task<Entity> RetrieveDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,
+        string tenant, string id, TypeExpression? type, QueryRequest request, JsonLdContext context) =>
+        distribution.RetrieveAsync(http, tenant, id, type, request, context, async () =>
+        {
+            try
+            {
+                return await service.RetrieveAsync(tenant, id, type, http.RequestAborted);
+            }
+            catch (NgsiLdException e) when (e.Status == StatusCodes.Status404NotFound)
+            {
+                return null;
+            }
+        });
+
     private static async Task QueryGet(HttpContext http)
     {
         NgsiLdHttp.CheckParameters(http, QueryParams);
         var request = FromUrl(http);
-        await RunQueryAsync(http, request, await Api(http).ContextAsync(http));
+        await RunQueryAsync(http, request, await Api(http).ContextAsync(http), null);
     }
 
     private static async Task QueryPost(HttpContext http)
@@ -95,10 +150,10 @@ internal static class EntityEndpoints
         var (json, context) = await Api(http).ReadObjectAsync(http);
         var request = QueryRequest.FromBody(json);
         request.Local = NgsiLdHttp.BoolParam(http, "local");
-        await RunQueryAsync(http, request, context);
+        await RunQueryAsync(http, request, context, (JsonObject)json!);
     }
 
-    private static async Task RunQueryAsync(HttpContext http, QueryRequest request, JsonLdContext context)
+    private static async Task RunQueryAsync(HttpContext http, QueryRequest request, JsonLdContext context, JsonObject? postBody)
     {
         var tenant = NgsiLdHttp.Tenant(http);
         var media = NgsiLdHttp.Negotiate(http, allowGeoJson: true);
@@ -116,7 +171,11 @@ internal static class EntityEndpoints
         }
         var render = request.ToRenderOptions(context, Representation(http), media);
         var query = request.ToEntityQuery(context, limit, offset, count);
-        var page = await Service(http).QueryAsync(tenant, query, http.RequestAborted);
+        var service = Service(http);
+        var distribution = Distribution(http);
+        var page = distribution.Distributes(tenant, request.Local)
+            ? await QueryDistributedAsync(http, distribution, service, tenant, request, query, context, postBody)
+            : await service.QueryAsync(tenant, query, http.RequestAborted);
         if (page.TotalCount is { } total)
         {
             http.Response.Headers["NGSILD-Results-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -125,7 +184,11 @@ internal static class EntityEndpoints
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntities(w, page.Entities, render));
     }
 
-    private static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
+    private static Task<QueryPage> QueryDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,
+        string tenant, QueryRequest request, EntityQuery query, JsonLdContext context, JsonObject? postBody) =>
+        distribution.QueryAsync(http, tenant, request, query, context, postBody, q => service.QueryAsync(tenant, q, http.RequestAborted));
+
+    internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
     {
         if (limit == 0 || http.Request.Method != HttpMethods.Get)
         {
@@ -170,9 +233,33 @@ internal static class EntityEndpoints
         NgsiLdHttp.CheckParameters(http, TypeOnly);
         var tenant = NgsiLdHttp.Tenant(http);
         var id = NgsiLdApi.PathId(http);
-        var type = TypeFilter(http, await Api(http).ContextAsync(http));
-        await Service(http).DeleteAsync(tenant, id, type, http.RequestAborted);
+        var context = await Api(http).ContextAsync(http);
+        var type = TypeFilter(http, context);
+        var service = Service(http);
+        if (Distribution(http).Distributes(tenant, NgsiLdHttp.BoolParam(http, "local")))
+        {
+            if (await DeleteDistributedAsync(http, tenant, service, id, type, context))
+            {
+                return;
+            }
+        }
+        else
+        {
+            await service.DeleteAsync(tenant, id, type, http.RequestAborted);
+        }
         NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task<bool> DeleteDistributedAsync(HttpContext http, string tenant, EntityService service, string id, TypeExpression? type, JsonLdContext context)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.DeleteEntity, id, await TypesOfAsync(http, tenant, id, type),
+            null, null, filterBody: false, context, HttpMethod.Delete, "/entities/" + DistributedOperations.EscapeId(id), attributeResult: false,
+            async _ =>
+            {
+                await service.DeleteAsync(tenant, id, type, http.RequestAborted);
+                return null;
+            });
+        return written;
     }
 
     private static async Task Replace(HttpContext http)
@@ -183,8 +270,33 @@ internal static class EntityEndpoints
         var (json, context) = await Api(http).ReadObjectAsync(http);
         var service = Service(http);
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.Replacement, service.Now());
-        await service.ReplaceAsync(tenant, id, payload, TypeFilter(http, context), http.RequestAborted);
+        var type = TypeFilter(http, context);
+        if (Distribution(http).Distributes(tenant, false))
+        {
+            if (await ReplaceDistributedAsync(http, tenant, service, id, payload, type, (JsonObject)json!, context))
+            {
+                return;
+            }
+        }
+        else
+        {
+            await service.ReplaceAsync(tenant, id, payload, type, http.RequestAborted);
+        }
         NgsiLdResponses.NoContent(http);
+    }
+
+    private static async Task<bool> ReplaceDistributedAsync(HttpContext http, string tenant, EntityService service, string id, EntityPayload payload,
+        TypeExpression? type, JsonObject json, JsonLdContext context)
+    {
+        var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.ReplaceEntity, id, payload.Types,
+            [.. payload.Attributes.Keys], json, filterBody: true, context, HttpMethod.Put, EntityPath(http, id, null), attributeResult: false,
+            async claimed =>
+            {
+                Strip(payload, claimed);
+                await service.ReplaceAsync(tenant, id, payload, type, http.RequestAborted);
+                return null;
+            });
+        return written;
     }
 
     private static async Task Merge(HttpContext http)
@@ -207,7 +319,8 @@ internal static class EntityEndpoints
         {
             throw NgsiLdException.BadRequestData($"The payload's id {payload.Id} differs from the entity id {id} in the URL.");
         }
-        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task<UpdateOutcome> MergeLocally() => service.ModifyAsync(tenant, id, type, entity =>
         {
             if (representation.Format == EntityFormat.KeyValues)
             {
@@ -217,6 +330,27 @@ internal static class EntityEndpoints
             var outcome = EntityMutations.Merge(entity, payload, now);
             return (outcome, outcome.Changed);
         }, http.RequestAborted);
+        var distribution = Distribution(http);
+        if (distribution.Distributes(tenant, false))
+        {
+            var (written, _) = await ProvisionAsync(http, tenant, RegistrationOperations.MergeEntity, id,
+                payload.Types.Count > 0 ? payload.Types : await TypesOfAsync(http, tenant, id, type),
+                [.. payload.Attributes.Keys], (JsonObject)json!, filterBody: true, context, HttpMethod.Patch, EntityPath(http, id, null), attributeResult: false,
+                async claimed =>
+                {
+                    Strip(payload, claimed);
+                    await MergeLocally();
+                    return null;
+                });
+            if (written)
+            {
+                return;
+            }
+        }
+        else
+        {
+            await MergeLocally();
+        }
         NgsiLdResponses.NoContent(http);
     }
 
@@ -272,12 +406,13 @@ internal static class EntityEndpoints
         var service = Service(http);
         var now = service.Now();
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.Append, now);
-        var outcome = await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task<UpdateOutcome> AppendLocally() => service.ModifyAsync(tenant, id, type, entity =>
         {
             var result = EntityMutations.Append(entity, payload, noOverwrite, now);
             return (result, result.Changed);
         }, http.RequestAborted);
-        await WriteUpdateResultAsync(http, outcome, context);
+        await UpdateAttributesAsync(http, tenant, RegistrationOperations.AppendAttrs, id, type, payload, (JsonObject)json!, context, HttpMethod.Post, AppendLocally);
     }
 
     private static async Task Update(HttpContext http)
@@ -289,12 +424,13 @@ internal static class EntityEndpoints
         var service = Service(http);
         var now = service.Now();
         var payload = EntityParser.ParseEntity(json, context, PayloadKind.Patch, now);
-        var outcome = await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task<UpdateOutcome> UpdateLocally() => service.ModifyAsync(tenant, id, type, entity =>
         {
             var result = EntityMutations.Update(entity, payload, now);
             return (result, result.Changed);
         }, http.RequestAborted);
-        await WriteUpdateResultAsync(http, outcome, context);
+        await UpdateAttributesAsync(http, tenant, RegistrationOperations.UpdateAttrs, id, type, payload, (JsonObject)json!, context, HttpMethod.Patch, UpdateLocally);
     }
 
     private static async Task PartialUpdate(HttpContext http)
@@ -312,7 +448,8 @@ internal static class EntityEndpoints
         var name = context.ExpandTerm(attrName);
         var service = Service(http);
         var now = service.Now();
-        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task LocalChange() => service.ModifyAsync(tenant, id, type, entity =>
         {
             var datasetId = fragment["datasetId"] is JsonValue dv && dv.TryGetValue<string>(out var d) ? d : null;
             var current = entity.Attributes.FindInstance(name, datasetId)
@@ -342,6 +479,11 @@ internal static class EntityEndpoints
             EntityMutations.PartialUpdate(entity, name, parsed, given, now);
             return (true, true);
         }, http.RequestAborted);
+        if (await AttributeProvisionAsync(http, tenant, RegistrationOperations.UpdateAttrs, id, type, name, attrName, fragment, context, HttpMethod.Patch, LocalChange))
+        {
+            return;
+        }
+        await LocalChange();
         NgsiLdResponses.NoContent(http);
     }
 
@@ -360,11 +502,17 @@ internal static class EntityEndpoints
         var service = Service(http);
         var now = service.Now();
         var instances = EntityParser.ParseAttribute(attrName, StripContext(json), context, allowNull: false, now);
-        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task LocalChange() => service.ModifyAsync(tenant, id, type, entity =>
         {
             EntityMutations.ReplaceAttribute(entity, name, instances, instances.Count == 1 ? instances[0].DatasetId : null, now);
             return (true, true);
         }, http.RequestAborted);
+        if (await AttributeProvisionAsync(http, tenant, RegistrationOperations.ReplaceAttrs, id, type, name, attrName, (JsonObject)json!, context, HttpMethod.Put, LocalChange))
+        {
+            return;
+        }
+        await LocalChange();
         NgsiLdResponses.NoContent(http);
     }
 
@@ -383,7 +531,8 @@ internal static class EntityEndpoints
         var context = await Api(http).ContextAsync(http);
         var service = Service(http);
         var now = service.Now();
-        await service.ModifyAsync(tenant, id, TypeFilter(http, context), entity =>
+        var type = TypeFilter(http, context);
+        Task LocalChange() => service.ModifyAsync(tenant, id, type, entity =>
         {
             if (attrName == "scope")
             {
@@ -400,7 +549,144 @@ internal static class EntityEndpoints
             }
             return (true, true);
         }, http.RequestAborted);
+        if (attrName != "scope"
+            && await AttributeProvisionAsync(http, tenant, RegistrationOperations.DeleteAttrs, id, type, context.ExpandTerm(attrName), attrName, null, context, HttpMethod.Delete, LocalChange))
+        {
+            return;
+        }
+        await LocalChange();
         NgsiLdResponses.NoContent(http);
+    }
+
+    /// <summary>
+    /// Runs a provision with forwarding (§5.6 with registrations): forwards to the matching registrations, then does
+    /// the local part (without attributes that exclusive/redirect sources hold). When no source failed, the caller
+    /// answers as usual (Written is false); otherwise a 207 with every failure is written here.
+    /// </summary>
+    private static async Task<(bool Written, UpdateOutcome? Local)> ProvisionAsync(HttpContext http, string tenant, string operation, string id,
+        IReadOnlyList<string>? types, IReadOnlyCollection<string>? attributes, JsonObject? body, bool filterBody, JsonLdContext context,
+        HttpMethod method, string path, bool attributeResult, Func<IReadOnlySet<string>, Task<UpdateOutcome?>> local, string? location = null)
+    {
+        var distribution = http.RequestServices.GetRequiredService<DistributedOperations>();
+        var bodyIsLd = http.Request.ContentType?.StartsWith(NgsiLdHttp.ApplicationLdJson, StringComparison.OrdinalIgnoreCase) == true;
+        var outcome = await distribution.ForwardProvisionAsync(http, tenant, operation, id, types, attributes,
+            body, filterBody, bodyIsLd, context, method, path);
+        var names = attributes ?? [];
+        var skipLocal = outcome.WholeEntityElsewhere || (outcome.Claimed.Count > 0 && names.Count > 0 && names.All(outcome.Claimed.Contains));
+        UpdateOutcome? localResult = null;
+        NgsiLdException? localError = null;
+        if (!skipLocal)
+        {
+            try
+            {
+                localResult = await local(outcome.Claimed);
+            }
+            catch (NgsiLdException e) when (outcome.AnyForwarded || outcome.Failures.Count > 0)
+            {
+                // An entity that lives only at a source is not found locally: that is no failure when a source took it.
+                if (!(e.Status == StatusCodes.Status404NotFound && outcome.AnySucceeded))
+                {
+                    localError = e;
+                }
+            }
+            catch (UnknownTenantException) when (outcome.AnySucceeded)
+            {
+                // The tenant exists only at the source.
+            }
+        }
+        // Reaching here with a local error means something was forwarded: part of the request was done, so the
+        // answer is a 207 naming what failed (D001_03_01_inc: local 409 while the source created the entity).
+        if (outcome.Failures.Count == 0 && localError is null)
+        {
+            return (false, localResult);
+        }
+        if (location is not null)
+        {
+            // A 207 of Create Entity still says where the entity is (§6.4.3.1).
+            http.Response.Headers.Location = location;
+        }
+        if (attributeResult)
+        {
+            var localNames = names.Where(n => !outcome.Claimed.Contains(n)).ToList();
+            await DistributedOperations.WriteUpdateResultAsync(http, context, names, outcome.Failures, localError, localNames,
+                localResult?.NotUpdated.Select(n => (n.Name, n.Reason)).ToList() ?? []);
+        }
+        else
+        {
+            await DistributedOperations.WriteBatchResultAsync(http, id, outcome.AnySucceeded || (!skipLocal && localError is null), outcome.Failures, localError);
+        }
+        return (true, localResult);
+    }
+
+    /// <summary>Append or update attributes, forwarded when the tenant has registrations.</summary>
+    private static async Task UpdateAttributesAsync(HttpContext http, string tenant, string operation, string id, TypeExpression? type,
+        EntityPayload payload, JsonObject json, JsonLdContext context, HttpMethod method, Func<Task<UpdateOutcome>> local)
+    {
+        var distribution = Distribution(http);
+        if (!distribution.Distributes(tenant, false))
+        {
+            await WriteUpdateResultAsync(http, await local(), context);
+            return;
+        }
+        var (written, outcome) = await ProvisionAsync(http, tenant, operation, id, await TypesOfAsync(http, tenant, id, type),
+            [.. payload.Attributes.Keys], json, filterBody: true, context, method, EntityPath(http, id, ""), attributeResult: true,
+            async claimed =>
+            {
+                Strip(payload, claimed);
+                return await local();
+            });
+        if (!written)
+        {
+            await WriteUpdateResultAsync(http, outcome ?? new UpdateOutcome(), context);
+        }
+    }
+
+    /// <summary>
+    /// An operation on one attribute, forwarded (with the local change) when the tenant has registrations: true
+    /// when it answered; false when the caller should run the change locally as usual.
+    /// </summary>
+    private static async Task<bool> AttributeProvisionAsync(HttpContext http, string tenant, string operation, string id, TypeExpression? type,
+        string name, string attrName, JsonObject? body, JsonLdContext context, HttpMethod method, Func<Task> local)
+    {
+        var distribution = Distribution(http);
+        if (!distribution.Distributes(tenant, false))
+        {
+            return false;
+        }
+        var (written, _) = await ProvisionAsync(http, tenant, operation, id, await TypesOfAsync(http, tenant, id, type),
+            [name], body, filterBody: false, context, method, EntityPath(http, id, Uri.EscapeDataString(attrName)), attributeResult: true,
+            async _ =>
+            {
+                await local();
+                return null;
+            });
+        if (!written)
+        {
+            NgsiLdResponses.NoContent(http);
+        }
+        return true;
+    }
+
+    /// <summary>The entity's types for matching registrations: from <c>type=</c>, else from the local copy, else unknown.</summary>
+    private static async Task<IReadOnlyList<string>?> TypesOfAsync(HttpContext http, string tenant, string id, TypeExpression? type)
+    {
+        if (type is not null && !type.IsWildcard)
+        {
+            return type.AllTypes;
+        }
+        return (await Service(http).TryGetAsync(tenant, id, http.RequestAborted))?.Types;
+    }
+
+    /// <summary>The path to forward: <c>/entities/{id}</c>, <c>/entities/{id}/attrs/{attr}</c>, with the request's parameters.</summary>
+    private static string EntityPath(HttpContext http, string id, string? attribute) =>
+        "/entities/" + DistributedOperations.EscapeId(id) + (attribute is null ? "" : "/attrs/" + attribute) + http.Request.QueryString.Value;
+
+    private static void Strip(EntityPayload payload, IReadOnlySet<string> claimed)
+    {
+        foreach (var name in claimed)
+        {
+            payload.Attributes.Remove(name);
+        }
     }
 
     private static JsonNode? StripContext(JsonNode? json)

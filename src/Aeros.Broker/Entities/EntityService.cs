@@ -37,6 +37,12 @@ internal sealed class EntityService(IEntityStore store, TimeProvider time)
         return Found(await store.GetAsync(tenant, id, cancellationToken), id, type);
     }
 
+    /// <summary>The entity, or null when it (or the tenant) does not exist.</summary>
+    public async Task<Entity?> TryGetAsync(string tenant, string id, CancellationToken cancellationToken) =>
+        tenant == Tenants.Default || await store.TenantExistsAsync(tenant, cancellationToken)
+            ? await store.GetAsync(tenant, id, cancellationToken)
+            : null;
+
     public async Task<QueryPage> QueryAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
     {
         await EnsureTenantAsync(tenant, cancellationToken);

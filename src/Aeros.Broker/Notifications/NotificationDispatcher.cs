@@ -26,6 +26,9 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     private readonly ILogger _logger;
     private readonly NotificationInstruments _instruments;
     private readonly SemaphoreSlim _sendSlots;
+    // Per receiver (scheme, host and port): a slow receiver holds at most its own slots, so its waiting notifications
+    // queue here and never take the global slots other receivers need.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _receiverSlots = new(StringComparer.Ordinal);
     private readonly ResiliencePipeline<DeliveryResult> _pipeline;
     // Cancelled when the drain time is over: ends in-flight attempts and backoff waits.
     private readonly CancellationTokenSource _stopping = new();
@@ -336,8 +339,26 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         Complete(queue, item, result);
     }
 
-    /// <summary>One attempt under the concurrency limit and the message's timeout.</summary>
+    /// <summary>One attempt under the receiver's and the global concurrency limits and the message's timeout.</summary>
     private async ValueTask<DeliveryResult> AttemptAsync(INotificationChannel channel, NotificationMessage message, CancellationToken cancellationToken)
+    {
+        var receiver = _receiverSlots.GetOrAdd(ReceiverKey(message.Endpoint),
+            static (_, limit) => new SemaphoreSlim(limit, limit), _options.MaxConnectionsPerServer);
+        await receiver.WaitAsync(cancellationToken);
+        try
+        {
+            return await AttemptUnderGlobalLimitAsync(channel, message, cancellationToken);
+        }
+        finally
+        {
+            receiver.Release();
+        }
+    }
+
+    private static string ReceiverKey(Uri endpoint) =>
+        endpoint.IsAbsoluteUri ? endpoint.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped) : "";
+
+    private async ValueTask<DeliveryResult> AttemptUnderGlobalLimitAsync(INotificationChannel channel, NotificationMessage message, CancellationToken cancellationToken)
     {
         await _sendSlots.WaitAsync(cancellationToken);
         try

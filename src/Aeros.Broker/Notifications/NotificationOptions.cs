@@ -27,12 +27,12 @@ public sealed class NotificationOptions
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Default number of notifications being sent at the same time, over all subscriptions.</summary>
-    public const int DefaultMaxConcurrency = 64;
+    public const int DefaultMaxConcurrency = 256;
 
     /// <summary>Default time the broker waits at shutdown for queued notifications to be sent.</summary>
     public static readonly TimeSpan DefaultDrainTime = TimeSpan.FromSeconds(2);
 
-    /// <summary>Default number of HTTP connections kept to one receiver.</summary>
+    /// <summary>Default number of notifications in flight (and HTTP connections kept) to one receiver.</summary>
     public const int DefaultMaxConnectionsPerServer = 16;
 
     /// <summary>Notifications one subscription may have queued; more are dropped (and counted).</summary>
@@ -56,7 +56,11 @@ public sealed class NotificationOptions
     /// <summary>At shutdown, how long queued notifications may still be sent before the rest is dropped.</summary>
     public TimeSpan DrainTime { get; set; } = DefaultDrainTime;
 
-    /// <summary>HTTP connections kept open to one receiver (host and port).</summary>
+    /// <summary>
+    /// Notifications in flight to one receiver (scheme, host and port) at the same time, which is also the number of
+    /// HTTP connections kept open to it. A slow receiver can hold no more than this many of the
+    /// <see cref="MaxConcurrency"/> slots, so it cannot starve the others.
+    /// </summary>
     public int MaxConnectionsPerServer { get; set; } = DefaultMaxConnectionsPerServer;
 }
 

@@ -248,6 +248,37 @@ public sealed class NotificationDispatcherTests
     }
 
     [Fact]
+    public async Task Send_ManyKeysOfAHangingReceiver_HoldOnlyItsSlotsAndOthersKeepFlowing()
+    {
+        await using var hanging = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var live = await NotificationReceiver.StartAsync();
+        await using var services = Notify.Services(options =>
+        {
+            options.MaxConcurrency = 4;
+            options.MaxConnectionsPerServer = 2;
+        });
+        var dispatcher = services.Dispatcher();
+        var hangingObserver = new RecordingObserver();
+        var liveObserver = new RecordingObserver();
+
+        // Twenty subscriptions of one hanging receiver: without a per-receiver limit they would take every global slot.
+        for (var k = 0; k < 20; k++)
+        {
+            dispatcher.Enqueue($"hanging{k}", Notify.Message(hanging.Url(), timeout: TimeSpan.FromSeconds(60)), hangingObserver);
+        }
+        await hanging.WaitForCountAsync(2, Deadline);
+        for (var k = 0; k < 10; k++)
+        {
+            dispatcher.Enqueue($"live{k}", Notify.Message(live.Url()), liveObserver);
+        }
+
+        await liveObserver.WaitForResultsAsync(10, TimeSpan.FromSeconds(10));
+        Assert.All(liveObserver.Results, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(2, hanging.Count);
+        Assert.Equal(2, hanging.MaxInFlight);
+    }
+
+    [Fact]
     public async Task Send_ManyKeys_ConcurrencyStaysWithinLimit()
     {
         await using var receiver = await NotificationReceiver.StartAsync(async (_, _, ct) =>
