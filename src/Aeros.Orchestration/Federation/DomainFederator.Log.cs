@@ -27,4 +27,7 @@ internal sealed partial class DomainFederator
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Domain {Domain} discovered domain {Peer} at {PublicUrl}")]
     private static partial void LogDiscovered(ILogger logger, string domain, string peer, Uri publicUrl);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Another domain named {Domain} is in the continuum at {OtherUrl} (this one is at {OwnUrl}); domain names must be unique")]
+    private static partial void LogNameConflict(ILogger logger, string domain, Uri otherUrl, Uri ownUrl);
 }

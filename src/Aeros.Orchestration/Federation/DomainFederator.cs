@@ -24,7 +24,8 @@ internal sealed record PeerStatus(Uri Url, bool Reachable, string? LastError, Da
 
 /// <summary>Everything the federation API reports.</summary>
 internal sealed record FederationSnapshot(string Domain, Uri? PublicUrl, Uri? BrokerUrl, string? Alias, bool Left,
-    DateTimeOffset? LastPass, bool LastPassComplete, IReadOnlyList<KnownDomain> Domains, IReadOnlyList<PeerStatus> Peers);
+    DateTimeOffset? LastPass, bool LastPassComplete, IReadOnlyList<KnownDomain> Domains, IReadOnlyList<PeerStatus> Peers,
+    Uri? NameConflict = null);
 
 /// <summary>The outcome of leaving for one other domain.</summary>
 internal sealed record LeaveOutcome(string Domain, bool RegistrationsRemoved, string? Error);
@@ -48,6 +49,7 @@ internal sealed partial class DomainFederator
     private readonly ConcurrentDictionary<string, KnownDomain> _domains = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Uri, PeerStatus> _peers = new();
     private volatile bool _left;
+    private volatile Uri? _nameConflict;
     private volatile string? _alias;
     private DateTimeOffset? _lastPass;
     private bool _lastPassComplete;
@@ -107,7 +109,7 @@ internal sealed partial class DomainFederator
     public FederationSnapshot Snapshot() => new(
         _options.DomainName, _endpoints.PublicUrl, _endpoints.BrokerUrl, _alias, _left, _lastPass, _lastPassComplete,
         _domains.Values.OrderBy(d => d.Name, StringComparer.Ordinal).ToList(),
-        _peers.Values.OrderBy(p => p.Url.AbsoluteUri, StringComparer.Ordinal).ToList());
+        _peers.Values.OrderBy(p => p.Url.AbsoluteUri, StringComparer.Ordinal).ToList(), _nameConflict);
 
     /// <summary>
     /// One reconcile pass. Returns true when every known domain and every peer was reached (the next pass can wait
@@ -217,13 +219,20 @@ internal sealed partial class DomainFederator
         }
     }
 
-    /// <summary>Adds domains seen in a view; remembers the ones marked Removed.</summary>
+    /// <summary>Adds domains seen in a view; remembers the ones marked Removed; notices another domain using this name.</summary>
     private void Observe(IReadOnlyList<DomainRecord> view, HashSet<string> removed)
     {
         foreach (var record in view)
         {
             if (record.Name == _options.DomainName)
             {
+                // Two domains of one name would overwrite each other's registrations everywhere: say so loudly.
+                if (record.PublicUrl is not null && _endpoints.PublicUrl is { } own
+                    && FederationRegistrations.EndpointText(record.PublicUrl) != FederationRegistrations.EndpointText(own))
+                {
+                    LogNameConflict(_logger, record.Name, record.PublicUrl, own);
+                    _nameConflict = record.PublicUrl;
+                }
                 continue;
             }
             if (record.IsRemoved)

@@ -73,6 +73,7 @@ internal static partial class FederationApi
         ["status"] = s.Left ? "left" : s.PublicUrl is null ? "starting" : "joined",
         ["lastPass"] = s.LastPass?.ToString("O"),
         ["lastPassComplete"] = s.LastPassComplete,
+        ["nameConflict"] = s.NameConflict?.AbsoluteUri,
         ["domains"] = new JsonArray(s.Domains.Select(d => (JsonNode?)new JsonObject
         {
             ["name"] = d.Name,

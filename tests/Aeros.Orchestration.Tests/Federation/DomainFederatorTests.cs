@@ -270,6 +270,21 @@ public sealed class DomainFederatorTests : IDisposable
     }
 
     [Fact]
+    public async Task SyncOnce_AnotherDomainWithTheSameName_IsReportedAndNotRegistered()
+    {
+        var first = _network.Add("a", 1001);
+        var second = _network.Add("a2", 1002);
+        Assert.True(await Pass(Federator(first, "a"), "syncing the first a"));
+        var duplicate = Federator(second, "a", first);
+
+        await Pass(duplicate, "syncing the second a");
+
+        Assert.Equal(new Uri("http://127.0.0.1:1001"), duplicate.Snapshot().NameConflict);
+        Assert.Empty(duplicate.Snapshot().Domains);
+        Assert.Empty(first.RegistrationIds);
+    }
+
+    [Fact]
     public async Task SyncOnce_OwnBrokerDown_ReportsIncompleteWithoutThrowing()
     {
         var a = _network.Add("a", 1001);
