@@ -5,6 +5,7 @@ using System.CommandLine;
 var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud continuum.")
 {
     BrokerCommand.Create(),
+    DomainCommand.Create(),
     UpCommand.Create(),
 };
 var parse = root.Parse(args);

@@ -77,12 +77,14 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         {
             var aeros = await BrokerProcess.ResolveAsync(options.AerosPath, cancellationToken);
             await using var receiver = await NotificationReceiver.StartAsync(cancellationToken);
+            // Slow subscribers are another server: a receiver's own slowness should cost only its own notifications.
+            await using var slowReceiver = await NotificationReceiver.StartAsync(cancellationToken);
             await using var broker = BrokerProcess.Start(aeros, data);
             using var client = CreateClient(broker.BaseAddress);
             await broker.WaitUntilReadyAsync(client, BrokerProcess.ReadyProbe, ReadyTimeout, cancellationToken);
             try
             {
-                await RunPhasesAsync(client, receiver, cancellationToken);
+                await RunPhasesAsync(client, receiver, slowReceiver, cancellationToken);
             }
             catch (DriverException e)
             {
@@ -146,7 +148,7 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         return exitCode;
     }
 
-    private async Task RunPhasesAsync(HttpClient client, NotificationReceiver receiver, CancellationToken cancellationToken)
+    private async Task RunPhasesAsync(HttpClient client, NotificationReceiver receiver, NotificationReceiver slowReceiver, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
         var n = options.Subscriptions;
@@ -155,7 +157,7 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
 
         // 1. Baseline: writes with no subscription at all.
         Progress("phase 1: writes, no subscriptions (baseline)");
-        await WritesAsync(client, TimeSpan.FromSeconds(1), null, cancellationToken); // warm-up
+        await WritesAsync(client, TimeSpan.FromSeconds(5), null, cancellationToken); // warm-up (JIT, tiering, SQLite cache)
         var baseline = await WritesAsync(client, options.Duration, null, cancellationToken);
         rows.Add(string.Create(inv, $"| Writes/s, no subscriptions | {baseline.PerSecond:N0} writes/s (p99 {baseline.P99Ms:0.0} ms) | – | – | baseline |"));
 
@@ -186,7 +188,7 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         // 4. The same subscriptions, their receivers slow (half) or dead (half).
         Progress("phase 4: writes, slow and dead subscribers");
         var dead = new Uri($"http://127.0.0.1:{ClosedPort()}/dead");
-        var slow = new Uri(receiver.BaseAddress, "slow");
+        var slow = new Uri(slowReceiver.BaseAddress, "slow");
         for (var i = 0; i < ids.Count; i++)
         {
             await PatchEndpointAsync(client, ids[i], i % 2 == 0 ? dead : slow, cancellationToken);

@@ -53,5 +53,9 @@ internal sealed partial class NotificationDispatcher
         [LoggerMessage(EventId = 2611, EventName = "NotificationDeliveryCrashed", Level = LogLevel.Error,
             Message = "Delivering a notification of {QueueKey} failed unexpectedly.")]
         public static partial void DeliveryCrashed(ILogger logger, string queueKey, Exception exception);
+
+        [LoggerMessage(EventId = 2612, EventName = "NotificationReceiverUnreachable", Level = LogLevel.Warning,
+            Message = "Notification receiver {Endpoint} is unreachable ({Error}): its notifications fail without an attempt for {BackoffMs} ms")]
+        public static partial void ReceiverUnreachable(ILogger logger, string endpoint, double backoffMs, string? error);
     }
 }

@@ -26,9 +26,9 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     private readonly ILogger _logger;
     private readonly NotificationInstruments _instruments;
     private readonly SemaphoreSlim _sendSlots;
-    // Per receiver (scheme, host and port): a slow receiver holds at most its own slots, so its waiting notifications
-    // queue here and never take the global slots other receivers need.
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _receiverSlots = new(StringComparer.Ordinal);
+    // Per receiver (scheme, host and port): its own send slots (a slow receiver's waiting notifications queue there
+    // and never take the global slots other receivers need) and whether it is known to be unreachable.
+    private readonly ConcurrentDictionary<string, Receiver> _receivers = new(StringComparer.Ordinal);
     private readonly ResiliencePipeline<DeliveryResult> _pipeline;
     // Cancelled when the drain time is over: ends in-flight attempts and backoff waits.
     private readonly CancellationTokenSource _stopping = new();
@@ -292,6 +292,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
             return;
         }
         var channel = FindChannel(message.Endpoint);
+        var receiver = _receivers.GetOrAdd(ReceiverKey(message.Endpoint), static (_, limit) => new Receiver(limit), _options.MaxConnectionsPerServer);
         DeliveryResult result;
         if (channel is null)
         {
@@ -310,7 +311,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                         // Polly's outcome API wants failures as outcomes, not exceptions.
                         try
                         {
-                            return Outcome.FromResult(await state.Self.AttemptAsync(state.Channel, state.Message, ctx.CancellationToken));
+                            return Outcome.FromResult(await state.Self.AttemptAsync(state.Receiver, state.Channel, state.Message, ctx.CancellationToken));
                         }
                         catch (Exception exception)
                         {
@@ -318,7 +319,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
                         }
                     },
                     context,
-                    (Self: this, Channel: channel, Message: message));
+                    (Self: this, Receiver: receiver, Channel: channel, Message: message));
                 if (outcome.Exception is OperationCanceledException && _stopping.IsCancellationRequested)
                 {
                     Drop(item, DropReasons.ShuttingDown, wasPending: true);
@@ -336,22 +337,40 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         {
             queue.CooldownUntil = _time.GetUtcNow() + message.Cooldown;
         }
+        if (result.Success)
+        {
+            receiver.Reachable();
+        }
+        else if (result.Retryable && receiver.Unreachable(_time.GetUtcNow(), _options.UnreachableBackoff, _options.MaxUnreachableBackoff, result.Error) is { } downFor)
+        {
+            // Every retry failed: until the back-off ends, this receiver's notifications fail without an attempt, so a
+            // dead receiver costs no connection attempts (or their exceptions) per change.
+            Log.ReceiverUnreachable(_logger, RedactedEndpoint(message.Endpoint), downFor.TotalMilliseconds, result.Error);
+        }
         Complete(queue, item, result);
     }
 
-    /// <summary>One attempt under the receiver's and the global concurrency limits and the message's timeout.</summary>
-    private async ValueTask<DeliveryResult> AttemptAsync(INotificationChannel channel, NotificationMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// One attempt under the receiver's and the global concurrency limits and the message's timeout; none (a
+    /// non-retryable failure) while the receiver is known to be unreachable.
+    /// </summary>
+    private async ValueTask<DeliveryResult> AttemptAsync(Receiver receiver, INotificationChannel channel, NotificationMessage message, CancellationToken cancellationToken)
     {
-        var receiver = _receiverSlots.GetOrAdd(ReceiverKey(message.Endpoint),
-            static (_, limit) => new SemaphoreSlim(limit, limit), _options.MaxConnectionsPerServer);
-        await receiver.WaitAsync(cancellationToken);
+        if (receiver.IsDown(_time.GetUtcNow()) is { } down)
+        {
+            return down;
+        }
+        await receiver.Slots.WaitAsync(cancellationToken);
         try
         {
-            return await AttemptUnderGlobalLimitAsync(channel, message, cancellationToken);
+            // Checked again: the receiver may have been found unreachable while this attempt waited for a slot.
+            return receiver.IsDown(_time.GetUtcNow()) is { } stillDown
+                ? stillDown
+                : await AttemptUnderGlobalLimitAsync(channel, message, cancellationToken);
         }
         finally
         {
-            receiver.Release();
+            receiver.Slots.Release();
         }
     }
 
@@ -508,6 +527,57 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     }
 
     private sealed record Item(NotificationMessage Message, IDeliveryObserver Observer);
+
+    /// <summary>
+    /// One receiver (scheme, host and port): its send slots, and its back-off while unreachable — set when a
+    /// notification failed all its retries with a retryable error, doubled each time it fails again after the
+    /// back-off, cleared by the next success.
+    /// </summary>
+    private sealed class Receiver(int slots)
+    {
+        private readonly Lock _gate = new();
+        private DateTimeOffset _downUntil = DateTimeOffset.MinValue;
+        private TimeSpan _downFor;
+        private string? _lastError;
+
+        public SemaphoreSlim Slots { get; } = new(slots, slots);
+
+        /// <summary>The failure to report without an attempt while the back-off runs, else null.</summary>
+        public DeliveryResult? IsDown(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return now < _downUntil
+                    ? DeliveryResult.Failed($"receiver unreachable, not attempted until {_downUntil:HH:mm:ss.fff}Z (last error: {_lastError})", retryable: false)
+                    : null;
+            }
+        }
+
+        public void Reachable()
+        {
+            lock (_gate)
+            {
+                _downFor = TimeSpan.Zero;
+                _downUntil = DateTimeOffset.MinValue;
+            }
+        }
+
+        /// <summary>Starts or lengthens the back-off; returns its length, or null when one is already running.</summary>
+        public TimeSpan? Unreachable(DateTimeOffset now, TimeSpan initial, TimeSpan max, string? error)
+        {
+            lock (_gate)
+            {
+                _lastError = error;
+                if (now < _downUntil)
+                {
+                    return null;
+                }
+                _downFor = _downFor == TimeSpan.Zero ? initial : TimeSpan.FromTicks(Math.Min(max.Ticks, _downFor.Ticks * 2));
+                _downUntil = now + _downFor;
+                return _downFor;
+            }
+        }
+    }
 
     /// <summary>The queue of one key. Fields other than the cooldown and failing flags are guarded by <see cref="Gate"/>.</summary>
     private sealed class KeyQueue(string key)

@@ -32,6 +32,12 @@ public sealed class NotificationOptions
     /// <summary>Default time the broker waits at shutdown for queued notifications to be sent.</summary>
     public static readonly TimeSpan DefaultDrainTime = TimeSpan.FromSeconds(2);
 
+    /// <summary>Default back-off of a receiver found unreachable; it doubles while the receiver stays unreachable.</summary>
+    public static readonly TimeSpan DefaultUnreachableBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default longest back-off of an unreachable receiver.</summary>
+    public static readonly TimeSpan DefaultMaxUnreachableBackoff = TimeSpan.FromSeconds(30);
+
     /// <summary>Default number of notifications in flight (and HTTP connections kept) to one receiver.</summary>
     public const int DefaultMaxConnectionsPerServer = 16;
 
@@ -55,6 +61,17 @@ public sealed class NotificationOptions
 
     /// <summary>At shutdown, how long queued notifications may still be sent before the rest is dropped.</summary>
     public TimeSpan DrainTime { get; set; } = DefaultDrainTime;
+
+    /// <summary>
+    /// After a notification failed every retry with a retryable error (refused, timed out, 5xx, 429), its receiver
+    /// (scheme, host and port) counts as unreachable for this long — its notifications fail at once, without an
+    /// attempt — and twice as long each time the next attempt fails again, up to <see cref="MaxUnreachableBackoff"/>.
+    /// A success ends it.
+    /// </summary>
+    public TimeSpan UnreachableBackoff { get; set; } = DefaultUnreachableBackoff;
+
+    /// <summary>Longest back-off of an unreachable receiver.</summary>
+    public TimeSpan MaxUnreachableBackoff { get; set; } = DefaultMaxUnreachableBackoff;
 
     /// <summary>
     /// Notifications in flight to one receiver (scheme, host and port) at the same time, which is also the number of
@@ -97,6 +114,10 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         if (options.DrainTime < TimeSpan.Zero || options.DrainTime > TimeSpan.FromMinutes(1))
         {
             errors.Add("Notification drain time must be between 0 and 1 minute.");
+        }
+        if (options.UnreachableBackoff <= TimeSpan.Zero || options.MaxUnreachableBackoff < options.UnreachableBackoff)
+        {
+            errors.Add("Notification unreachable back-off must be positive and not above its maximum.");
         }
         if (options.MaxConnectionsPerServer is < 1 or > 1000)
         {

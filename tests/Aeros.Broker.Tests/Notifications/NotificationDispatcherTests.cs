@@ -221,6 +221,54 @@ public sealed class NotificationDispatcherTests
     }
 
     [Fact]
+    public async Task Send_ReceiverFailedEveryRetry_OtherSubscriptionsFailWithoutAttemptUntilBackoffEnds()
+    {
+        var status = 503;
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, _) => Task.FromResult(Volatile.Read(ref status)));
+        await using var other = await NotificationReceiver.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var services = Notify.Services(options =>
+        {
+            options.MaxAttempts = 1;
+            options.UnreachableBackoff = TimeSpan.FromSeconds(10);
+        }, time);
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+
+        dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(1, Deadline);
+        for (var k = 0; k < 5; k++)
+        {
+            dispatcher.Enqueue($"b{k}", Notify.Message(receiver.Url("/other-path")), observer); // same receiver
+        }
+        dispatcher.Enqueue("c", Notify.Message(other.Url()), observer); // another receiver is not affected
+        await observer.WaitForResultsAsync(7, Deadline);
+
+        Assert.Equal(1, receiver.Count);
+        Assert.Equal(5, observer.Results.Count(r => r.Error?.StartsWith("receiver unreachable", StringComparison.Ordinal) == true));
+        Assert.Equal(1, observer.Results.Count(r => r.Success));
+
+        // After the back-off one attempt is made again; it fails, so the next back-off is twice as long.
+        time.Advance(TimeSpan.FromSeconds(10));
+        dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(8, Deadline);
+        Assert.Equal(2, receiver.Count);
+        time.Advance(TimeSpan.FromSeconds(10));
+        dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(9, Deadline);
+        Assert.Equal(2, receiver.Count);
+
+        // A success ends it.
+        Volatile.Write(ref status, 204);
+        time.Advance(TimeSpan.FromSeconds(10));
+        dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        dispatcher.Enqueue("b0", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(11, Deadline);
+        Assert.Equal(4, receiver.Count);
+        Assert.True(observer.Results[^1].Success, observer.Results[^1].Error);
+    }
+
+    [Fact]
     public async Task Enqueue_DeadKey_DoesNotDelayAnotherKey()
     {
         await using var dead = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
