@@ -47,7 +47,7 @@ internal static class RegistrationSubscriptionEndpoints
         var registry = Registry(http);
         var now = registry.Time.GetUtcNow();
         var parsed = SubscriptionParser.Parse((JsonObject)json!, "urn:ngsi-ld:Subscription:" + Guid.NewGuid(),
-            new SubscriptionParseSettings(context, context, now, CheckExpiresAt: true));
+            new SubscriptionParseSettings(context, context, now, CheckExpiresAt: true, ForRegistrations: true));
         CheckRegistrationSubscription(parsed);
         var link = SubscriptionEndpoints.AbsoluteContextUrl(http, context);
         var subscription = await registry.WithNotificationContextAsync(parsed with { Context = context, CreatedAt = now, ModifiedAt = now }, link, http.RequestAborted);
@@ -143,9 +143,9 @@ internal static class RegistrationSubscriptionEndpoints
             var current = entry.Definition;
             var merged = SubscriptionEndpoints.Merge(current, entry.State, fragment);
             var now = registry.Time.GetUtcNow();
-            var qContext = fragment.ContainsKey("q") ? context : current.QContext ?? current.Context;
+            var qContext = fragment.ContainsKey("q") || fragment.ContainsKey("csf") ? context : current.QContext ?? current.Context;
             var parsed = SubscriptionParser.Parse(merged, id,
-                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt")));
+                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt"), ForRegistrations: true));
             CheckRegistrationSubscription(parsed);
             var updated = parsed with { Context = current.Context, CreatedAt = current.CreatedAt, ModifiedAt = now };
             updated = await registry.WithNotificationContextAsync(updated, entry.ContextLink, http.RequestAborted);

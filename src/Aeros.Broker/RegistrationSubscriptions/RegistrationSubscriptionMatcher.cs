@@ -9,7 +9,7 @@ namespace Aeros.Broker.RegistrationSubscriptions;
 /// Matches a subscription of /csourceSubscriptions against context source registrations (ETSI GS CIM 009 §5.11,
 /// with the §5.12 rules): <c>entities</c> against the registered EntityInfo (type, id, idPattern),
 /// <c>watchedAttributes</c> against propertyNames/relationshipNames, <c>geoQ</c> against <c>location</c>,
-/// <c>scopeQ</c> against <c>scope</c>, <c>datasetId</c>, and <c>q</c> against the context source properties.
+/// <c>scopeQ</c> against <c>scope</c>, <c>datasetId</c>, and <c>q</c> and <c>csf</c> against the context source properties.
 /// Expired registrations never match.
 /// </summary>
 internal static class RegistrationSubscriptionMatcher
@@ -29,9 +29,13 @@ internal static class RegistrationSubscriptionMatcher
         {
             return null;
         }
-        if (subscription.Q is { } q && !q.Matches(DiscoveryCriteria.PropertiesEntity(registration)))
+        if (subscription.Q is not null || subscription.Csf is not null)
         {
-            return null;
+            var properties = DiscoveryCriteria.PropertiesEntity(registration);
+            if ((subscription.Q is { } q && !q.Matches(properties)) || (subscription.Csf is { } csf && !csf.Matches(properties)))
+            {
+                return null;
+            }
         }
         var matching = new JsonArray();
         var documented = registration.Document["information"] as JsonArray;

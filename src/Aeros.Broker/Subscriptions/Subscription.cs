@@ -42,6 +42,9 @@ internal sealed record Subscription
 
     public QExpression? Q { get; init; }
 
+    /// <summary>The context source filter (<c>csf</c>, /csourceSubscriptions only; written in <see cref="QContext"/>).</summary>
+    public QExpression? Csf { get; init; }
+
     /// <summary>The context <see cref="Q"/> was written in (its terms expand with it).</summary>
     public JsonLdContext? QContext { get; init; }
 

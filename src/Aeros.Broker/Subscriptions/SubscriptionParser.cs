@@ -15,7 +15,8 @@ namespace Aeros.Broker.Subscriptions;
 /// <param name="QContext">Expands the names inside <c>q</c>.</param>
 /// <param name="Now">The time expiresAt is checked against.</param>
 /// <param name="CheckExpiresAt">Whether an expiresAt in the past is an error (only when the client sent it).</param>
-internal sealed record SubscriptionParseSettings(JsonLdContext Names, JsonLdContext QContext, DateTimeOffset Now, bool CheckExpiresAt);
+/// <param name="ForRegistrations">A /csourceSubscriptions document: <c>csf</c> is allowed.</param>
+internal sealed record SubscriptionParseSettings(JsonLdContext Names, JsonLdContext QContext, DateTimeOffset Now, bool CheckExpiresAt, bool ForRegistrations = false);
 
 /// <summary>
 /// Validates and reads Subscription documents (§5.2.12, §5.2.14, §5.2.15): every invalid member is a 400
@@ -56,7 +57,7 @@ internal static class SubscriptionParser
         List<SubscriptionEntity>? entities = null;
         List<string>? watched = null, triggerNames = null, datasetIds = null;
         double? timeInterval = null, throttling = null;
-        QExpression? q = null;
+        QExpression? q = null, csf = null;
         ScopeExpression? scopeQ = null;
         (JsonObject Json, GeoQuery Query)? geoQ = null;
         bool? isActive = null;
@@ -99,6 +100,9 @@ internal static class SubscriptionParser
                     break;
                 case "q":
                     q = QExpression.Parse(String(value, member), settings.QContext.ExpandTerm);
+                    break;
+                case "csf" when settings.ForRegistrations:
+                    csf = QExpression.Parse(String(value, member), settings.QContext.ExpandTerm);
                     break;
                 case "geoQ":
                     geoQ = ParseGeoQ(value, names);
@@ -193,7 +197,8 @@ internal static class SubscriptionParser
             TimeInterval = timeInterval,
             Throttling = throttling,
             Q = q,
-            QContext = q is null ? null : settings.QContext,
+            QContext = q is null && csf is null ? null : settings.QContext,
+            Csf = csf,
             GeoQJson = geoQ?.Json,
             GeoQ = geoQ?.Query,
             ScopeQ = scopeQ,

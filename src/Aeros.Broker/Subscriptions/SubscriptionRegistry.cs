@@ -264,7 +264,8 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
         var context = await ResolveOrCoreAsync(contextSource, resource.Id, cancellationToken);
         var qContext = qContextSource is null ? context : await ResolveOrCoreAsync(qContextSource, resource.Id, cancellationToken);
         // Names are stored expanded, so any context reads them back; q keeps the context it was written in.
-        var parsed = SubscriptionParser.Parse(json, resource.Id, new SubscriptionParseSettings(context, qContext, time.GetUtcNow(), CheckExpiresAt: false));
+        var parsed = SubscriptionParser.Parse(json, resource.Id, new SubscriptionParseSettings(context, qContext, time.GetUtcNow(), CheckExpiresAt: false,
+            ForRegistrations: Kind == ResourceKinds.RegistrationSubscription));
         parsed = parsed with
         {
             Context = context,

@@ -46,6 +46,7 @@ internal static class SubscriptionWriter
         WriteNumber(w, "timeInterval", s.TimeInterval);
         WriteNumber(w, "throttling", s.Throttling);
         WriteOptional(w, "q", s.Q?.Text);
+        WriteOptional(w, "csf", s.Csf?.Text);
         if (s.GeoQJson is { } geoQ)
         {
             w.WriteStartObject("geoQ");
@@ -139,7 +140,7 @@ internal static class SubscriptionWriter
             w.WritePropertyName("context");
             WriteSource(w, s.Context);
             w.WriteString("contextLink", contextLink);
-            if (s.Q is not null)
+            if (s.Q is not null || s.Csf is not null)
             {
                 w.WritePropertyName("qContext");
                 WriteSource(w, s.QContext ?? s.Context);

@@ -233,6 +233,32 @@ public sealed class RegistrationSubscriptionNotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Csf_OnContextSourceProperties_FiltersAndSurvivesRestart()
+    {
+        var type = NewType();
+        var sub = await SubscribeAsync(CSubscription($"\"entities\": [{{\"type\": \"{type}\"}}], \"csf\": \"level>2\""));
+        _ = await RegisterAsync(Registration(type, extra: ", \"level\": 1"));
+        Assert.Empty(_host.Dispatcher.For(sub));
+
+        _host = await _host.RestartAsync();
+
+        using (var response = await _host.SendAsync(HttpMethod.Get, "/csourceSubscriptions/" + sub))
+        {
+            Assert.Equal("level>2", (await Aeros.Broker.Tests.TestSupport.Ngsi.ReadJsonAsync(response))!["csf"]!.GetValue<string>());
+        }
+        var high = await RegisterAsync(Registration(type, extra: ", \"level\": 3"));
+        _ = await RegisterAsync(Registration(type, extra: ", \"level\": 2"));
+        var notification = Assert.Single(await _host.Dispatcher.WaitForAsync(sub, 1));
+        Assert.Equal(high, Single(notification)["id"]!.GetValue<string>());
+        Assert.Single(_host.Dispatcher.For(sub));
+
+        // csf stays a /csourceSubscriptions member: entity subscriptions do not support it.
+        using var entitySubscription = await _host.SendAsync(HttpMethod.Post, "/subscriptions",
+            CSubscription($"\"entities\": [{{\"type\": \"{type}\"}}], \"csf\": \"level>2\""));
+        Assert.Equal((HttpStatusCode)422, entitySubscription.StatusCode);
+    }
+
+    [Fact]
     public async Task PausedSubscription_RegistrationCreated_NothingUntilActiveAgain()
     {
         var type = NewType();
