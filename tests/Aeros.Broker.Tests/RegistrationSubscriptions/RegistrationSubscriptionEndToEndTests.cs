@@ -46,16 +46,24 @@ public sealed class RegistrationSubscriptionEndToEndTests : IAsyncLifetime
 
     private static string Reason(ReceivedRequest request) => Body(request)["triggerReason"]!.GetValue<string>();
 
+    /// <summary>Polls the subscription until its timesSent reaches <paramref name="count"/> (delivery is asynchronous).</summary>
     private async Task<JsonNode> WaitForTimesSentAsync(string id, int count, string? tenant = null)
     {
-        JsonNode? notification = null;
-        await Eventually.WaitUntilAsync(() =>
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            using var response = _host.SendAsync(HttpMethod.Get, "/csourceSubscriptions/" + id, tenant: tenant).GetAwaiter().GetResult();
-            notification = JsonNode.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult())!["notification"];
-            return notification?["timesSent"]?.GetValue<int>() >= count;
-        }, Deadline, $"timesSent {count} on {id}");
-        return notification!;
+            using var response = await _host.SendAsync(HttpMethod.Get, "/csourceSubscriptions/" + id, tenant: tenant);
+            var notification = (await Ngsi.ReadJsonAsync(response))!["notification"]!;
+            if (notification["timesSent"]?.GetValue<int>() >= count)
+            {
+                return notification;
+            }
+            if (watch.Elapsed > Deadline)
+            {
+                throw new TimeoutException($"timesSent {count} of {id} not shown within {Deadline.TotalSeconds} s: {notification.ToJsonString()}");
+            }
+            await Task.Delay(20);
+        }
     }
 
     // 047_02, 047_04, 047_05 over HTTP; tenant header and receiverInfo as headers.
@@ -128,5 +136,22 @@ public sealed class RegistrationSubscriptionEndToEndTests : IAsyncLifetime
         // The status members were stored before the restart and count on.
         var notification = await WaitForTimesSentAsync(sub, 2);
         Assert.Equal(2, notification["timesSent"]!.GetValue<int>());
+    }
+
+    // 047_06_01: a notification the receiver refuses counts as sent and failed.
+    [Fact]
+    public async Task Notification_ReceiverRefuses_StatusFailedWithLastFailure()
+    {
+        _receiver.Respond = (_, _, _) => Task.FromResult(400);
+        var type = NewType();
+        var sub = await CreateAsync("/csourceSubscriptions", Subscription(type));
+        _ = await CreateAsync("/csourceRegistrations", RegistrationSubscriptionNotificationTests.Registration(type));
+
+        var notification = await WaitForTimesSentAsync(sub, 1);
+        Assert.Equal("failed", notification["status"]!.GetValue<string>());
+        Assert.Equal(1, notification["timesFailed"]!.GetValue<int>());
+        Assert.NotNull(notification["lastFailure"]);
+        Assert.NotNull(notification["lastNotification"]);
+        Assert.Null(notification["lastSuccess"]);
     }
 }
