@@ -191,13 +191,14 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         var slow = new Uri(slowReceiver.BaseAddress, "slow");
         for (var i = 0; i < ids.Count; i++)
         {
-            await PatchEndpointAsync(client, ids[i], i % 2 == 0 ? dead : slow, cancellationToken);
+            var toDead = options.Broken == "dead" || (options.Broken == "both" && i % 2 == 0);
+            await PatchEndpointAsync(client, ids[i], toDead ? dead : slow, cancellationToken);
         }
         var broken = await WritesAsync(client, options.Duration, null, cancellationToken);
         var share = broken.PerSecond / baseline.PerSecond;
         var (sent, failed, dropped) = await SubscriptionTotalsAsync(client, cancellationToken);
         rows.Add(string.Create(inv,
-            $"| Writes/s, {n:N0} subscriptions, receivers slow (2 s) or dead | {broken.PerSecond:N0} writes/s | {baseline.PerSecond:N0} | {share * 100:0}% | ≥ 90% of baseline — {(share >= 0.9 ? "met" : "**missed**")} |"));
+            $"| Writes/s, {n:N0} subscriptions, receivers {BrokenDescription} | {broken.PerSecond:N0} writes/s | {baseline.PerSecond:N0} | {share * 100:0}% | ≥ 90% of baseline — {(share >= 0.9 ? "met" : "**missed**")} |"));
         notes.Add(string.Create(inv, $"Slow/dead phase: subscriptions report timesSent {sent:N0}, timesFailed {failed:N0}, timesDropped {dropped:N0}."));
         foreach (var id in ids)
         {
@@ -221,6 +222,13 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         notes.Add(string.Create(inv,
             $"Saturation phase: {delivered:N0} of {(long)burst.Acks.Count * n:N0} notifications received in {elapsed:0.0} s; subscriptions report timesSent {sent:N0}, timesFailed {failed:N0}, timesDropped {dropped:N0}; {receiver.Unparsable:N0} bodies without an op number."));
     }
+
+    private string BrokenDescription => options.Broken switch
+    {
+        "slow" => "slow (2 s)",
+        "dead" => "dead (refused)",
+        _ => "slow (2 s) or dead",
+    };
 
     private static double Pct(double[] sorted, double percentile) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];

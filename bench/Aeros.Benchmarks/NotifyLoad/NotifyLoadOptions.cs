@@ -13,6 +13,7 @@ internal sealed record NotifyLoadOptions
           --duration S          seconds each measured write phase runs (default 10)
           --concurrency N       connections the writers use (default 16)
           --saturation-writes N writes of the saturation phase, each notifying every subscription (default 100)
+          --broken KIND         receivers of the slow/dead phase: both (default; half slow, half dead), slow or dead
           --aeros PATH          aeros.dll to start (default: src/Aeros.Cli/bin/Release/net10.0/aeros.dll under the
                                 repository root; built first if missing)
           --output FILE         also write the Markdown report to FILE
@@ -23,6 +24,7 @@ internal sealed record NotifyLoadOptions
     public int DurationSeconds { get; init; } = 10;
     public int Concurrency { get; init; } = 16;
     public int SaturationWrites { get; init; } = 100;
+    public string Broken { get; init; } = "both";
     public string? AerosPath { get; init; }
     public string? OutputPath { get; init; }
 
@@ -54,6 +56,8 @@ internal sealed record NotifyLoadOptions
                 "--duration" => options with { DurationSeconds = Int(name, value, 1, 3600, ref error) },
                 "--concurrency" => options with { Concurrency = Int(name, value, 1, 1024, ref error) },
                 "--saturation-writes" => options with { SaturationWrites = Int(name, value, 1, 100_000, ref error) },
+                "--broken" when value is "both" or "slow" or "dead" => options with { Broken = value },
+                "--broken" => Unknown(options, $"--broken {value} (use both, slow or dead)", ref error),
                 "--aeros" => options with { AerosPath = value },
                 "--output" => options with { OutputPath = value },
                 _ => Unknown(options, name, ref error),

@@ -128,6 +128,52 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         }
     }
 
+    public bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(queueKey);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(observer);
+        if (_queues.TryGetValue(queueKey, out var queue))
+        {
+            bool full, busy;
+            lock (queue.Gate)
+            {
+                full = !queue.Retired && queue.Items.Count >= _options.QueueCapacity;
+                busy = !queue.Retired && (queue.Running || queue.Items.Count > 0);
+            }
+            if (full)
+            {
+                Interlocked.Increment(ref _dropped);
+                _instruments.Dropped(DropReasons.QueueFull);
+                Tell(queueKey, () => observer.Dropped(DropReasons.QueueFull));
+                return false;
+            }
+            if (busy)
+            {
+                return true; // earlier notifications are ahead: this one must complete after them
+            }
+        }
+        if (_receivers.TryGetValue(ReceiverKey(endpoint), out var receiver) && receiver.IsDown(_time.GetUtcNow()) is { } failure)
+        {
+            _instruments.Failed(endpoint.Scheme);
+            Tell(queueKey, () => observer.Completed(failure, _time.GetUtcNow()));
+            return false;
+        }
+        return true;
+    }
+
+    private void Tell(string queueKey, Action tell)
+    {
+        try
+        {
+            tell();
+        }
+        catch (Exception exception)
+        {
+            Log.ObserverThrew(_logger, queueKey, exception);
+        }
+    }
+
     public void Remove(string queueKey)
     {
         ArgumentNullException.ThrowIfNull(queueKey);

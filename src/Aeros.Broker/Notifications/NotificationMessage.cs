@@ -77,6 +77,14 @@ internal interface INotificationDispatcher
     /// </summary>
     bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer);
 
+    /// <summary>
+    /// Asked before a notification is rendered: false when it would not be sent anyway — the subscription's queue is
+    /// full (counted as a drop, the observer is told), or its receiver is known to be unreachable and nothing of the
+    /// subscription is queued or in flight (counted as a failure, the observer is told) — so the caller can skip
+    /// rendering it. True otherwise; the caller then renders and calls <see cref="Enqueue"/>.
+    /// </summary>
+    bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer);
+
     /// <summary>Discards the queue of a deleted subscription (queued notifications are dropped).</summary>
     void Remove(string queueKey);
 

@@ -178,6 +178,11 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
             return;
         }
         entry.State.LastQueuedAt = now;
+        // Not rendered when it would not be sent: a full queue or a receiver known to be unreachable.
+        if (_dispatcher is not null && !entry.State.Removed && !_dispatcher.TryAdmit(entry.QueueKey, s.Notification.Endpoint.Uri, entry.State))
+        {
+            return;
+        }
         var (entity, augmenter) = NotificationRenderer.PrepareChange(s, before, after, analysis, fired, change.At);
         var message = NotificationRenderer.Render(s, entry.Tenant, [(entity, augmenter)], now);
         Enqueue(entry, message);

@@ -9,7 +9,7 @@ public sealed class SubscriptionOptions
     public const int DefaultChangeQueueCapacity = 65_536;
 
     /// <summary>Default seconds between two writes of the notification status members to the store.</summary>
-    public const double DefaultStatsFlushSeconds = 2;
+    public const double DefaultStatsFlushSeconds = 5;
 
     /// <summary>Default largest number of entities one periodic notification carries.</summary>
     public const int DefaultMaxPeriodicEntities = 10_000;

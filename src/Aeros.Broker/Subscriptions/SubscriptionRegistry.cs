@@ -324,16 +324,20 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
                 }
                 dirty.Add((entry, SubscriptionWriter.ToStoredJson(entry.Definition, entry.State, entry.ContextLink)));
             }
+            // Small units of work: entity writes queued meanwhile commit between them instead of waiting for all.
             foreach (var group in dirty.GroupBy(d => d.Entry.Tenant))
             {
-                await store.WriteAsync(group.Key, createTenant: false, session =>
+                foreach (var chunk in group.Chunk(64))
                 {
-                    foreach (var (entry, json) in group)
+                    await store.WriteAsync(group.Key, createTenant: false, session =>
                     {
-                        session.UpdateResource(Kind, entry.Id, json);
-                    }
-                    return true;
-                }, cancellationToken);
+                        foreach (var (entry, json) in chunk)
+                        {
+                            session.UpdateResource(Kind, entry.Id, json);
+                        }
+                        return true;
+                    }, cancellationToken);
+                }
             }
         }
         catch

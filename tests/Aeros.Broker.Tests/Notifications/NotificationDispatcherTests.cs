@@ -83,6 +83,12 @@ public sealed class NotificationDispatcherTests
         Assert.Equal(accepted, dispatcher.Pending);
         Assert.Equal(accepted, metrics.Observe("aeros.notifications.queued"));
         Assert.Empty(observer.Results);
+
+        // Admission refuses the next one before it is rendered, and counts it the same way.
+        Assert.False(dispatcher.TryAdmit("dead", endpoint, observer));
+        Assert.Equal(dropped + 1, dispatcher.Dropped);
+        Assert.Equal(dropped + 1, observer.Drops.Count);
+        Assert.True(dispatcher.TryAdmit("another", endpoint, observer));
     }
 
     [Fact]
@@ -257,6 +263,12 @@ public sealed class NotificationDispatcherTests
         dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
         await observer.WaitForResultsAsync(9, Deadline);
         Assert.Equal(2, receiver.Count);
+
+        // While it lasts, admission refuses (and counts as failed) the notifications of idle subscriptions unrendered.
+        var refused = new RecordingObserver();
+        Assert.False(dispatcher.TryAdmit("b1", receiver.Url(), refused));
+        Assert.StartsWith("receiver unreachable", Assert.Single(refused.Results).Error);
+        Assert.True(dispatcher.TryAdmit("c", other.Url(), refused));
 
         // A success ends it.
         Volatile.Write(ref status, 204);

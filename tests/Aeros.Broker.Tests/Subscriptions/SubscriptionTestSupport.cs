@@ -32,6 +32,9 @@ internal sealed class FakeDispatcher : INotificationDispatcher
     /// <summary>When set, Enqueue waits for it (a stalled matching thread, to fill the change queue).</summary>
     public ManualResetEventSlim? Gate { get; set; }
 
+    /// <summary>Admits everything: the tests exercise refusals through <see cref="Full"/> in Enqueue.</summary>
+    public bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer) => true;
+
     public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
     {
         Gate?.Wait(TimeSpan.FromSeconds(30));
