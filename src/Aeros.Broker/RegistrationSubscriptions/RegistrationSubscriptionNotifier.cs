@@ -100,6 +100,10 @@ internal sealed partial class RegistrationSubscriptionNotifier : IRegistrationOb
             return;
         }
         entry.State.LastQueuedAt = now;
+        if (!Admit(entry))
+        {
+            return;
+        }
         Enqueue(entry, ContextSourceNotificationRenderer.Render(s, entry.Tenant, notification.Reason,
             [(notification.Registration, notification.Information)], now));
     }
@@ -131,9 +135,19 @@ internal sealed partial class RegistrationSubscriptionNotifier : IRegistrationOb
                 return;
             }
             entry.State.LastQueuedAt = now;
-            Enqueue(entry, ContextSourceNotificationRenderer.Render(s, entry.Tenant, TriggerReasons.NewlyMatching, data, now));
+            if (Admit(entry))
+            {
+                Enqueue(entry, ContextSourceNotificationRenderer.Render(s, entry.Tenant, TriggerReasons.NewlyMatching, data, now));
+            }
         }
     }
+
+    /// <summary>
+    /// Whether to render at all: not when the dispatcher would not send it (full queue, receiver known to be
+    /// unreachable; it tells the subscription's status members itself).
+    /// </summary>
+    private bool Admit(SubscriptionEntry entry) =>
+        _dispatcher is null || entry.State.Removed || _dispatcher.TryAdmit(entry.QueueKey, entry.Definition.Notification.Endpoint.Uri, entry.State);
 
     private void Enqueue(SubscriptionEntry entry, NotificationMessage message)
     {
