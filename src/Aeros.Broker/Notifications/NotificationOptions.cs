@@ -39,7 +39,7 @@ public sealed class NotificationOptions
     public static readonly TimeSpan DefaultMaxUnreachableBackoff = TimeSpan.FromSeconds(30);
 
     /// <summary>Default number of notifications in flight (and HTTP connections kept) to one receiver.</summary>
-    public const int DefaultMaxConnectionsPerServer = 16;
+    public const int DefaultMaxConnectionsPerServer = 64;
 
     /// <summary>Notifications one subscription may have queued; more are dropped (and counted).</summary>
     public int QueueCapacity { get; set; } = DefaultQueueCapacity;
