@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Aeros.Broker.Errors;
 using Microsoft.AspNetCore.Http;
@@ -50,4 +51,48 @@ internal static class NgsiLdResponses
 
     /// <summary>An empty 204.</summary>
     public static void NoContent(HttpContext http) => http.Response.StatusCode = StatusCodes.Status204NoContent;
+
+    /// <summary>
+    /// The paging Link header of a GET listing (031_02_01..03):
+    /// <c>&lt;/ngsi-ld/v1/...?limit=L&amp;offset=O&gt;;rel="prev|next";type="application/ld+json"</c>.
+    /// </summary>
+    internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
+    {
+        if (limit == 0 || http.Request.Method != HttpMethods.Get)
+        {
+            return;
+        }
+        var links = new List<string>();
+        if (offset > 0)
+        {
+            links.Add(PageLink(http, limit, Math.Max(0, offset - limit), "prev"));
+        }
+        var more = total is { } t ? offset + returned < t : returned == limit;
+        if (more)
+        {
+            links.Add(PageLink(http, limit, offset + limit, "next"));
+        }
+        if (links.Count > 0)
+        {
+            http.Response.Headers.Append("Link", links.ToArray());
+        }
+    }
+
+    private static string PageLink(HttpContext http, int limit, int offset, string rel)
+    {
+        var builder = new StringBuilder(http.Request.PathBase).Append(http.Request.Path).Append('?');
+        foreach (var (key, values) in http.Request.Query)
+        {
+            if (key is "limit" or "offset")
+            {
+                continue;
+            }
+            foreach (var value in values)
+            {
+                builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
+            }
+        }
+        builder.Append("limit=").Append(limit).Append("&offset=").Append(offset);
+        return $"<{builder}>;rel=\"{rel}\";type=\"application/ld+json\"";
+    }
 }

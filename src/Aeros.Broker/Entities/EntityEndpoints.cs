@@ -180,53 +180,13 @@ internal static class EntityEndpoints
         {
             http.Response.Headers["NGSILD-Results-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        AddPaginationLinks(http, limit, offset, page.Entities.Count, page.TotalCount);
+        NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Entities.Count, page.TotalCount);
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntities(w, page.Entities, render));
     }
 
     private static Task<QueryPage> QueryDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,
         string tenant, QueryRequest request, EntityQuery query, JsonLdContext context, JsonObject? postBody) =>
         distribution.QueryAsync(http, tenant, request, query, context, postBody, q => service.QueryAsync(tenant, q, http.RequestAborted));
-
-    internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long? total)
-    {
-        if (limit == 0 || http.Request.Method != HttpMethods.Get)
-        {
-            return;
-        }
-        var links = new List<string>();
-        if (offset > 0)
-        {
-            links.Add(PageLink(http, limit, Math.Max(0, offset - limit), "prev"));
-        }
-        var more = total is { } t ? offset + returned < t : returned == limit;
-        if (more)
-        {
-            links.Add(PageLink(http, limit, offset + limit, "next"));
-        }
-        if (links.Count > 0)
-        {
-            http.Response.Headers.Append("Link", links.ToArray());
-        }
-    }
-
-    private static string PageLink(HttpContext http, int limit, int offset, string rel)
-    {
-        var builder = new StringBuilder(http.Request.PathBase).Append(http.Request.Path).Append('?');
-        foreach (var (key, values) in http.Request.Query)
-        {
-            if (key is "limit" or "offset")
-            {
-                continue;
-            }
-            foreach (var value in values)
-            {
-                builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
-            }
-        }
-        builder.Append("limit=").Append(limit).Append("&offset=").Append(offset);
-        return $"<{builder}>;rel=\"{rel}\";type=\"application/ld+json\"";
-    }
 
     private static async Task Delete(HttpContext http)
     {

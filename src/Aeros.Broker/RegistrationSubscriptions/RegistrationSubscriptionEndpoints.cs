@@ -92,7 +92,7 @@ internal static class RegistrationSubscriptionEndpoints
         {
             http.Response.Headers["NGSILD-Results-Count"] = all.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        SubscriptionEndpoints.AddPaginationLinks(http, limit, offset, page.Length, all.Length);
+        NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Length, all.Length);
         var now = Registry(http).Time.GetUtcNow();
         await SubscriptionEndpoints.WriteAsync(http, media, context, w =>
         {

@@ -130,7 +130,7 @@ internal static class RegistrationEndpoints
         {
             http.Response.Headers["NGSILD-Results-Count"] = matches.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        EntityEndpoints.AddPaginationLinks(http, limit, offset, page.Count, matches.Count);
+        NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Count, matches.Count);
         await EntityEndpoints.WriteAsync(http, media, context, w =>
         {
             w.WriteStartArray();

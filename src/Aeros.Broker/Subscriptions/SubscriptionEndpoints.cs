@@ -75,7 +75,7 @@ internal static class SubscriptionEndpoints
         {
             http.Response.Headers["NGSILD-Results-Count"] = all.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        AddPaginationLinks(http, limit, offset, page.Length, all.Length);
+        NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Length, all.Length);
         var now = Registry(http).Time.GetUtcNow();
         await WriteAsync(http, media, context, w =>
         {
@@ -253,43 +253,4 @@ internal static class SubscriptionEndpoints
         return NgsiLdResponses.WriteJsonAsync(http, StatusCodes.Status200OK, contentType, write);
     }
 
-    // Same Link format as the entity query (031_02_01..03): </ngsi-ld/v1/...?limit=L&offset=O>;rel="prev|next";type="application/ld+json".
-    internal static void AddPaginationLinks(HttpContext http, int limit, int offset, int returned, long total)
-    {
-        if (limit == 0)
-        {
-            return;
-        }
-        var links = new List<string>();
-        if (offset > 0)
-        {
-            links.Add(PageLink(http, limit, Math.Max(0, offset - limit), "prev"));
-        }
-        if (offset + returned < total)
-        {
-            links.Add(PageLink(http, limit, offset + limit, "next"));
-        }
-        if (links.Count > 0)
-        {
-            http.Response.Headers.Append("Link", links.ToArray());
-        }
-    }
-
-    private static string PageLink(HttpContext http, int limit, int offset, string rel)
-    {
-        var builder = new StringBuilder(http.Request.PathBase).Append(http.Request.Path).Append('?');
-        foreach (var (key, values) in http.Request.Query)
-        {
-            if (key is "limit" or "offset")
-            {
-                continue;
-            }
-            foreach (var value in values)
-            {
-                builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? "")).Append('&');
-            }
-        }
-        builder.Append("limit=").Append(limit).Append("&offset=").Append(offset);
-        return $"<{builder}>;rel=\"{rel}\";type=\"application/ld+json\"";
-    }
 }
