@@ -1,10 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aeros.Broker.Api;
-using Aeros.Broker.Entities;
 using Aeros.Broker.Errors;
 using Aeros.Broker.Subscriptions;
-using Aeros.JsonLd;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +16,6 @@ internal static class RegistrationSubscriptionEndpoints
 {
     private const string Path = "/ngsi-ld/v1/csourceSubscriptions/";
     private static readonly HashSet<string> NoParams = [];
-    private static readonly HashSet<string> RetrieveParams = ["options"];
-    private static readonly HashSet<string> ListParams = ["limit", "offset", "count", "options"];
 
     public static void Map(IEndpointRouteBuilder api)
     {
@@ -66,97 +61,12 @@ internal static class RegistrationSubscriptionEndpoints
         }
     }
 
-    private static async Task List(HttpContext http)
-    {
-        NgsiLdHttp.CheckParameters(http, ListParams);
-        var tenant = NgsiLdHttp.Tenant(http);
-        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: false);
-        var context = await Api(http).ContextAsync(http);
-        var sysAttrs = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null).SysAttrs;
-        await SubscriptionEndpoints.EnsureTenantAsync(http, tenant);
-        var options = Api(http).Options;
-        var count = NgsiLdHttp.BoolParam(http, "count");
-        var limit = NgsiLdHttp.IntParam(http, "limit") ?? options.PageSize;
-        var offset = NgsiLdHttp.IntParam(http, "offset") ?? 0;
-        if (limit > options.MaxPageSize)
-        {
-            throw NgsiLdException.TooManyResults($"limit {limit} is above the maximum page size {options.MaxPageSize}.");
-        }
-        if (limit == 0 && !count)
-        {
-            throw NgsiLdException.BadRequestData("limit=0 is only allowed together with count=true.");
-        }
-        var all = Registry(http).List(tenant);
-        var page = all.Skip(offset).Take(limit).ToArray();
-        if (count)
-        {
-            http.Response.Headers["NGSILD-Results-Count"] = all.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Length, all.Length);
-        var now = Registry(http).Time.GetUtcNow();
-        await SubscriptionEndpoints.WriteAsync(http, media, context, w =>
-        {
-            w.WriteStartArray();
-            foreach (var entry in page)
-            {
-                SubscriptionEndpoints.WriteOne(w, entry, context, media, sysAttrs, now);
-            }
-            w.WriteEndArray();
-        });
-    }
+    private static Task List(HttpContext http) => SubscriptionEndpoints.ListAsync(http, Registry(http));
 
-    private static async Task Retrieve(HttpContext http)
-    {
-        NgsiLdHttp.CheckParameters(http, RetrieveParams);
-        var tenant = NgsiLdHttp.Tenant(http);
-        var id = NgsiLdApi.PathId(http);
-        var media = NgsiLdHttp.Negotiate(http, allowGeoJson: false);
-        var context = await Api(http).ContextAsync(http);
-        var sysAttrs = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null).SysAttrs;
-        await SubscriptionEndpoints.EnsureTenantAsync(http, tenant);
-        var entry = Registry(http).Find(tenant, id) ?? throw NotFound(id);
-        var now = Registry(http).Time.GetUtcNow();
-        await SubscriptionEndpoints.WriteAsync(http, media, context, w => SubscriptionEndpoints.WriteOne(w, entry, context, media, sysAttrs, now));
-    }
+    private static Task Retrieve(HttpContext http) => SubscriptionEndpoints.RetrieveAsync(http, Registry(http));
 
-    private static async Task Update(HttpContext http)
-    {
-        NgsiLdHttp.CheckParameters(http, NoParams);
-        var tenant = NgsiLdHttp.Tenant(http);
-        var id = NgsiLdApi.PathId(http);
-        var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
-        await SubscriptionEndpoints.EnsureTenantAsync(http, tenant);
-        var registry = Registry(http);
-        var entry = registry.Find(tenant, id) ?? throw NotFound(id);
-        var fragment = (JsonObject)json!;
-        if (fragment.Count(m => m.Key != "@context") == 0)
-        {
-            throw NgsiLdException.BadRequestData("The subscription fragment is empty.");
-        }
-        if (fragment["id"] is JsonValue fragmentId && fragmentId.GetValueKind() == JsonValueKind.String && fragmentId.GetValue<string>() != id)
-        {
-            throw NgsiLdException.BadRequestData($"The fragment's id differs from the subscription id {id}.");
-        }
-        await entry.UpdateGate.WaitAsync(http.RequestAborted);
-        try
-        {
-            var current = entry.Definition;
-            var merged = SubscriptionEndpoints.Merge(current, entry.State, fragment);
-            var now = registry.Time.GetUtcNow();
-            var qContext = fragment.ContainsKey("q") || fragment.ContainsKey("csf") ? context : current.QContext ?? current.Context;
-            var parsed = SubscriptionParser.Parse(merged, id,
-                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt"), ForRegistrations: true));
-            CheckRegistrationSubscription(parsed);
-            var updated = parsed with { Context = current.Context, CreatedAt = current.CreatedAt, ModifiedAt = now };
-            updated = await registry.WithNotificationContextAsync(updated, entry.ContextLink, http.RequestAborted);
-            await registry.UpdateAsync(entry, updated, http.RequestAborted);
-        }
-        finally
-        {
-            entry.UpdateGate.Release();
-        }
-        NgsiLdResponses.NoContent(http);
-    }
+    private static Task Update(HttpContext http) =>
+        SubscriptionEndpoints.UpdateAsync(http, Registry(http), forRegistrations: true, CheckRegistrationSubscription);
 
     private static async Task Delete(HttpContext http)
     {

@@ -49,7 +49,10 @@ internal static class SubscriptionEndpoints
         NgsiLdResponses.Created(http, Path + subscription.Id);
     }
 
-    private static async Task List(HttpContext http)
+    private static Task List(HttpContext http) => ListAsync(http, Registry(http));
+
+    /// <summary>GET of a subscription collection (/subscriptions, /csourceSubscriptions) served by <paramref name="registry"/>.</summary>
+    internal static async Task ListAsync(HttpContext http, SubscriptionRegistry registry)
     {
         NgsiLdHttp.CheckParameters(http, ListParams);
         var tenant = NgsiLdHttp.Tenant(http);
@@ -69,14 +72,14 @@ internal static class SubscriptionEndpoints
         {
             throw NgsiLdException.BadRequestData("limit=0 is only allowed together with count=true.");
         }
-        var all = Registry(http).List(tenant);
+        var all = registry.List(tenant);
         var page = all.Skip(offset).Take(limit).ToArray();
         if (count)
         {
             http.Response.Headers["NGSILD-Results-Count"] = all.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Length, all.Length);
-        var now = Registry(http).Time.GetUtcNow();
+        var now = registry.Time.GetUtcNow();
         await WriteAsync(http, media, context, w =>
         {
             w.WriteStartArray();
@@ -88,7 +91,10 @@ internal static class SubscriptionEndpoints
         });
     }
 
-    private static async Task Retrieve(HttpContext http)
+    private static Task Retrieve(HttpContext http) => RetrieveAsync(http, Registry(http));
+
+    /// <summary>GET of one subscription of <paramref name="registry"/>.</summary>
+    internal static async Task RetrieveAsync(HttpContext http, SubscriptionRegistry registry)
     {
         NgsiLdHttp.CheckParameters(http, RetrieveParams);
         var tenant = NgsiLdHttp.Tenant(http);
@@ -97,8 +103,8 @@ internal static class SubscriptionEndpoints
         var context = await Api(http).ContextAsync(http);
         var sysAttrs = RepresentationOptions.Parse(NgsiLdHttp.Param(http, "options"), null).SysAttrs;
         await EnsureTenantAsync(http, tenant);
-        var entry = Registry(http).Find(tenant, id) ?? throw NotFound(id);
-        var now = Registry(http).Time.GetUtcNow();
+        var entry = registry.Find(tenant, id) ?? throw NotFound(id);
+        var now = registry.Time.GetUtcNow();
         await WriteAsync(http, media, context, w => WriteOne(w, entry, context, media, sysAttrs, now));
     }
 
@@ -113,14 +119,19 @@ internal static class SubscriptionEndpoints
         w.WriteEndObject();
     }
 
-    private static async Task Update(HttpContext http)
+    private static Task Update(HttpContext http) => UpdateAsync(http, Registry(http), forRegistrations: false, check: null);
+
+    /// <summary>
+    /// PATCH of one subscription of <paramref name="registry"/>; <paramref name="forRegistrations"/> parses it as a
+    /// registration subscription (csf allowed), and <paramref name="check"/> may refuse the merged result.
+    /// </summary>
+    internal static async Task UpdateAsync(HttpContext http, SubscriptionRegistry registry, bool forRegistrations, Action<Subscription>? check)
     {
         NgsiLdHttp.CheckParameters(http, NoParams);
         var tenant = NgsiLdHttp.Tenant(http);
         var id = NgsiLdApi.PathId(http);
         var (json, context) = await Api(http).ReadObjectAsync(http, allowMergePatch: true);
         await EnsureTenantAsync(http, tenant);
-        var registry = Registry(http);
         var entry = registry.Find(tenant, id) ?? throw NotFound(id);
         var fragment = (JsonObject)json!;
         if (fragment.Count(m => m.Key != "@context") == 0)
@@ -137,9 +148,11 @@ internal static class SubscriptionEndpoints
             var current = entry.Definition;
             var merged = Merge(current, entry.State, fragment);
             var now = registry.Time.GetUtcNow();
-            var qContext = fragment.ContainsKey("q") ? context : current.QContext ?? current.Context;
+            var newFilter = fragment.ContainsKey("q") || (forRegistrations && fragment.ContainsKey("csf"));
+            var qContext = newFilter ? context : current.QContext ?? current.Context;
             var parsed = SubscriptionParser.Parse(merged, id,
-                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt")));
+                new SubscriptionParseSettings(context, qContext, now, CheckExpiresAt: fragment.ContainsKey("expiresAt"), ForRegistrations: forRegistrations));
+            check?.Invoke(parsed);
             var updated = parsed with { Context = current.Context, CreatedAt = current.CreatedAt, ModifiedAt = now };
             updated = await registry.WithNotificationContextAsync(updated, entry.ContextLink, http.RequestAborted);
             await registry.UpdateAsync(entry, updated, http.RequestAborted);
