@@ -47,9 +47,9 @@ internal interface IEntityChangeObserver
     bool Observes(string tenant);
 
     /// <summary>
-    /// The changes of one committed unit of work, in the order the work made them. Called on the store's writer
-    /// thread in commit order, after the commit and before the writer acknowledges the write: it must not block
-    /// or throw (queue the changes and return).
+    /// Committed changes of one tenant — those of one or more units of work committed together — in the order they
+    /// were made. Called on the store's writer thread in commit order, after the commit and before the writer
+    /// acknowledges the writes: it must not block or throw (queue the changes and return).
     /// </summary>
     void OnCommitted(IReadOnlyList<EntityChange> changes);
 }
@@ -95,7 +95,7 @@ internal sealed class EntityChangeFeed
         return false;
     }
 
-    /// <summary>Hands one committed unit of work's changes to every observer.</summary>
+    /// <summary>Hands committed changes of one tenant to every observer of that tenant.</summary>
     public void Publish(IReadOnlyList<EntityChange> changes)
     {
         if (changes.Count == 0)

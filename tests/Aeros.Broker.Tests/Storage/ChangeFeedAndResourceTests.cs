@@ -92,6 +92,23 @@ public sealed class ChangeFeedAndResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_ConcurrentUnitsOfTwoTenants_EachChangePublishedOnceInListsOfOneTenant()
+    {
+        var recorder = new Recorder();
+        _temp.Changes.Subscribe(recorder);
+
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(i =>
+            Write(s => s.Insert(TestEntities.Make(TestEntities.Urn(i))), tenant: i % 2 == 0 ? "even" : "odd")));
+
+        var lists = recorder.Units.ToArray();
+        Assert.All(lists, list => Assert.Single(list.Select(c => c.Tenant).Distinct()));
+        var published = lists.SelectMany(list => list).ToArray();
+        Assert.Equal(60, published.Length);
+        Assert.Equal(Enumerable.Range(0, 60).Select(TestEntities.Urn).Order(), published.Select(c => c.Id).Order());
+        Assert.All(published, c => Assert.Equal(EntityChangeKind.Created, c.Kind));
+    }
+
+    [Fact]
     public async Task Resources_InsertUpdateDelete_PerKindAndTenant_SurviveReopen()
     {
         Assert.True(await Write(s => s.InsertResource(ResourceKinds.Subscription, "urn:s1", """{"a":1}""")));

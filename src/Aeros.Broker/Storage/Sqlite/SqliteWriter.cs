@@ -185,12 +185,9 @@ internal sealed partial class SqliteWriter : IDisposable
                 _tenants.TryAdd(item.Tenant, 0);
             }
         }
+        PublishChanges(batch);
         foreach (var item in batch)
         {
-            if (item.State == WriteItemState.Ran && item.Changes is { Count: > 0 } changes)
-            {
-                _changes.Publish(changes);
-            }
             item.Finish();
         }
         var elapsed = _time.GetElapsedTime(started);
@@ -201,6 +198,39 @@ internal sealed partial class SqliteWriter : IDisposable
         else
         {
             Log.BatchCommitted(_logger, batch.Count, elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// Hands the committed changes to the feed in commit order, one list per run of units of work of the same tenant
+    /// (usually one per commit): observers wake once per group commit, not once per write.
+    /// </summary>
+    private void PublishChanges(List<WriteItem> batch)
+    {
+        List<EntityChange>? run = null;
+        foreach (var item in batch)
+        {
+            if (item.State != WriteItemState.Ran || item.Changes is not { Count: > 0 } changes)
+            {
+                continue;
+            }
+            if (run is not null && run[0].Tenant != changes[0].Tenant)
+            {
+                _changes.Publish(run);
+                run = null;
+            }
+            if (run is null)
+            {
+                run = changes; // the item's own list: no copy for a group of one
+            }
+            else
+            {
+                run.AddRange(changes);
+            }
+        }
+        if (run is not null)
+        {
+            _changes.Publish(run);
         }
     }
 
