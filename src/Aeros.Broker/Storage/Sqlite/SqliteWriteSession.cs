@@ -91,13 +91,15 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         _changes = null;
     }
 
-    /// <summary>Records a change of <paramref name="id"/> to <paramref name="after"/> (null = deleted).</summary>
-    private void Record(string id, byte[]? after)
+    /// <summary>Records a change of <paramref name="id"/> from <paramref name="before"/> to <paramref name="after"/> (null = absent).</summary>
+    private void Record(string id, byte[]? before, byte[]? after)
     {
-        var before = _bodies.TryGetValue(id, out var known) ? known : ReadBody(id);
         _bodies[id] = after;
         (_changes ??= []).Add(new EntityChange(Tenant, id, before, after, _recordAt!.Value));
     }
+
+    /// <summary>The entity's body as it stands in this work (read from the database the first time).</summary>
+    private byte[]? CurrentBody(string id) => _bodies.TryGetValue(id, out var known) ? known : ReadBody(id);
 
     private byte[]? ReadBody(string id)
     {
@@ -143,8 +145,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         if (_recordAt is not null)
         {
-            _bodies[entity.Id] = null; // did not exist before
-            Record(entity.Id, body);
+            Record(entity.Id, before: null, body);
         }
         InsertTypes(entity.Id, entity.Types);
         _storedTypes[entity.Id] = [.. entity.Types];
@@ -159,7 +160,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         ArgumentNullException.ThrowIfNull(entity);
         // Without indexed attributes there are no rows to replace: skip reading the stored body.
         var storedEntries = _policy.IsEmpty ? [] : StoredEntries(entity.Id);
-        var before = _recordAt is null ? null : _bodies.TryGetValue(entity.Id, out var known) ? known : ReadBody(entity.Id);
+        var before = _recordAt is null ? null : CurrentBody(entity.Id);
         Bind(_update, entity.Id);
         var body = StoredEntityCodec.Encode(entity);
         _update.Parameters[2].Value = body;
@@ -169,8 +170,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         if (_recordAt is not null)
         {
-            _bodies[entity.Id] = before;
-            Record(entity.Id, body);
+            Record(entity.Id, before, body);
         }
         var entries = AttributeValueIndex.Entries(entity, _policy);
         _values.Replace(Tenant, entity.Id, storedEntries, entries);
@@ -193,7 +193,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         {
             return false;
         }
-        var before = _recordAt is null ? null : _bodies.TryGetValue(id, out var known) ? known : ReadBody(id);
+        var before = _recordAt is null ? null : CurrentBody(id);
         Bind(_delete, id);
         if (_delete.ExecuteNonQuery() == 0)
         {
@@ -201,8 +201,7 @@ internal sealed class SqliteWriteSession : IEntityWriteSession, IDisposable
         }
         if (_recordAt is not null)
         {
-            _bodies[id] = before;
-            Record(id, null);
+            Record(id, before, after: null);
         }
         Bind(_deleteTypes, id);
         _deleteTypes.ExecuteNonQuery();
