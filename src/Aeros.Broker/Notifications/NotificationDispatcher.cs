@@ -156,7 +156,14 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         if (_receivers.TryGetValue(ReceiverKey(endpoint), out var receiver) && receiver.IsDown(_time.GetUtcNow()) is { } failure)
         {
             _instruments.Failed(endpoint.Scheme);
-            Tell(queueKey, () => observer.Completed(failure, _time.GetUtcNow()));
+            try
+            {
+                observer.Completed(failure, _time.GetUtcNow());
+            }
+            catch (Exception exception)
+            {
+                Log.ObserverThrew(_logger, queueKey, exception);
+            }
             return false;
         }
         return true;
@@ -407,15 +414,31 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
             return down;
         }
         await receiver.Slots.WaitAsync(cancellationToken);
+        var probe = false;
         try
         {
             // Checked again: the receiver may have been found unreachable while this attempt waited for a slot.
-            return receiver.IsDown(_time.GetUtcNow()) is { } stillDown
-                ? stillDown
-                : await AttemptUnderGlobalLimitAsync(channel, message, cancellationToken);
+            if (receiver.Enter(_time.GetUtcNow(), out probe) is { } stillDown)
+            {
+                return stillDown;
+            }
+            var result = await AttemptUnderGlobalLimitAsync(channel, message, cancellationToken);
+            if (probe)
+            {
+                probe = false;
+                if (receiver.ProbeDone(result, _time.GetUtcNow(), _options.UnreachableBackoff, _options.MaxUnreachableBackoff) is { } downFor)
+                {
+                    Log.ReceiverUnreachable(_logger, RedactedEndpoint(message.Endpoint), downFor.TotalMilliseconds, result.Error);
+                }
+            }
+            return result;
         }
         finally
         {
+            if (probe)
+            {
+                receiver.ProbeAbandoned();
+            }
             receiver.Slots.Release();
         }
     }
@@ -577,25 +600,78 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     /// <summary>
     /// One receiver (scheme, host and port): its send slots, and its back-off while unreachable — set when a
     /// notification failed all its retries with a retryable error, doubled each time it fails again after the
-    /// back-off, cleared by the next success.
+    /// back-off, cleared by the next success. When a back-off ends, one attempt (the probe) goes through while the
+    /// others keep failing without an attempt, so a dead receiver costs one connection attempt per back-off, not one
+    /// per queued notification.
     /// </summary>
     private sealed class Receiver(int slots)
     {
         private readonly Lock _gate = new();
         private DateTimeOffset _downUntil = DateTimeOffset.MinValue;
         private TimeSpan _downFor;
-        private string? _lastError;
+        private bool _probing;
+        // The failure reported without an attempt; made once per back-off, not once per notification.
+        private DeliveryResult _down;
 
         public SemaphoreSlim Slots { get; } = new(slots, slots);
 
-        /// <summary>The failure to report without an attempt while the back-off runs, else null.</summary>
+        /// <summary>The failure to report without an attempt (back-off running, or its probe in flight), else null.</summary>
         public DeliveryResult? IsDown(DateTimeOffset now)
         {
             lock (_gate)
             {
-                return now < _downUntil
-                    ? DeliveryResult.Failed($"receiver unreachable, not attempted until {_downUntil:HH:mm:ss.fff}Z (last error: {_lastError})", retryable: false)
-                    : null;
+                return _downFor != TimeSpan.Zero && (now < _downUntil || _probing) ? _down : null;
+            }
+        }
+
+        /// <summary>
+        /// Before an attempt: null to go ahead — <paramref name="probe"/> tells whether it is the probe of an ended
+        /// back-off, which must be finished with <see cref="ProbeDone"/> — or the failure to report instead.
+        /// </summary>
+        public DeliveryResult? Enter(DateTimeOffset now, out bool probe)
+        {
+            lock (_gate)
+            {
+                probe = false;
+                if (_downFor == TimeSpan.Zero)
+                {
+                    return null;
+                }
+                if (now < _downUntil || _probing)
+                {
+                    return _down;
+                }
+                _probing = true;
+                probe = true;
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The probe's outcome: an answer (success, or a failure not worth retrying such as a 4xx) ends the back-off;
+        /// a retryable failure starts the next, longer one, whose length is returned.
+        /// </summary>
+        public TimeSpan? ProbeDone(DeliveryResult result, DateTimeOffset now, TimeSpan initial, TimeSpan max)
+        {
+            lock (_gate)
+            {
+                _probing = false;
+                if (!result.Retryable)
+                {
+                    _downFor = TimeSpan.Zero;
+                    _downUntil = DateTimeOffset.MinValue;
+                    return null;
+                }
+            }
+            return Unreachable(now, initial, max, result.Error);
+        }
+
+        /// <summary>The probe ended without an outcome (cancelled): the next attempt probes again.</summary>
+        public void ProbeAbandoned()
+        {
+            lock (_gate)
+            {
+                _probing = false;
             }
         }
 
@@ -613,13 +689,14 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         {
             lock (_gate)
             {
-                _lastError = error;
                 if (now < _downUntil)
                 {
                     return null;
                 }
                 _downFor = _downFor == TimeSpan.Zero ? initial : TimeSpan.FromTicks(Math.Min(max.Ticks, _downFor.Ticks * 2));
                 _downUntil = now + _downFor;
+                _down = DeliveryResult.Failed(
+                    $"receiver unreachable, not attempted until {_downUntil:HH:mm:ss.fff}Z (last error: {error})", retryable: false);
                 return _downFor;
             }
         }

@@ -18,6 +18,15 @@ internal static class NotificationRenderer
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
+    /// <summary>Largest scratch buffer a thread keeps between notifications.</summary>
+    private const int MaxKeptBuffer = 1 << 20;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>
     /// The entity to send for a change, with its augmenter; null when nothing is to be sent. <paramref name="fired"/>
     /// are the triggers that fired and the subscription listens to.
@@ -131,8 +140,13 @@ internal static class NotificationRenderer
     /// <summary>Renders one Notification with <paramref name="entities"/> as data and wraps it as a message.</summary>
     public static NotificationMessage Render(Subscription s, string tenant, IReadOnlyList<(Entity Entity, IRenderAugmenter? Augmenter)> entities, DateTimeOffset now)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        // One scratch buffer and writer per thread; the message keeps an exact-size copy, so a queued notification
+        // holds its bytes and no more (queues of slow receivers can hold many).
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        w.Reset(buffer);
+        try
         {
             w.WriteStartObject();
             w.WriteString("id", "urn:ngsi-ld:Notification:" + Guid.NewGuid().ToString());
@@ -154,19 +168,27 @@ internal static class NotificationRenderer
                 w.WriteEndArray();
             }
             w.WriteEndObject();
+            w.Flush();
+        }
+        finally
+        {
+            w.Reset(Stream.Null); // no reference to the buffer's next user
+        }
+        var body = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptBuffer)
+        {
+            t_buffer = null; // a huge periodic notification does not pin its buffer for the thread's life
         }
         var endpoint = s.Notification.Endpoint;
         var accept = endpoint.EffectiveAccept;
         return new NotificationMessage(
             endpoint.Uri,
             accept == NgsiLdHttp.ApplicationJson ? NgsiLdHttp.ApplicationJson : accept,
-            accept == NgsiLdHttp.ApplicationJson
-                ? $"<{s.NotificationContextLink}>; rel=\"{NgsiLdHttp.JsonLdContextRel}\"; type=\"application/ld+json\""
-                : null,
+            accept == NgsiLdHttp.ApplicationJson ? s.NotificationLinkHeader : null,
             endpoint.ReceiverInfo ?? [],
             endpoint.NotifierInfo ?? [],
             tenant,
-            buffer.WrittenMemory,
+            body,
             // Zero lets the dispatcher apply its default timeout.
             endpoint.Timeout is { } t && t > 0 ? TimeSpan.FromMilliseconds(t) : TimeSpan.Zero,
             endpoint.Cooldown is { } c ? TimeSpan.FromMilliseconds(c) : TimeSpan.Zero);

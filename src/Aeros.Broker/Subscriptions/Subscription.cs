@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Aeros.Broker.Api;
 using Aeros.Broker.Entities;
 using Aeros.Broker.Query;
 using Aeros.JsonLd;
@@ -92,7 +93,20 @@ internal sealed record Subscription
     public required JsonLdContext NotificationContext { get; init; }
 
     /// <summary>Absolute URL of <see cref="NotificationContext"/> for the Link header of JSON notifications.</summary>
-    public required string NotificationContextLink { get; init; }
+    public required string NotificationContextLink
+    {
+        get => _notificationContextLink;
+        init
+        {
+            _notificationContextLink = value;
+            NotificationLinkHeader = $"<{value}>; rel=\"{NgsiLdHttp.JsonLdContextRel}\"; type=\"application/ld+json\"";
+        }
+    }
+
+    private readonly string _notificationContextLink = "";
+
+    /// <summary>The Link header value of JSON notifications, made once per definition rather than per notification.</summary>
+    public string NotificationLinkHeader { get; private init; } = "";
 
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -274,10 +274,58 @@ public sealed class NotificationDispatcherTests
         Volatile.Write(ref status, 204);
         time.Advance(TimeSpan.FromSeconds(10));
         dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(10, Deadline);
+        Assert.True(observer.Results[^1].Success, observer.Results[^1].Error);
         dispatcher.Enqueue("b0", Notify.Message(receiver.Url()), observer);
         await observer.WaitForResultsAsync(11, Deadline);
         Assert.Equal(4, receiver.Count);
         Assert.True(observer.Results[^1].Success, observer.Results[^1].Error);
+    }
+
+    [Fact]
+    public async Task Send_BackoffEnded_OneProbeAttemptsWhileTheOthersFailWithoutAttempt()
+    {
+        var status = 503;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await NotificationReceiver.StartAsync(async (_, _, ct) =>
+        {
+            var answer = Volatile.Read(ref status);
+            if (answer == 204)
+            {
+                await release.Task.WaitAsync(ct); // the probe stays in flight until the test lets it answer
+            }
+            return answer;
+        });
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var services = Notify.Services(options =>
+        {
+            options.MaxAttempts = 1;
+            options.UnreachableBackoff = TimeSpan.FromSeconds(10);
+        }, time);
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+        dispatcher.Enqueue("a", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(1, Deadline); // failed: the back-off starts
+
+        Volatile.Write(ref status, 204);
+        time.Advance(TimeSpan.FromSeconds(10));
+        dispatcher.Enqueue("probe", Notify.Message(receiver.Url()), observer);
+        await receiver.WaitForCountAsync(2, Deadline);
+        for (var k = 0; k < 5; k++)
+        {
+            dispatcher.Enqueue($"other{k}", Notify.Message(receiver.Url()), observer);
+        }
+        await observer.WaitForResultsAsync(6, Deadline);
+        Assert.All(observer.Results.Skip(1), r => Assert.StartsWith("receiver unreachable", r.Error));
+        Assert.Equal(2, receiver.Count); // one connection for the probe, none for the others
+
+        release.SetResult();
+        await observer.WaitForResultsAsync(7, Deadline);
+        Assert.True(observer.Results[^1].Success, observer.Results[^1].Error);
+        dispatcher.Enqueue("other0", Notify.Message(receiver.Url()), observer);
+        await observer.WaitForResultsAsync(8, Deadline);
+        Assert.True(observer.Results[^1].Success, observer.Results[^1].Error); // the back-off is over
+        Assert.Equal(3, receiver.Count);
     }
 
     [Fact]
