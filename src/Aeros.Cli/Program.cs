@@ -4,6 +4,7 @@ using System.CommandLine;
 
 var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud continuum.")
 {
+    AgentCommand.Create(),
     BrokerCommand.Create(),
     DomainCommand.Create(),
     UpCommand.Create(),

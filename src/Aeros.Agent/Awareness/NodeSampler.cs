@@ -10,6 +10,9 @@ namespace Aeros.Agent.Awareness;
 /// </summary>
 internal sealed partial class NodeSampler : BackgroundService, INodeAwareness
 {
+    /// <summary>Delay of the first sample after the collector's first reading.</summary>
+    internal static readonly TimeSpan FirstSampleDelay = TimeSpan.FromMilliseconds(250);
+
     private readonly AgentConfigStore _config;
     private readonly TimeProvider _time;
     private readonly ILogger<NodeSampler> _logger;
@@ -57,6 +60,15 @@ internal sealed partial class NodeSampler : BackgroundService, INodeAwareness
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(_logger, Collector.CpuArchitecture, Collector.CpuCores, Collector.PowerSource, _config.Current.SamplingPeriod.TotalMilliseconds);
+        // The collector's first reading was just taken: wait a little so the first CPU and network rates span a real interval.
+        try
+        {
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(FirstSampleDelay.Ticks, _config.Current.SamplingPeriod.Ticks)), _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,0 +1,175 @@
+using System.Globalization;
+using Aeros.Agent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Aeros.Hosting;
+
+/// <summary>
+/// Builds the IE agent's host: a slim web host (Kestrel only, no MVC, no OpenAPI library) with the agent's services,
+/// the self-API (<c>/self/v1</c>) and <c>/metrics</c>. Further agent modules (workloads, broker reporting) plug in
+/// through the <c>configureServices</c> and <c>mapEndpoints</c> callbacks of <see cref="Create"/>.
+/// </summary>
+public static class AgentHost
+{
+    /// <summary>Configuration section bound to <see cref="AgentOptions"/> (e.g. environment variable <c>Agent__SamplingPeriod=00:00:05</c>).</summary>
+    public const string AgentSection = "Agent";
+
+    /// <summary>Where the agent listens unless told otherwise (9100, node_exporter's port: the agent is the node's exporter).</summary>
+    public const string DefaultUrls = "http://127.0.0.1:9100";
+
+    /// <summary>
+    /// Creates the agent host listening on <paramref name="urls"/> (semicolon-separated). Options come from
+    /// configuration (environment variables, section <see cref="AgentSection"/>; then <paramref name="settings"/>, e.g. from
+    /// an agent.yaml), then from <paramref name="configure"/>, which wins. <paramref name="configureServices"/> adds more
+    /// services (it runs after <c>AddAgent</c>, so its registrations of e.g. <c>IDiagnoseInputs</c> replace the defaults);
+    /// <paramref name="mapEndpoints"/> maps more endpoints after the agent's.
+    /// </summary>
+    public static WebApplication Create(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        Action<IServiceCollection, IConfiguration>? configureServices = null, Action<IEndpointRouteBuilder>? mapEndpoints = null,
+        LogLevel agentLogLevel = LogLevel.Warning)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(urls);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = WebApplication.CreateSlimBuilder([]);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Aeros.Agent", agentLogLevel);
+        // The CLI prints where the agent listens itself; a failed start is reported by the caller in one line.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentSection));
+        builder.Services.AddAgent(configure);
+        configureServices?.Invoke(builder.Services, builder.Configuration);
+        var app = builder.Build();
+        app.MapAgent();
+        if (mapEndpoints is not null)
+        {
+            mapEndpoints(app);
+        }
+        return app;
+    }
+}
+
+/// <summary>An agent.yaml was unreadable or invalid; the message names the file and the problem.</summary>
+public sealed class AgentConfigException(string message, Exception? inner = null) : AerosException(message, inner);
+
+/// <summary>
+/// Reads an agent.yaml into configuration keys of the <see cref="AgentHost.AgentSection"/> section. <c>urls</c> says where
+/// the agent listens; every other top-level key is an <see cref="AgentOptions"/> property, e.g.
+/// <code>
+/// broker: http://127.0.0.1:9090
+/// domain: upv
+/// stateDirectory: /var/lib/aeros/agent
+/// samplingPeriod: 00:00:02
+/// tier: FarEdge
+/// location: { latitude: 39.48, longitude: -0.34 }
+/// idleWatts: 4
+/// maxWatts: 12
+/// weights: { cpu: 0.3, broker: 0 }
+/// thresholds: { overloadCpu: 85 }
+/// </code>
+/// </summary>
+public static class AgentConfigFile
+{
+    /// <summary>What an agent.yaml says: where to listen, and every other setting as configuration keys.</summary>
+    public sealed record Contents(string? Urls, IReadOnlyDictionary<string, string?> Settings);
+
+    /// <summary>The top-level keys an agent.yaml may have besides <c>urls</c> (the <see cref="AgentOptions"/> properties).</summary>
+    public static readonly IReadOnlyList<string> Keys =
+    [
+        "broker", "domain", "ieId", "stateDirectory", "samplingPeriod", "historyCapacity", "location", "tier", "idleWatts", "maxWatts",
+        "powerAverageWindow", "weights", "thresholds", "maintenance",
+    ];
+
+    /// <summary>Reads <paramref name="path"/>; throws <see cref="AgentConfigException"/> naming what is wrong.</summary>
+    public static Contents Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AgentConfigException($"cannot read {path}: {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses YAML text; <paramref name="source"/> names it in error messages.</summary>
+    public static Contents Parse(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new AgentConfigException($"{source} is not valid YAML: {e.Message}", e);
+        }
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return new Contents(null, settings);
+        }
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new AgentConfigException($"{source} must be a YAML mapping (key: value lines).");
+        }
+        string? urls = null;
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? throw new AgentConfigException($"{source}: keys must be plain words.");
+            if (key.Equals("urls", StringComparison.OrdinalIgnoreCase))
+            {
+                urls = value is YamlScalarNode { Value: { } u } ? u : throw new AgentConfigException($"{source}: 'urls' must be a single value.");
+            }
+            else if (Keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                Flatten(value, AgentHost.AgentSection + ":" + key, settings, source);
+            }
+            else
+            {
+                throw new AgentConfigException($"{source}: unknown key '{key}' (known: urls, {string.Join(", ", Keys)}).");
+            }
+        }
+        return new Contents(urls, settings);
+    }
+
+    private static void Flatten(YamlNode node, string prefix, Dictionary<string, string?> settings, string source)
+    {
+        switch (node)
+        {
+            case YamlScalarNode scalar:
+                settings[prefix] = scalar.Value;
+                break;
+            case YamlSequenceNode sequence:
+                for (var i = 0; i < sequence.Children.Count; i++)
+                {
+                    Flatten(sequence.Children[i], prefix + ":" + i.ToString(CultureInfo.InvariantCulture), settings, source);
+                }
+                break;
+            case YamlMappingNode mapping:
+                foreach (var (keyNode, value) in mapping.Children)
+                {
+                    var key = (keyNode as YamlScalarNode)?.Value ?? throw new AgentConfigException($"{source}: keys must be plain words.");
+                    Flatten(value, prefix + ":" + key, settings, source);
+                }
+                break;
+            default:
+                throw new AgentConfigException($"{source}: unsupported YAML at '{prefix}'.");
+        }
+    }
+}
