@@ -20,7 +20,9 @@ public sealed class AgentIdentity
         Broker = o.Broker;
         var iface = files.ReadText("/proc/net/route") is { } route ? ProcParsers.ParseDefaultRouteInterface(route) : null;
         var mac = iface is null ? null : files.ReadText($"/sys/class/net/{iface}/address")?.Trim().ToLowerInvariant();
-        NodeKey = DefaultNodeKey(mac, files.ReadText("/proc/sys/kernel/hostname")?.Trim() ?? Environment.MachineName);
+        Hostname = files.ReadText("/proc/sys/kernel/hostname")?.Trim() is { Length: > 0 } h ? h : Environment.MachineName;
+        MacAddress = mac is { Length: > 0 } ? mac : null;
+        NodeKey = DefaultNodeKey(mac, Hostname);
         IeId = o.IeId ?? DefaultIeId(o.Domain, NodeKey);
         StartedAt = time.GetUtcNow();
     }
@@ -30,6 +32,12 @@ public sealed class AgentIdentity
 
     /// <summary>The domain broker's root URL.</summary>
     public Uri? Broker { get; }
+
+    /// <summary>The host name at start.</summary>
+    public string Hostname { get; }
+
+    /// <summary>The MAC of the default route's interface at start (lower case, with colons); null without a default route.</summary>
+    public string? MacAddress { get; }
 
     /// <summary>The MAC of the default route's interface without colons; the host name when the node has no default route.</summary>
     public string NodeKey { get; }
