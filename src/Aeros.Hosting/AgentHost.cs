@@ -37,7 +37,9 @@ public static class AgentHost
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(urls);
         ArgumentNullException.ThrowIfNull(configure);
-        var builder = WebApplication.CreateSlimBuilder([]);
+        // No file watcher for appsettings.json: the agent's configuration changes through PUT /self/v1/config, and a
+        // watcher costs an inotify thread and memory on small nodes.
+        var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
