@@ -274,9 +274,13 @@ internal sealed partial class WorkloadManager : IWorkloadManager, IHostedService
     /// <summary>Ends an entry's supervision and, if asked, its run.</summary>
     private async Task HaltAsync(Entry entry, bool stopRun, CancellationToken cancellationToken)
     {
-        await entry.Cancel!.CancelAsync();
-        await entry.Loop.WaitAsync(cancellationToken);
-        entry.Cancel.Dispose();
+        if (!entry.Halted)
+        {
+            entry.Halted = true;
+            await entry.Cancel!.CancelAsync();
+            await entry.Loop.WaitAsync(cancellationToken);
+            entry.Cancel.Dispose();
+        }
         if (entry.Instance is { } instance)
         {
             if (stopRun)
@@ -471,6 +475,8 @@ internal sealed partial class WorkloadManager : IWorkloadManager, IHostedService
         public string? InstanceId { get; set; }
 
         public CancellationTokenSource? Cancel { get; set; }
+
+        public bool Halted { get; set; }
 
         public Task Loop { get; set; } = Task.CompletedTask;
     }
