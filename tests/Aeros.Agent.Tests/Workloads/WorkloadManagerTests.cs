@@ -28,7 +28,7 @@ public sealed class WorkloadManagerTests
     [Fact]
     public async Task Supervise_KilledWorkload_RestartedWithGrowingBackoff()
     {
-        await using var fixture = new ManagerFixture(o => o.InitialBackoff = TimeSpan.FromMilliseconds(200));
+        await using var fixture = new ManagerFixture(o => o.InitialBackoff = TimeSpan.FromMilliseconds(300));
         var manager = await fixture.StartAsync();
         await manager.ApplyAsync(ManagerFixture.Process("victim", "sleep", "30")).Within("applying");
 
@@ -42,17 +42,18 @@ public sealed class WorkloadManagerTests
             {
                 process.Kill();
             }
-            var exited = await fixture.WaitFor("victim", s => s.State == WorkloadState.Exited && s.FinishedAt > running.StartedAt, "seen exited");
-            Assert.Equal(137, exited.LastExitCode);
-            Assert.Equal("killed by signal 9", exited.LastError);
+            // The new run's status still carries how the last one ended.
             var restarted = await fixture.WaitFor("victim", s => s.State == WorkloadState.Running && s.Pid != running.Pid, "restarted");
-            gaps.Add(restarted.StartedAt!.Value - exited.FinishedAt!.Value);
+            Assert.Equal(137, restarted.LastExitCode);
+            Assert.Equal("killed by signal 9", restarted.LastError);
+            Assert.True(restarted.FinishedAt > running.StartedAt);
+            gaps.Add(restarted.StartedAt!.Value - restarted.FinishedAt!.Value);
         }
 
         Assert.Equal(3, manager.Get("victim")!.Restarts);
-        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(190), $"first gap {gaps[0]}");
-        Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(390), $"second gap {gaps[1]}");
-        Assert.True(gaps[2] >= TimeSpan.FromMilliseconds(790), $"third gap {gaps[2]}");
+        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(300), $"first gap {gaps[0]}");
+        Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(600), $"second gap {gaps[1]}");
+        Assert.True(gaps[2] >= TimeSpan.FromMilliseconds(1200), $"third gap {gaps[2]}");
         Assert.True(gaps[0] < gaps[1] && gaps[1] < gaps[2], $"gaps grow: {string.Join(", ", gaps)}");
     }
 
@@ -105,14 +106,23 @@ public sealed class WorkloadManagerTests
             o.CrashLoopThreshold = 3;
         });
         var manager = await fixture.StartAsync();
+        var firstCrashLoop = new TaskCompletionSource<WorkloadStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        manager.StatusChanged += (_, change) =>
+        {
+            if (change.Status.State == WorkloadState.CrashLoop)
+            {
+                firstCrashLoop.TrySetResult(change.Status);
+            }
+        };
         await manager.ApplyAsync(ManagerFixture.Process("crasher", "/bin/sh", "-c", "exit 1")).Within("applying");
 
-        var status = await fixture.WaitFor("crasher", s => s.State == WorkloadState.CrashLoop, "crash-looping");
+        var status = await firstCrashLoop.Task.Within("the workload enters CrashLoop");
         Assert.Equal(2, status.Restarts);
         Assert.Equal(1, status.LastExitCode);
         Assert.Equal(TimeSpan.FromMilliseconds(80), status.NextRestartAt!.Value - status.FinishedAt!.Value);
-        Assert.Equal(1, manager.Summary.CrashLooping);
         await fixture.WaitFor("crasher", s => s.Restarts >= 3, "restarted while crash-looping");
+        // The delays grow, so the workload spends most of its time in CrashLoop from now on.
+        await fixture.WaitFor("crasher", s => s.State == WorkloadState.CrashLoop && manager.Summary.CrashLooping == 1, "counted as crash-looping");
     }
 
     [Fact]
