@@ -215,6 +215,33 @@ public static class ContinuumMapper
         return r.Common(record);
     }
 
+    /// <summary>
+    /// The attributes of <paramref name="attributes"/> as an NGSI-LD fragment (see <see cref="ContinuumClient.MergeAsync(string, IReadOnlyDictionary{string, object?}, CancellationToken)"/>
+    /// for the accepted values).
+    /// </summary>
+    public static JsonObject ToFragment(IReadOnlyDictionary<string, object?> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var w = new NgsiWriter();
+        foreach (var (name, value) in attributes)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(attributes));
+            if (name is "id" or "type" or "@context")
+            {
+                throw new ArgumentException($"'{name}' is not an attribute.", nameof(attributes));
+            }
+            w.Any(name, value);
+        }
+        return w.Entity;
+    }
+
+    /// <summary>The entities of an NGSI-LD notification (its <c>data</c> array) read as <typeparamref name="T"/>.</summary>
+    public static IReadOnlyList<T> FromNotification<T>(JsonObject notification) where T : ContinuumEntity
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return notification["data"] is JsonArray data ? data.OfType<JsonObject>().Select(FromNgsiLd<T>).ToList() : [];
+    }
+
     private static void WriteInfrastructureElement(NgsiWriter w, InfrastructureElement ie)
     {
         w.Relationship("domain", ie.Domain);

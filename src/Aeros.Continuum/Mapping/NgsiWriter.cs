@@ -19,7 +19,84 @@ internal sealed class NgsiWriter
         Geo("location", entity.Location);
     }
 
+    /// <summary>A writer of attributes only (a fragment for a merge).</summary>
+    public NgsiWriter() => _entity = [];
+
     public JsonObject Entity => _entity;
+
+    /// <summary>
+    /// One attribute from a loosely typed value: an attribute object (with <c>type</c>) as it is, the aerOS URN
+    /// enumerations as Relationships, other enumerations by name, dates as DateTime, geometries as GeoProperty, null as
+    /// the NGSI-LD null (<c>urn:ngsi-ld:null</c>: the attribute is deleted by a merge).
+    /// </summary>
+    public void Any(string name, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                Add(name, JsonValue.Create("urn:ngsi-ld:null"));
+                break;
+            case JsonObject o when o["type"] is JsonValue:
+                _entity[name] = o.DeepClone();
+                break;
+            case JsonNode node:
+                Add(name, node.DeepClone());
+                break;
+            case string s:
+                Property(name, s);
+                break;
+            case bool b:
+                Property(name, b);
+                break;
+            case int or long or short or byte or uint:
+                Property(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case double or float or decimal:
+                Property(name, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset t:
+                DateTime(name, t);
+                break;
+            case System.DateTime t:
+                DateTime(name, new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero));
+                break;
+            case InfrastructureElementStatus e:
+                EnumRelationship(name, (InfrastructureElementStatus?)e);
+                break;
+            case CpuArchitecture e:
+                EnumRelationship(name, (CpuArchitecture?)e);
+                break;
+            case InfrastructureElementTier e:
+                EnumRelationship(name, (InfrastructureElementTier?)e);
+                break;
+            case ServiceComponentStatus e:
+                EnumRelationship(name, (ServiceComponentStatus?)e);
+                break;
+            case DomainStatus e:
+                EnumRelationship(name, (DomainStatus?)e);
+                break;
+            case ContainerTechnology e:
+                EnumProperty(name, (ContainerTechnology?)e);
+                break;
+            case OperatingSystemFamily e:
+                EnumProperty(name, (OperatingSystemFamily?)e);
+                break;
+            case Enum e:
+                Property(name, e.ToString());
+                break;
+            case GeoGeometry g:
+                Geo(name, g);
+                break;
+            case IReadOnlyDictionary<string, double> numbers:
+                Numbers(name, numbers);
+                break;
+            case IReadOnlyList<KeyValueEntry> entries:
+                KeyValues(name, entries);
+                break;
+            default:
+                throw new ArgumentException($"Attribute '{name}': values of type {value.GetType().Name} cannot be written; pass a JsonNode.", nameof(value));
+        }
+    }
 
     public void Property(string name, string? value)
     {
