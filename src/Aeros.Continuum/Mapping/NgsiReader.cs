@@ -34,7 +34,7 @@ internal sealed class NgsiReader(JsonObject entity)
 
     public double? Double(string name) => Value(name) switch
     {
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => Number(v),
         JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
         _ => null,
     };
@@ -82,7 +82,7 @@ internal sealed class NgsiReader(JsonObject entity)
         {
             if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
             {
-                result[key] = v.GetValue<double>();
+                result[key] = Number(v);
             }
         }
         return result;
@@ -110,6 +110,9 @@ internal sealed class NgsiReader(JsonObject entity)
         }
         return null;
     }
+
+    // In-memory nodes hold the CLR type they were created from (int, long, double); the JSON text is the common form.
+    private static double Number(JsonValue v) => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static JsonElement ParseElement(string json)
     {
