@@ -376,21 +376,34 @@ public sealed partial class ContinuumClient
     private async Task ThrowIfTransientAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        if (status < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
+        var transient = status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests;
+        if (!transient && status < 400 && response.StatusCode != HttpStatusCode.MultiStatus)
         {
             return;
         }
         var problem = await ReadJsonAsync(response, cancellationToken) as JsonObject;
-        response.Dispose();
-        var type = problem?["type"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null;
-        if (type is not null && type.EndsWith("LdContextNotAvailable", StringComparison.Ordinal) && _options.ContextUrl is null)
+        if (_options.ContextUrl is null && ContextMissing(problem))
         {
-            // The broker lost the hosted context (e.g. a new data directory): register it again on the next attempt.
+            // The broker lost the hosted context (deleted, or a new data directory): register it again and retry.
             _contextUrl = null;
             LogContextLost(_logger, _root);
+            transient = true;
+            problem = problem?["errors"] is JsonArray { Count: > 0 } errors ? errors[0]?["error"]?.DeepClone() as JsonObject ?? problem : problem;
         }
-        throw new TransientStatusException((HttpStatusCode)status, problem);
+        if (transient)
+        {
+            response.Dispose();
+            throw new TransientStatusException((HttpStatusCode)status, problem);
+        }
     }
+
+    // The error itself, or one entity error of a batch answer (207), says the @context could not be loaded.
+    private static bool ContextMissing(JsonObject? problem) =>
+        IsContextError(problem?["type"])
+        || (problem?["errors"] is JsonArray errors && errors.Any(e => IsContextError(e?["error"]?["type"])));
+
+    private static bool IsContextError(JsonNode? type) =>
+        type is JsonValue v && v.TryGetValue<string>(out var s) && s.EndsWith("LdContextNotAvailable", StringComparison.Ordinal);
 
     /// <summary>The URL of the aerOS context for the Link header, registering it with the broker the first time.</summary>
     private async ValueTask<string> ContextUrlAsync(CancellationToken cancellationToken)
