@@ -65,7 +65,8 @@ public sealed class ContinuumClientOptionsValidator : IValidateOptions<Continuum
     public ValidateOptionsResult Validate(string? name, ContinuumClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = Errors(options, hasBaseAddress: true);
+        // Through DI the client gets its base address from BrokerUrl, so it is required here.
+        var errors = Errors(options, hasBaseAddress: false);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
