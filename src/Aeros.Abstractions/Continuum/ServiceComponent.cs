@@ -1,0 +1,56 @@
+namespace Aeros.Abstractions.Continuum;
+
+/// <summary>One container or process of a service (<c>ServiceComponent</c>); id <see cref="ContinuumIds.ServiceComponent"/>.</summary>
+public sealed record ServiceComponent : ContinuumEntity
+{
+    /// <summary>The element it is placed on (Relationship).</summary>
+    public string? InfrastructureElement { get; init; }
+
+    /// <summary>Its service (Relationship).</summary>
+    public string? Service { get; init; }
+
+    /// <summary>State (Relationship to <c>urn:ngsi-ld:ServiceComponentStatus:*</c>).</summary>
+    public ServiceComponentStatus? ServiceComponentStatus { get; init; }
+
+    /// <summary>Its requirements (Relationship <c>infrastructureElementRequirements</c>).</summary>
+    public string? InfrastructureElementRequirements { get; init; }
+
+    /// <summary>Container image (or the command for the process runtime).</summary>
+    public string? ContainerImage { get; init; }
+
+    /// <summary>Command-line arguments.</summary>
+    public IReadOnlyList<KeyValueEntry>? CliArgs { get; init; }
+
+    /// <summary>Environment variables.</summary>
+    public IReadOnlyList<KeyValueEntry>? EnvVars { get; init; }
+
+    /// <summary>Its ports (Relationship to NetworkPort entities).</summary>
+    public IReadOnlyList<string>? NetworkPorts { get; init; }
+
+    /// <summary>Its storage (Relationship to PersistentStorage entities).</summary>
+    public IReadOnlyList<string>? PersistentStorage { get; init; }
+
+    /// <summary>Whether it runs to completion.</summary>
+    public bool? IsJob { get; init; }
+
+    /// <summary>Whether its ports are exposed outside the element.</summary>
+    public bool? ExposePorts { get; init; }
+
+    /// <summary>Whether the image repository is private.</summary>
+    public bool? IsPrivate { get; init; }
+
+    /// <summary>User name for a private repository.</summary>
+    public string? RepoUsername { get; init; }
+
+    /// <summary>Password for a private repository.</summary>
+    public string? RepoPassword { get; init; }
+
+    /// <summary>Its IP address in the service overlay.</summary>
+    public string? OverlayNetworkIP { get; init; }
+
+    /// <summary>CPU it uses, cores.</summary>
+    public double? CurrentCpuUsage { get; init; }
+
+    /// <summary>Memory it uses, MB.</summary>
+    public double? CurrentMemoryUsage { get; init; }
+}
