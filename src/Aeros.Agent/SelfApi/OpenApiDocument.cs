@@ -81,9 +81,15 @@ internal static class OpenApiDocument
     },
     "/self/v1/workloads": {
       "get": {
-        "summary": "The workloads of this node with their state and restarts.",
+        "summary": "The workloads of this node with their state, restarts and spec, and a summary.",
         "operationId": "listWorkloads",
-        "responses": { "200": { "description": "Workloads", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Workload" } } } } } }
+        "responses": { "200": { "description": "Workloads", "content": { "application/json": { "schema": {
+          "type": "object",
+          "properties": {
+            "workloads": { "type": "array", "items": { "$ref": "#/components/schemas/Workload" } },
+            "summary": { "type": "object", "properties": { "total": { "type": "integer" }, "running": { "type": "integer" }, "failed": { "type": "integer" }, "crashLooping": { "type": "integer" }, "restarts": { "type": "integer" } } }
+          }
+        } } } } }
       }
     },
     "/self/v1/workloads/{name}": {
@@ -113,11 +119,18 @@ internal static class OpenApiDocument
       }
     },
     "/self/v1/workloads/{name}/logs": {
-      "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+      "parameters": [
+        { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "tail", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000, "default": 100 } }
+      ],
       "get": {
-        "summary": "The latest stdout/stderr lines of a workload.",
+        "summary": "The last lines of a workload's stdout/stderr log.",
         "operationId": "getWorkloadLogs",
-        "responses": { "200": { "description": "Log text", "content": { "text/plain": { "schema": { "type": "string" } } } }, "404": { "$ref": "#/components/responses/Problem" } }
+        "responses": {
+          "200": { "description": "Log lines", "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string" }, "tail": { "type": "integer" }, "lines": { "type": "array", "items": { "type": "string" } } } } } } },
+          "400": { "$ref": "#/components/responses/Problem" },
+          "404": { "$ref": "#/components/responses/Problem" }
+        }
       }
     },
     "/self/v1/openapi.json": {
@@ -209,19 +222,30 @@ internal static class OpenApiDocument
       },
       "WorkloadSpec": {
         "type": "object",
-        "description": "A process or podman workload; see docs/agent.md (Workloads) for every field.",
+        "description": "A process or container workload; docs/agent-workloads.md describes every field and rule. A 400 lists every error.",
+        "required": ["kind"],
         "properties": {
-          "runtime": { "enum": ["process", "podman"] },
+          "kind": { "enum": ["Process", "Container"] },
           "command": { "type": "string" }, "args": { "type": "array", "items": { "type": "string" } },
-          "image": { "type": "string" }, "env": { "type": "object", "additionalProperties": { "type": "string" } },
-          "restartPolicy": { "enum": ["Always", "OnFailure", "Never"] }
+          "env": { "type": "object", "additionalProperties": { "type": "string" } }, "workingDirectory": { "type": "string" },
+          "image": { "type": "string" }, "ports": { "type": "array", "items": { "type": "string", "description": "hostPort:containerPort[/protocol]" } },
+          "cpuLimit": { "type": "number" }, "memoryLimit": { "type": ["number", "string"] },
+          "credentials": { "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string" } } },
+          "declaredPorts": { "type": "array", "items": { "type": "integer" } },
+          "restartPolicy": { "enum": ["Always", "OnFailure", "Never"] },
+          "isJob": { "type": "boolean" }
         }
       },
       "Workload": {
         "type": "object",
         "properties": {
-          "name": { "type": "string" }, "spec": { "$ref": "#/components/schemas/WorkloadSpec" },
-          "state": { "type": "string" }, "restarts": { "type": "integer" }, "reason": { "type": ["string", "null"] }
+          "name": { "type": "string" }, "kind": { "enum": ["Process", "Container"] },
+          "state": { "enum": ["Pending", "Starting", "Running", "Exited", "Failed", "CrashLoop", "Stopped"] },
+          "pid": { "type": ["integer", "null"] }, "containerId": { "type": ["string", "null"] }, "restarts": { "type": "integer" },
+          "lastExitCode": { "type": ["integer", "null"] }, "lastError": { "type": ["string", "null"] },
+          "startedAt": { "type": ["string", "null"], "format": "date-time" }, "finishedAt": { "type": ["string", "null"], "format": "date-time" },
+          "nextRestartAt": { "type": ["string", "null"], "format": "date-time" }, "logsDegraded": { "type": "boolean" },
+          "spec": { "$ref": "#/components/schemas/WorkloadSpec" }
         }
       }
     }
