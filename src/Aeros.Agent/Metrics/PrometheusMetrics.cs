@@ -146,6 +146,8 @@ internal static class PrometheusMetrics
         p.Family("aeros_report_full_bytes", "gauge", "Body bytes of the last full upsert (the cost of one report of a fixed-period full-report scheme).")
             .Sample("aeros_report_full_bytes", r.FullReportBytes);
         p.Family("aeros_report_failures_total", "counter", "Reports the broker did not accept (no answer or an error answer).").Sample("aeros_report_failures_total", r.Failures);
+        p.Family("aeros_broker_registration_attempts_total", "counter", "Attempts to register the IE entity (first one and retries during outages).")
+            .Sample("aeros_broker_registration_attempts_total", r.RegistrationAttempts);
         p.Family("aeros_broker_outages_total", "counter", "Times the broker became unreachable for the reporter.").Sample("aeros_broker_outages_total", r.Outages);
     }
 

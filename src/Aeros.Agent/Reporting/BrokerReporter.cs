@@ -128,6 +128,7 @@ internal sealed partial class BrokerReporter : BackgroundService
     private async Task<(Failure? Failure, string? Reason)> RegisterAsync(CancellationToken ct)
     {
         var snapshot = _awareness.Latest ?? await _awareness.NextSampleAsync(ct);
+        _stats.Attempted();
         // A cheap probe first: during an outage the full entity is not sent again and again to nobody.
         if (!await _client.PingAsync(ct))
         {

@@ -30,6 +30,7 @@ public sealed class ReportingStats
     private readonly long[] _bytes = new long[KindCount];
     private long _failures;
     private long _outages;
+    private long _attempts;
     private long _fullBytes;
     private int _reachability;
 
@@ -55,6 +56,9 @@ public sealed class ReportingStats
     /// <summary>Outages: times the broker went from reachable (or never reached) to unreachable.</summary>
     public long Outages => Interlocked.Read(ref _outages);
 
+    /// <summary>Attempts to register the entity (the first, and every retry during an outage).</summary>
+    public long RegistrationAttempts => Interlocked.Read(ref _attempts);
+
     /// <summary>Body bytes of the last full upsert: what one report of a fixed-period full-report scheme costs.</summary>
     public long FullReportBytes => Interlocked.Read(ref _fullBytes);
 
@@ -72,6 +76,8 @@ public sealed class ReportingStats
         }
         LastReportAt = at;
     }
+
+    internal void Attempted() => Interlocked.Increment(ref _attempts);
 
     internal void Failed() => Interlocked.Increment(ref _failures);
 
