@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Aeros.Orchestration.Tests.TestSupport;
+namespace Aeros.Testing;
 
 /// <summary>
 /// The real <c>aeros</c> command line as a child process (<c>dotnet aeros.dll ...</c>) with its output captured.
 /// Disposing kills the process tree, also when the test failed.
 /// </summary>
-internal sealed class AerosProcess : IAsyncDisposable
+public sealed class AerosProcess : IAsyncDisposable
 {
     public static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(30);
 
@@ -36,7 +36,10 @@ internal sealed class AerosProcess : IAsyncDisposable
         }
     }
 
-    public static AerosProcess Start(params string[] args)
+    public static AerosProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts <c>aeros {args}</c> with extra environment variables.</summary>
+    public static AerosProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -53,6 +56,10 @@ internal sealed class AerosProcess : IAsyncDisposable
         }
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var wrapper = new AerosProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.Append("[out] ", e.Data);
