@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Aeros.Agent.Diagnose;
 using Aeros.Agent.Reporting;
-using Aeros.Agent.Tests.Cli;
-using Aeros.Continuum;
 using Aeros.Testing;
+using Aeros.Continuum;
 using Xunit.Abstractions;
 
 namespace Aeros.Agent.Tests.Reporting;

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Aeros.Agent.Tests.Cli;
-using Aeros.Continuum;
 using Aeros.Testing;
+using Aeros.Continuum;
 
 namespace Aeros.Agent.Tests.Scenarios;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Aeros.Agent.Tests.Cli;
+using Aeros.Testing;
 
 namespace Aeros.Agent.Tests.Scenarios;
 
