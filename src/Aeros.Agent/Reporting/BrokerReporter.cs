@@ -153,7 +153,7 @@ internal sealed partial class BrokerReporter : BackgroundService
             return (e.IsTransient ? Failure.Unreachable : Failure.Rejected, e.Message);
         }
         // The batch upsert body is the entity in a JSON array: "[" + entity + "]".
-        _stats.Sent(ReportKind.Registration, Attributes(body), Encoding.UTF8.GetByteCount(body.ToJsonString()) + 2, now);
+        _stats.Sent(ReportKind.Registration, Attributes(body), Encoding.UTF8.GetByteCount(body.ToJsonString()) + 2);
         _last = IeEntity.Reported.From(snapshot, health, technology);
         _lastReport = now;
         _lastSent = now;
@@ -216,7 +216,7 @@ internal sealed partial class BrokerReporter : BackgroundService
                 return (e.IsTransient ? Failure.Unreachable : Failure.Rejected, e.Message);
             }
             _stats.Reachability = BrokerReachability.Reachable;
-            _stats.Sent(kind, Attributes(body), Encoding.UTF8.GetByteCount(body.ToJsonString()), now);
+            _stats.Sent(kind, Attributes(body), Encoding.UTF8.GetByteCount(body.ToJsonString()));
             _lastSent = now;
             if (reported is not null)
             {

@@ -62,10 +62,7 @@ public sealed class ReportingStats
     /// <summary>Body bytes of the last full upsert: what one report of a fixed-period full-report scheme costs.</summary>
     public long FullReportBytes => Interlocked.Read(ref _fullBytes);
 
-    /// <summary>When the last report of any kind was accepted; null before the first.</summary>
-    public DateTimeOffset? LastReportAt { get; private set; }
-
-    internal void Sent(ReportKind kind, int attributes, int bytes, DateTimeOffset at)
+    internal void Sent(ReportKind kind, int attributes, int bytes)
     {
         Interlocked.Increment(ref _reports[(int)kind]);
         Interlocked.Add(ref _attributes[(int)kind], attributes);
@@ -74,7 +71,6 @@ public sealed class ReportingStats
         {
             Interlocked.Exchange(ref _fullBytes, bytes);
         }
-        LastReportAt = at;
     }
 
     internal void Attempted() => Interlocked.Increment(ref _attempts);
