@@ -15,7 +15,8 @@ namespace Aeros.Agent.Diagnose;
 /// at most <see cref="HealthThresholds.ZeroFactorCap"/> (a dead factor cannot be averaged away by healthy ones).</item>
 /// </list>
 /// Status: <c>Maintenance</c> if configured; else <c>Overloaded</c> if CPU ≥ overloadCpu, RAM ≥ overloadMemory or
-/// score &lt; overloadScore; else <c>Ready</c>.
+/// score &lt; overloadScore (when the broker is the only factor at 0, the score before the cap: an unreachable broker
+/// is not an overloaded node); else <c>Ready</c>.
 /// </summary>
 public static class HealthCalculator
 {
@@ -66,6 +67,9 @@ public static class HealthCalculator
                 f.Value is null || knownWeight <= 0 ? 0 : Math.Round(f.Weight / knownWeight, 4), f.Input));
         }
         var zero = raw.Where(f => f.Weight > 0 && f.Value == 0).Select(f => f.Name).ToList();
+        // The status describes the node: a lost broker caps the score (it is worth knowing) but does not make a healthy
+        // node Overloaded, so the status threshold then looks at the score before the cap.
+        var statusScore = zero is [HealthFactors.Broker] ? Math.Round(Math.Clamp(score, 0, 1), 4) : (double?)null;
         if (zero.Count > 0 && score > t.ZeroFactorCap)
         {
             score = t.ZeroFactorCap;
@@ -88,9 +92,9 @@ public static class HealthCalculator
             {
                 reasons.Add(Inv($"RAM usage {snapshot.CurrentRamUsagePct} % >= {t.OverloadMemory} %"));
             }
-            if (score < t.OverloadScore)
+            if ((statusScore ?? score) < t.OverloadScore)
             {
-                reasons.Add(Inv($"health score {score} < {t.OverloadScore}"));
+                reasons.Add(Inv($"health score {statusScore ?? score} < {t.OverloadScore}"));
             }
             status = reasons.Any(r => !r.StartsWith("score capped", StringComparison.Ordinal)) ? "Overloaded" : "Ready";
         }

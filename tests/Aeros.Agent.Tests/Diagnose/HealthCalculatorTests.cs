@@ -89,8 +89,17 @@ public sealed class HealthCalculatorTests
 
         Assert.Equal(0, report.Factors.Single(f => f.Name == HealthFactors.Broker).Value);
         Assert.Equal(0.25, report.Score); // the mean would be 0.9
-        Assert.Equal("Overloaded", report.Status); // 0.25 < overloadScore 0.3
+        Assert.Equal("Ready", report.Status); // the node itself is fine: the status looks at the score before the cap
         Assert.Contains(report.Reasons, r => r.Contains("factor broker is 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Evaluate_BrokerUnreachableAndNodeLoaded_Overloaded()
+    {
+        var report = HealthCalculator.Evaluate(Snapshot(cpu: 89, memPct: 94.9, diskPct: 97, lossPct: 4), WorkloadCounts.None, BrokerReachability.Unreachable, Config());
+
+        Assert.Equal(0, report.Factors.Single(f => f.Name == HealthFactors.Broker).Value);
+        Assert.Equal("Overloaded", report.Status); // the score before the cap is below 0.3 too
     }
 
     [Fact]

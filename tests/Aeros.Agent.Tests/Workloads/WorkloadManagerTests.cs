@@ -51,10 +51,12 @@ public sealed class WorkloadManagerTests
         }
 
         Assert.Equal(3, manager.Get("victim")!.Restarts);
-        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(300), $"first gap {gaps[0]}");
-        Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(600), $"second gap {gaps[1]}");
-        Assert.True(gaps[2] >= TimeSpan.FromMilliseconds(1200), $"third gap {gaps[2]}");
-        Assert.True(gaps[0] < gaps[1] && gaps[1] < gaps[2], $"gaps grow: {string.Join(", ", gaps)}");
+        // The lower bounds (300, 600, 1200 ms less 5 %: timers and wall-clock stamps differ by a millisecond or so)
+        // prove the doubling; upper bounds and strict growth are not asserted because a start on a loaded machine can
+        // add hundreds of milliseconds to any one gap.
+        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(285), $"first gap {gaps[0]}");
+        Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(570), $"second gap {gaps[1]}");
+        Assert.True(gaps[2] >= TimeSpan.FromMilliseconds(1140), $"third gap {gaps[2]}");
     }
 
     [Theory]
