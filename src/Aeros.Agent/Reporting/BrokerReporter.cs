@@ -144,7 +144,8 @@ internal sealed partial class BrokerReporter : BackgroundService
         var body = ContinuumMapper.ToNgsiLd(entity);
         try
         {
-            await _client.UpsertAsync(entity, ct);
+            // Update, not replace: attributes other components write on the IE (e.g. trustScore) survive a re-registration.
+            await _client.UpsertAsync(entity, UpsertMode.Update, ct);
         }
         catch (ContinuumClientException e)
         {

@@ -92,14 +92,26 @@ public sealed partial class ContinuumClient
     public static string AerosContextJson => EmbeddedContext.Value;
 
     /// <summary>Creates or replaces <paramref name="entity"/> (batch upsert of one entity: attributes not in the record are removed).</summary>
-    public Task UpsertAsync<T>(T entity, CancellationToken cancellationToken = default) where T : ContinuumEntity
+    public Task UpsertAsync<T>(T entity, CancellationToken cancellationToken = default) where T : ContinuumEntity =>
+        UpsertAsync(entity, UpsertMode.Replace, cancellationToken);
+
+    /// <summary>
+    /// Creates <paramref name="entity"/>, or with an existing one replaces it (<see cref="UpsertMode.Replace"/>) or
+    /// writes the record's attributes over it and keeps the others (<see cref="UpsertMode.Update"/>: what other
+    /// components wrote, e.g. a trust score, survives).
+    /// </summary>
+    public Task UpsertAsync<T>(T entity, UpsertMode mode, CancellationToken cancellationToken = default) where T : ContinuumEntity
     {
         ArgumentNullException.ThrowIfNull(entity);
-        return UpsertManyAsync([entity], cancellationToken);
+        return UpsertManyAsync([entity], mode, cancellationToken);
     }
 
     /// <summary>Creates or replaces every entity of <paramref name="entities"/> in one batch upsert.</summary>
-    public async Task UpsertManyAsync(IEnumerable<ContinuumEntity> entities, CancellationToken cancellationToken = default)
+    public Task UpsertManyAsync(IEnumerable<ContinuumEntity> entities, CancellationToken cancellationToken = default) =>
+        UpsertManyAsync(entities, UpsertMode.Replace, cancellationToken);
+
+    /// <summary>Creates, replaces or updates (<paramref name="mode"/>) every entity of <paramref name="entities"/> in one batch upsert.</summary>
+    public async Task UpsertManyAsync(IEnumerable<ContinuumEntity> entities, UpsertMode mode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entities);
         var batch = new JsonArray(entities.Select(e => (JsonNode)ContinuumMapper.ToNgsiLd(e)).ToArray());
@@ -107,7 +119,8 @@ public sealed partial class ContinuumClient
         {
             return;
         }
-        using var response = await SendAsync("upsert", HttpMethod.Post, "entityOperations/upsert", batch, cancellationToken);
+        var path = mode == UpsertMode.Update ? "entityOperations/upsert?options=update" : "entityOperations/upsert";
+        using var response = await SendAsync("upsert", HttpMethod.Post, path, batch, cancellationToken);
         switch (response.StatusCode)
         {
             case HttpStatusCode.Created or HttpStatusCode.NoContent:

@@ -121,6 +121,8 @@ public sealed class BrokerReporterTests(ITestOutputHelper output)
         try
         {
             var before = DateTimeOffset.Parse(HeartbeatOf((await client.GetRawAsync(ReportingAgent.IeId).Within("reading the entity"))!), CultureInfo.InvariantCulture);
+            // Another component's attribute on the IE (the trust manager's score) must survive the re-registration.
+            await client.MergeAsync(ReportingAgent.IeId, new Dictionary<string, object?> { ["trustScore"] = 0.58 }).Within("writing a trust score");
             await broker.StopAsync().Within("stopping the broker");
             await TestDeadline.Until(() => Task.FromResult(agent.Stats.Reachability == BrokerReachability.Unreachable), "the agent sees the broker down", TimeSpan.FromSeconds(5));
             var health = JsonNode.Parse(await agent.Http.GetStringAsync("/self/v1/health").Within("reading the health"))!;
@@ -132,6 +134,7 @@ public sealed class BrokerReporterTests(ITestOutputHelper output)
             await TestDeadline.Until(() => Task.FromResult(agent.Stats.Reports(ReportKind.Registration) == 2), "the agent registers again", TimeSpan.FromSeconds(5));
             var after = await client.GetRawAsync(ReportingAgent.IeId).Within("reading the entity");
             Assert.True(DateTimeOffset.Parse(HeartbeatOf(after!), CultureInfo.InvariantCulture) > before, "the heartbeat did not advance");
+            Assert.Equal(0.58, after!["trustScore"]!["value"]!.GetValue<double>());
             Assert.Equal(1, agent.Stats.Outages);
             Assert.Equal(BrokerReachability.Reachable, agent.Stats.Reachability);
             var metrics = await agent.Http.GetStringAsync("/metrics").Within("reading /metrics");

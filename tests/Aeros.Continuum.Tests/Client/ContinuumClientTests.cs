@@ -68,6 +68,21 @@ public sealed class ContinuumClientTests(BrokerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task UpsertAsync_UpdateMode_KeepsAttributesOthersWrote()
+    {
+        var ie = NewElement("update-mode") with { Hostname = "a", CpuCores = 2 };
+        await Client.UpsertAsync(ie, UpsertMode.Update).WaitAsync(Deadline); // creates
+        await Client.MergeAsync(ie.Id, new Dictionary<string, object?> { ["trustScore"] = 0.7 }).WaitAsync(Deadline); // another component
+
+        await Client.UpsertAsync(ie with { Hostname = "b", CpuCores = null }, UpsertMode.Update).WaitAsync(Deadline);
+
+        var back = await Client.GetAsync<InfrastructureElement>(ie.Id).WaitAsync(Deadline);
+        Assert.Equal("b", back!.Hostname);
+        Assert.Equal(0.7, back.TrustScore);
+        Assert.Equal(2, back.CpuCores); // not in the record: kept, unlike Replace
+    }
+
+    [Fact]
     public async Task GetAsync_Missing_ReturnsNull()
     {
         Assert.Null(await Client.GetAsync<Domain>("urn:ngsi-ld:Domain:" + Guid.NewGuid().ToString("N")).WaitAsync(Deadline));
