@@ -83,6 +83,14 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
         {
             failure = e.Message + (e.Output is null ? "" : "\n" + e.Output);
         }
+        catch (HttpRequestException e)
+        {
+            failure = $"A request to the agent failed: {e.Message}";
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = $"A request to the agent timed out: {e.Message}";
+        }
         finally
         {
             DeleteDirectory(temp);
@@ -104,7 +112,7 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
     /// <summary>What one run measured.</summary>
     private sealed record Result(
         FootprintSeries Agent, FootprintSeries Baseline, double AgentStartMs, double BaselineStartMs, double AgentRssAtStartMiB,
-        ProcRollup? AgentRollup, ProcRollup? BaselineRollup, int RunningAtEnd, long RestartsAtEnd, bool Native);
+        ProcRollup? AgentRollup, ProcRollup? BaselineRollup, int? RunningAtEnd, long? RestartsAtEnd, bool Native);
 
     private async Task<Result> MeasureAsync(string brokerProgram, string agentProgram, string temp, CancellationToken cancellationToken)
     {
@@ -161,8 +169,11 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
                 throw new DriverException($"PUT workload footprint-{i} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
         }
-        await PollAsync(agent, async () => (await SummaryAsync(client, agent, cancellationToken)).Running == options.Workloads,
-            $"run all {options.Workloads} workloads", cancellationToken, WorkloadsTimeout);
+        if (options.Workloads > 0)
+        {
+            await PollAsync(agent, async () => (await SummaryAsync(client, agent, cancellationToken))?.Running == options.Workloads,
+                $"run all {options.Workloads} workloads", cancellationToken, WorkloadsTimeout);
+        }
 
         Progress($"settling {options.SettleSeconds} s, then sampling for {options.DurationSeconds} s");
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
@@ -171,18 +182,27 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
         var baselineSeries = new FootprintSeries("the idle baseline", baseline.Id);
         await FootprintSampler.SampleAsync([agentSeries, baselineSeries], options.DurationSeconds, TimeSpan.FromSeconds(1), cancellationToken);
         agent.EnsureRunning("sampling");
-        var (running, restarts) = await SummaryAsync(client, agent, cancellationToken);
+        var summary = await SummaryAsync(client, agent, cancellationToken);
         var native = !agentProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
             && !File.Exists(Path.Combine(Path.GetDirectoryName(agentProgram) ?? ".", "aeros.dll"));
         return new Result(agentSeries, baselineSeries, agentStartMs, baselineStartMs, rssAtStart,
-            ProcReader.ReadRollup(agent.Id), ProcReader.ReadRollup(baseline.Id), running, restarts, native);
+            ProcReader.ReadRollup(agent.Id), ProcReader.ReadRollup(baseline.Id), summary?.Running, summary?.Restarts, native);
     }
 
-    private static async Task<(int Running, long Restarts)> SummaryAsync(HttpClient client, ChildProcess agent, CancellationToken cancellationToken)
+    /// <summary>The workload summary of the agent, or null when it has no workload API (an agent without the module).</summary>
+    private static async Task<(int Running, long Restarts)?> SummaryAsync(HttpClient client, ChildProcess agent, CancellationToken cancellationToken)
     {
-        var body = await client.GetFromJsonAsync<JsonObject>(new Uri(agent.BaseAddress, "self/v1/workloads"), cancellationToken)
-            ?? throw new DriverException("GET /self/v1/workloads answered no JSON object.");
-        var summary = body["summary"] as JsonObject ?? throw new DriverException("GET /self/v1/workloads has no summary.");
+        using var response = await client.GetAsync(new Uri(agent.BaseAddress, "self/v1/workloads"), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new DriverException($"GET /self/v1/workloads answered {(int)response.StatusCode}.");
+        }
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
+        var summary = body?["summary"] as JsonObject ?? throw new DriverException("GET /self/v1/workloads has no summary object.");
         return ((int?)summary["running"] ?? -1, (long?)summary["restarts"] ?? -1);
     }
 
@@ -238,10 +258,12 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
             md.AppendLine(inv, $"| RSS right after start (MiB) | {r.AgentRssAtStartMiB:0.0} | – | – | – |");
             md.AppendLine(inv, $"| At end: PSS (MiB) | {Mib(r.AgentRollup?.PssKiB)} | {Mib(r.BaselineRollup?.PssKiB)} | – | – |");
             md.AppendLine(inv, $"| At end: private (MiB) | {Mib(r.AgentRollup?.PrivateKiB)} | {Mib(r.BaselineRollup?.PrivateKiB)} | – | – |");
-            md.AppendLine(inv, $"| At end: RssAnon / RssFile (MiB) | {Mib(a.Last?.RssAnonKiB)} / {Mib(a.Last?.RssFileKiB)} | {Mib(b.Last?.RssAnonKiB)} / {Mib(b.Last?.RssFileKiB)} | – | – |");
+            md.AppendLine(inv, $"| At end: RssAnon / RssFile / RssShmem (MiB) | {Mib(a.Last?.RssAnonKiB)} / {Mib(a.Last?.RssFileKiB)} / {Mib(a.Last?.RssShmemKiB)} | {Mib(b.Last?.RssAnonKiB)} / {Mib(b.Last?.RssFileKiB)} / {Mib(b.Last?.RssShmemKiB)} | – | – |");
             md.AppendLine(inv, $"| At end: threads | {a.Last?.Threads} | {b.Last?.Threads} | – | – |");
             md.AppendLine();
-            md.AppendLine(inv, $"- Workloads running at the end: {r.RunningAtEnd} of {options.Workloads} ({r.RestartsAtEnd} restarts); they are the agent's children and not in its RSS.");
+            md.AppendLine(r.RunningAtEnd is null
+                ? "- This agent has no workload API (`/self/v1/workloads` answers 404)."
+                : string.Create(inv, $"- Workloads running at the end: {r.RunningAtEnd} of {options.Workloads} ({r.RestartsAtEnd} restarts); they are the agent's children and not in its RSS."));
             md.AppendLine("- RSS is VmRSS: it counts the shared runtime files the process maps in full; PSS divides them among the processes that map them. 1 MiB = 2^20 bytes (the aerOS \"MB\").");
             md.AppendLine("- CPU %: utime+stime delta over each 1 s interval (100 ticks/s, so one sample moves in steps of 1%); the whole-run figure is finer.");
         }

@@ -6,9 +6,11 @@ namespace Aeros.Benchmarks.AgentFootprint;
 /// <param name="RssKiB">VmRSS of /proc/PID/status: resident pages, shared file mappings (the runtime's dlls) included.</param>
 /// <param name="RssAnonKiB">RssAnon: anonymous memory (GC heap, JIT code, native allocations, stacks).</param>
 /// <param name="RssFileKiB">RssFile: resident file-backed pages (mapped assemblies and native libraries).</param>
+/// <param name="RssShmemKiB">RssShmem: resident shared memory; for .NET mostly the double-mapped executable memory of
+/// W^X (JIT code and stubs mapped writable and executable through a memfd).</param>
 /// <param name="CpuTicks">utime + stime of /proc/PID/stat, in clock ticks.</param>
 /// <param name="Threads">num_threads of /proc/PID/stat.</param>
-internal readonly record struct ProcReading(long RssKiB, long RssAnonKiB, long RssFileKiB, long CpuTicks, int Threads);
+internal readonly record struct ProcReading(long RssKiB, long RssAnonKiB, long RssFileKiB, long RssShmemKiB, long CpuTicks, int Threads);
 
 /// <summary>Proportional and private memory of a process (/proc/PID/smaps_rollup), in KiB.</summary>
 /// <param name="PssKiB">Pss: shared pages divided among the processes that map them.</param>
@@ -29,7 +31,7 @@ internal static class ProcReader
     {
         try
         {
-            long rss = -1, anon = -1, file = -1;
+            long rss = -1, anon = -1, file = -1, shmem = -1;
             foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
@@ -44,6 +46,10 @@ internal static class ProcReader
                 {
                     file = KiB(line);
                 }
+                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                {
+                    shmem = KiB(line);
+                }
             }
             var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
             // The command name (field 2) is in parentheses and may hold spaces: the fields that follow start after the last ')'.
@@ -51,7 +57,7 @@ internal static class ProcReader
             // fields[0] is field 3 (state): utime is field 14, stime 15, num_threads 20.
             var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             var threads = int.Parse(fields[17], CultureInfo.InvariantCulture);
-            return rss < 0 ? null : new ProcReading(rss, anon, file, ticks, threads);
+            return rss < 0 ? null : new ProcReading(rss, anon, file, shmem, ticks, threads);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
