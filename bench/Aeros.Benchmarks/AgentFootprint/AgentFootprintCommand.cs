@@ -112,7 +112,7 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
     /// <summary>What one run measured.</summary>
     private sealed record Result(
         FootprintSeries Agent, FootprintSeries Baseline, double AgentStartMs, double BaselineStartMs, double AgentRssAtStartMiB,
-        ProcRollup? AgentRollup, ProcRollup? BaselineRollup, int? RunningAtEnd, long? RestartsAtEnd, bool Native);
+        ProcRollup? AgentRollup, ProcRollup? BaselineRollup, int? RunningAtEnd, long? RestartsAtEnd, string EntityInBroker, bool Native);
 
     private async Task<Result> MeasureAsync(string brokerProgram, string agentProgram, string temp, CancellationToken cancellationToken)
     {
@@ -183,10 +183,31 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
         await FootprintSampler.SampleAsync([agentSeries, baselineSeries], options.DurationSeconds, TimeSpan.FromSeconds(1), cancellationToken);
         agent.EnsureRunning("sampling");
         var summary = await SummaryAsync(client, agent, cancellationToken);
+        var entity = await EntityInBrokerAsync(client, agent, broker, cancellationToken);
         var native = !agentProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
             && !File.Exists(Path.Combine(Path.GetDirectoryName(agentProgram) ?? ".", "aeros.dll"));
         return new Result(agentSeries, baselineSeries, agentStartMs, baselineStartMs, rssAtStart,
-            ProcReader.ReadRollup(agent.Id), ProcReader.ReadRollup(baseline.Id), summary?.Running, summary?.Restarts, native);
+            ProcReader.ReadRollup(agent.Id), ProcReader.ReadRollup(baseline.Id), summary?.Running, summary?.Restarts, entity, native);
+    }
+
+    /// <summary>
+    /// Whether the agent's IE entity (the id in <c>/self/v1/info</c>) is in the broker: a published build that cannot
+    /// serialize its entity (trimming, AOT) still answers its self-API, so its footprint alone would not show it.
+    /// </summary>
+    private static async Task<string> EntityInBrokerAsync(HttpClient client, ChildProcess agent, ChildProcess broker, CancellationToken cancellationToken)
+    {
+        var info = await client.GetFromJsonAsync<JsonObject>(new Uri(agent.BaseAddress, InfoPath), cancellationToken);
+        if (info?["id"]?.GetValue<string>() is not { } id)
+        {
+            return "unknown (no id in /self/v1/info)";
+        }
+        using var response = await client.GetAsync(new Uri(broker.BaseAddress, "ngsi-ld/v1/entities/" + Uri.EscapeDataString(id)), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"**no** (GET {id} answered {(int)response.StatusCode})");
+        }
+        var entity = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken);
+        return string.Create(CultureInfo.InvariantCulture, $"yes ({id}, {entity?.Count ?? 0} members)");
     }
 
     /// <summary>The workload summary of the agent, or null when it has no workload API (an agent without the module).</summary>
@@ -264,6 +285,7 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
             md.AppendLine(r.RunningAtEnd is null
                 ? "- This agent has no workload API (`/self/v1/workloads` answers 404)."
                 : string.Create(inv, $"- Workloads running at the end: {r.RunningAtEnd} of {options.Workloads} ({r.RestartsAtEnd} restarts); they are the agent's children and not in its RSS."));
+            md.AppendLine(inv, $"- The agent's IE entity in the broker at the end: {r.EntityInBroker}.");
             md.AppendLine("- RSS is VmRSS: it counts the shared runtime files the process maps in full; PSS divides them among the processes that map them. 1 MiB = 2^20 bytes (the aerOS \"MB\").");
             md.AppendLine("- CPU %: utime+stime delta over each 1 s interval (100 ticks/s, so one sample moves in steps of 1%); the whole-run figure is finer.");
         }
