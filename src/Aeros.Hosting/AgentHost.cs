@@ -1,4 +1,3 @@
-using System.Globalization;
 using Aeros.Agent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -6,8 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Aeros.Hosting;
 
@@ -94,53 +91,30 @@ public static class AgentConfigFile
         "powerAverageWindow", "weights", "thresholds", "maintenance",
     ];
 
+    private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new AgentConfigException(message, inner);
+
     /// <summary>Reads <paramref name="path"/>; throws <see cref="AgentConfigException"/> naming what is wrong.</summary>
-    public static Contents Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new AgentConfigException($"cannot read {path}: {e.Message}", e);
-        }
-        return Parse(text, path);
-    }
+    public static Contents Load(string path) => Parse(YamlSettings.ReadText(path, Error), path);
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in error messages.</summary>
     public static Contents Parse(string text, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new AgentConfigException($"{source} is not valid YAML: {e.Message}", e);
-        }
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        if (YamlSettings.ParseRoot(text, source, Error) is not { } root)
         {
             return new Contents(null, settings);
-        }
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new AgentConfigException($"{source} must be a YAML mapping (key: value lines).");
         }
         string? urls = null;
         foreach (var (keyNode, value) in root.Children)
         {
-            var key = (keyNode as YamlScalarNode)?.Value ?? throw new AgentConfigException($"{source}: keys must be plain words.");
+            var key = YamlSettings.Key(keyNode, source, Error);
             if (key.Equals("urls", StringComparison.OrdinalIgnoreCase))
             {
-                urls = value is YamlScalarNode { Value: { } u } ? u : throw new AgentConfigException($"{source}: 'urls' must be a single value.");
+                urls = YamlSettings.Scalar(value, source, key, Error);
             }
             else if (Keys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                Flatten(value, AgentHost.AgentSection + ":" + key, settings, source);
+                YamlSettings.Flatten(value, AgentHost.AgentSection + ":" + key, settings, source, Error);
             }
             else
             {
@@ -148,30 +122,5 @@ public static class AgentConfigFile
             }
         }
         return new Contents(urls, settings);
-    }
-
-    private static void Flatten(YamlNode node, string prefix, Dictionary<string, string?> settings, string source)
-    {
-        switch (node)
-        {
-            case YamlScalarNode scalar:
-                settings[prefix] = scalar.Value;
-                break;
-            case YamlSequenceNode sequence:
-                for (var i = 0; i < sequence.Children.Count; i++)
-                {
-                    Flatten(sequence.Children[i], prefix + ":" + i.ToString(CultureInfo.InvariantCulture), settings, source);
-                }
-                break;
-            case YamlMappingNode mapping:
-                foreach (var (keyNode, value) in mapping.Children)
-                {
-                    var key = (keyNode as YamlScalarNode)?.Value ?? throw new AgentConfigException($"{source}: keys must be plain words.");
-                    Flatten(value, prefix + ":" + key, settings, source);
-                }
-                break;
-            default:
-                throw new AgentConfigException($"{source}: unsupported YAML at '{prefix}'.");
-        }
     }
 }

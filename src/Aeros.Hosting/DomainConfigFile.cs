@@ -1,5 +1,3 @@
-using System.Globalization;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Aeros.Hosting;
@@ -45,58 +43,36 @@ public static class DomainConfigFile
         ["jsonLd"] = BrokerHost.JsonLdSection,
     };
 
+    private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new DomainConfigException(message, inner);
+
     /// <summary>Reads <paramref name="path"/>; throws <see cref="DomainConfigException"/> naming what is wrong.</summary>
-    public static Contents Load(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DomainConfigException($"cannot read {path}: {e.Message}", e);
-        }
-        return Parse(text, path);
-    }
+    public static Contents Load(string path) => Parse(YamlSettings.ReadText(path, Error), path);
 
     /// <summary>Parses YAML text; <paramref name="source"/> names it in error messages.</summary>
     public static Contents Parse(string text, string source)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new DomainConfigException($"{source} is not valid YAML: {e.Message}", e);
-        }
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         string? urls = null;
         string? data = null;
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        if (YamlSettings.ParseRoot(text, source, Error) is not { } root)
         {
             return new Contents(null, null, settings);
         }
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new DomainConfigException($"{source} must be a YAML mapping (key: value lines).");
-        }
         foreach (var (keyNode, value) in root.Children)
         {
-            var key = (keyNode as YamlScalarNode)?.Value ?? throw new DomainConfigException($"{source}: keys must be plain words.");
+            var key = YamlSettings.Key(keyNode, source, Error);
             if (key.Equals("urls", StringComparison.OrdinalIgnoreCase))
             {
-                urls = Scalar(value, source, key);
+                urls = YamlSettings.Scalar(value, source, key, Error);
             }
             else if (key.Equals("data", StringComparison.OrdinalIgnoreCase))
             {
-                data = Scalar(value, source, key);
+                data = YamlSettings.Scalar(value, source, key, Error);
             }
             else if (TopLevel.TryGetValue(key, out var target))
             {
-                Flatten(value, target, settings, source, listExpected: target.EndsWith("Peers", StringComparison.Ordinal) || target.EndsWith("Owners", StringComparison.Ordinal));
+                YamlSettings.Flatten(value, target, settings, source, Error,
+                    listExpected: target.EndsWith("Peers", StringComparison.Ordinal) || target.EndsWith("Owners", StringComparison.Ordinal));
             }
             else if (Sections.TryGetValue(key, out var section))
             {
@@ -104,7 +80,7 @@ public static class DomainConfigFile
                 {
                     throw new DomainConfigException($"{source}: '{key}' must be a mapping of settings.");
                 }
-                Flatten(value, section, settings, source, listExpected: false);
+                YamlSettings.Flatten(value, section, settings, source, Error);
             }
             else
             {
@@ -112,36 +88,5 @@ public static class DomainConfigFile
             }
         }
         return new Contents(urls, data, settings);
-    }
-
-    private static string Scalar(YamlNode node, string source, string key) =>
-        node is YamlScalarNode { Value: { } value } ? value : throw new DomainConfigException($"{source}: '{key}' must be a single value.");
-
-    private static void Flatten(YamlNode node, string prefix, Dictionary<string, string?> settings, string source, bool listExpected)
-    {
-        switch (node)
-        {
-            case YamlScalarNode scalar when listExpected:
-                settings[prefix + ":0"] = scalar.Value;
-                break;
-            case YamlScalarNode scalar:
-                settings[prefix] = scalar.Value;
-                break;
-            case YamlSequenceNode sequence:
-                for (var i = 0; i < sequence.Children.Count; i++)
-                {
-                    Flatten(sequence.Children[i], prefix + ":" + i.ToString(CultureInfo.InvariantCulture), settings, source, listExpected: false);
-                }
-                break;
-            case YamlMappingNode mapping:
-                foreach (var (keyNode, value) in mapping.Children)
-                {
-                    var key = (keyNode as YamlScalarNode)?.Value ?? throw new DomainConfigException($"{source}: keys must be plain words.");
-                    Flatten(value, prefix + ":" + key, settings, source, listExpected: false);
-                }
-                break;
-            default:
-                throw new DomainConfigException($"{source}: unsupported YAML at '{prefix}'.");
-        }
     }
 }

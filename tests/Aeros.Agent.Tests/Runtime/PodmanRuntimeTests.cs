@@ -36,7 +36,7 @@ public sealed class PodmanRuntimeTests
         Assert.NotNull(status.ContainerId);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         string? body = null;
-        await Deadline.Until(() =>
+        await TestDeadline.Until(() =>
         {
             try
             {
@@ -74,7 +74,7 @@ public sealed class PodmanRuntimeTests
         var status = await fixture.WaitFor("blink", s => s.Restarts >= 1 && s.State == WorkloadState.Running, "restarted after exiting with 4", TimeSpan.FromSeconds(60));
         Assert.Equal(4, status.LastExitCode);
         IReadOnlyList<string>? lines = null;
-        await Deadline.Until(() => (lines = manager.ReadLogsAsync("blink", 10).Result) is { Count: > 0 }, "the container's output is read", () => string.Join("|", lines ?? []));
+        await TestDeadline.Until(() => (lines = manager.ReadLogsAsync("blink", 10).Result) is { Count: > 0 }, "the container's output is read", () => string.Join("|", lines ?? []));
         Assert.Equal("blink-on", lines![^1]);
     }
 

@@ -65,7 +65,7 @@ public sealed class WorkloadApiTests : IAsyncLifetime
         Assert.Equal("echo", (await Json(created))["name"]!.GetValue<string>());
 
         JsonObject? one = null;
-        await Deadline.Until(() => (one = Json(_http.GetAsync("/self/v1/workloads/echo").Result).Result)["state"]!.GetValue<string>() == "Running",
+        await TestDeadline.Until(() => (one = Json(_http.GetAsync("/self/v1/workloads/echo").Result).Result)["state"]!.GetValue<string>() == "Running",
             "the workload runs", () => one?.ToJsonString() ?? "");
         Assert.True(one!["pid"]!.GetValue<int>() > 0);
         Assert.Equal("/bin/sh", one["spec"]!["command"]!.GetValue<string>());
@@ -75,7 +75,7 @@ public sealed class WorkloadApiTests : IAsyncLifetime
         Assert.Equal(1, list["summary"]!["running"]!.GetValue<int>());
 
         JsonObject? logs = null;
-        await Deadline.Until(() => (logs = Json(_http.GetAsync("/self/v1/workloads/echo/logs?tail=5").Result).Result)["lines"]!.AsArray().Count == 1,
+        await TestDeadline.Until(() => (logs = Json(_http.GetAsync("/self/v1/workloads/echo/logs?tail=5").Result).Result)["lines"]!.AsArray().Count == 1,
             "the output is in the logs", () => logs?.ToJsonString() ?? "");
         Assert.Equal("api-says-hi", logs!["lines"]![0]!.GetValue<string>());
 

@@ -19,7 +19,7 @@ public sealed class WorkloadManagerTests
         Assert.NotNull(status.Pid);
         Assert.True(ManagerFixture.Alive(status.Pid!.Value));
         IReadOnlyList<string>? lines = null;
-        await Deadline.Until(() => (lines = manager.ReadLogsAsync("hello", 10).Result) is { Count: 2 }, "both lines are in the log", () => string.Join("|", lines ?? []));
+        await TestDeadline.Until(() => (lines = manager.ReadLogsAsync("hello", 10).Result) is { Count: 2 }, "both lines are in the log", () => string.Join("|", lines ?? []));
         Assert.Contains("hello-out", lines!);
         Assert.Contains("hello-err", lines!);
         Assert.True(File.Exists(Path.Combine(fixture.Options.LogDirectory, "hello.log")));
@@ -144,7 +144,7 @@ public sealed class WorkloadManagerTests
         };
         await manager.ApplyAsync(ManagerFixture.Process("steady", "/bin/sh", "-c", "sleep 0.4; exit 1")).Within("applying");
 
-        await Deadline.Until(() => delays.Count >= 3, "three restarts were planned", () => string.Join(", ", delays));
+        await TestDeadline.Until(() => delays.Count >= 3, "three restarts were planned", () => string.Join(", ", delays));
         Assert.All(delays.Take(3), d => Assert.Equal(TimeSpan.FromMilliseconds(100), d));
         Assert.NotEqual(WorkloadState.CrashLoop, manager.Get("steady")!.State);
     }
@@ -249,7 +249,7 @@ public sealed class WorkloadManagerTests
         var running = await fixture.WaitFor("kept", s => s.State == WorkloadState.Running, "running");
 
         JsonNode? file = null;
-        await Deadline.Until(() => (file = JsonNode.Parse(File.ReadAllText(fixture.Options.StateFile)))?["workloads"]?[0]?["instanceId"] is not null, "the run is in the state file");
+        await TestDeadline.Until(() => (file = JsonNode.Parse(File.ReadAllText(fixture.Options.StateFile)))?["workloads"]?[0]?["instanceId"] is not null, "the run is in the state file");
         Assert.Equal(1, file!["version"]!.GetValue<int>());
         Assert.Equal("kept", file["workloads"]![0]!["spec"]!["name"]!.GetValue<string>());
         Assert.StartsWith($"pid:{running.Pid}:", file["workloads"]![0]!["instanceId"]!.GetValue<string>());
@@ -283,14 +283,14 @@ public sealed class WorkloadManagerTests
         var first = await fixture.StartAsync();
         await first.ApplyAsync(ManagerFixture.Process("orphan", "sleep", "30")).Within("applying");
         var before = await fixture.WaitFor("orphan", s => s.State == WorkloadState.Running, "running");
-        await Deadline.Until(() => File.ReadAllText(fixture.Options.StateFile).Contains($"pid:{before.Pid}:", StringComparison.Ordinal), "the run is in the state file");
+        await TestDeadline.Until(() => File.ReadAllText(fixture.Options.StateFile).Contains($"pid:{before.Pid}:", StringComparison.Ordinal), "the run is in the state file");
         await first.AbandonAsync().Within("abandoning the first manager");
         Assert.True(ManagerFixture.Alive(before.Pid!.Value), "a crashed agent leaves its process behind");
 
         await fixture.StartAsync();
 
         var after = await fixture.WaitFor("orphan", s => s.State == WorkloadState.Running && s.Pid != before.Pid, "running again");
-        await Deadline.Until(() => !ManagerFixture.Alive(before.Pid!.Value), "the orphan is stopped");
+        await TestDeadline.Until(() => !ManagerFixture.Alive(before.Pid!.Value), "the orphan is stopped");
         Assert.True(ManagerFixture.Alive(after.Pid!.Value));
     }
 

@@ -6,56 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace Aeros.Agent.Tests.Workloads;
 
-/// <summary>Deadlines for every await of the workload tests; a timeout names the phase that hung.</summary>
-internal static class Deadline
-{
-    public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
-
-    public static async Task<T> Within<T>(this Task<T> task, string phase, TimeSpan? deadline = null)
-    {
-        try
-        {
-            return await task.WaitAsync(deadline ?? Default);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"Timed out after {(deadline ?? Default).TotalSeconds} s while {phase}.", e);
-        }
-    }
-
-    public static async Task Within(this Task task, string phase, TimeSpan? deadline = null)
-    {
-        try
-        {
-            await task.WaitAsync(deadline ?? Default);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"Timed out after {(deadline ?? Default).TotalSeconds} s while {phase}.", e);
-        }
-    }
-
-    /// <summary>Polls until <paramref name="condition"/> holds; the failure message says what was awaited and the last state.</summary>
-    public static async Task Until(Func<bool> condition, string phase, Func<string>? describe = null, TimeSpan? deadline = null)
-    {
-        var limit = deadline ?? Default;
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < 100_000; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-            if (clock.Elapsed > limit)
-            {
-                break;
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"Timed out after {limit.TotalSeconds} s waiting until {phase}. {describe?.Invoke()}");
-    }
-}
-
 /// <summary>A workload manager with the real runtimes over a temporary state directory, stopped and cleaned at the end.</summary>
 internal sealed class ManagerFixture : IAsyncDisposable
 {
@@ -137,7 +87,7 @@ internal sealed class ManagerFixture : IAsyncDisposable
     public async Task<WorkloadStatus> WaitFor(string name, Func<WorkloadStatus, bool> condition, string what, TimeSpan? deadline = null)
     {
         WorkloadStatus? status = null;
-        await Deadline.Until(() => (status = Manager.Get(name)) is { } s && condition(s), $"workload {name} {what}",
+        await TestDeadline.Until(() => (status = Manager.Get(name)) is { } s && condition(s), $"workload {name} {what}",
             () => $"Last status: {Manager.Get(name)}", deadline);
         return status!;
     }

@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Aeros.Agent.Tests.Cli;
+namespace Aeros.Testing;
 
 /// <summary>
 /// The real <c>aeros</c> command line as a child process (<c>dotnet aeros.dll ...</c>) with its output captured.
 /// Disposing kills the process tree, also when the test failed.
 /// </summary>
-internal sealed class AerosProcess : IAsyncDisposable
+public sealed class AerosProcess : IAsyncDisposable
 {
     public static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(30);
 

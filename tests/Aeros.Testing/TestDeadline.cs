@@ -1,7 +1,7 @@
-namespace Aeros.Orchestration.Tests.TestSupport;
+namespace Aeros.Testing;
 
 /// <summary>Every await in these tests has a deadline; a timeout names the phase that hung.</summary>
-internal static class TestDeadline
+public static class TestDeadline
 {
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
 
@@ -28,6 +28,21 @@ internal static class TestDeadline
         catch (TimeoutException e)
         {
             throw new TimeoutException($"Timed out after {limit.TotalSeconds} s while {phase}.", e);
+        }
+    }
+
+    /// <summary>Polls a synchronous <paramref name="condition"/> every 20 ms until it holds or the deadline passes.</summary>
+    public static async Task Until(Func<bool> condition, string phase, Func<string>? describe = null, TimeSpan? deadline = null)
+    {
+        var limit = deadline ?? Default;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > limit)
+            {
+                throw new TimeoutException($"Timed out after {limit.TotalSeconds} s waiting until {phase}. {describe?.Invoke()}");
+            }
+            await Task.Delay(20);
         }
     }
 
