@@ -164,6 +164,10 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
                 ["restartPolicy"] = "Always",
             };
             using var response = await client.PutAsJsonAsync(new Uri(agent.BaseAddress, $"self/v1/workloads/footprint-{i}"), spec, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new DriverException("The agent has no workload API (PUT /self/v1/workloads/{name} answered 404); run with --workloads 0 or an agent with the workload module.");
+            }
             if (!response.IsSuccessStatusCode)
             {
                 throw new DriverException($"PUT workload footprint-{i} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
