@@ -1,8 +1,11 @@
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Diagnose;
 using Aeros.Agent.Metrics;
+using Aeros.Agent.Reporting;
 using Aeros.Agent.SelfApi;
+using Aeros.Agent.Workloads;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -38,6 +41,34 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<IDiagnoseInputs, NoDiagnoseInputs>();
         services.TryAddSingleton<ISelfDiagnosis, SelfDiagnosis>();
         return services;
+    }
+
+    /// <summary>
+    /// Adds what turns the agent into a node of the continuum, as <c>aeros agent</c> runs it: the workload module
+    /// (<see cref="WorkloadOptions"/> from the <c>Workloads</c> subsection of <paramref name="agentSection"/>, its state
+    /// directory always the agent's <see cref="AgentOptions.StateDirectory"/>), the broker reporter
+    /// (<see cref="ReportingOptions"/> from the <c>Reporting</c> subsection) and the self-diagnose inputs from both
+    /// (replacing the default ones). Call after <see cref="AddAgent"/>.
+    /// </summary>
+    public static IServiceCollection AddAgentModules(this IServiceCollection services, IConfiguration agentSection)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(agentSection);
+        services.AddWorkloads(agentSection.GetSection("Workloads"));
+        services.AddOptions<WorkloadOptions>().Configure<IOptions<AgentOptions>>((workloads, agent) =>
+            workloads.StateDirectory = Path.GetFullPath(agent.Value.StateDirectory));
+        services.AddAgentReporting(agentSection.GetSection("Reporting"));
+        services.Replace(ServiceDescriptor.Singleton<IDiagnoseInputs>(sp =>
+            new AgentDiagnoseInputs(sp.GetService<IWorkloadManager>(), sp.GetRequiredService<ReportingStats>())));
+        return services;
+    }
+
+    /// <summary>Maps the endpoints of <see cref="AddAgentModules"/>: the workload API under <c>/self/v1/workloads</c>.</summary>
+    public static IEndpointRouteBuilder MapAgentModules(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapWorkloadApi();
+        return endpoints;
     }
 
     /// <summary>Maps the self-API under <c>/self/v1</c> and the Prometheus endpoint <c>/metrics</c>.</summary>

@@ -10,8 +10,9 @@ namespace Aeros.Hosting;
 
 /// <summary>
 /// Builds the IE agent's host: a slim web host (Kestrel only, no MVC, no OpenAPI library) with the agent's services,
-/// the self-API (<c>/self/v1</c>) and <c>/metrics</c>. Further agent modules (workloads, broker reporting) plug in
-/// through the <c>configureServices</c> and <c>mapEndpoints</c> callbacks of <see cref="Create"/>.
+/// the self-API (<c>/self/v1</c>), <c>/metrics</c>, the workload module (<c>/self/v1/workloads</c>, state in the agent's
+/// state directory) and the broker reporter. More services and endpoints plug in through the <c>configureServices</c>
+/// and <c>mapEndpoints</c> callbacks of <see cref="Create"/>.
 /// </summary>
 public static class AgentHost
 {
@@ -25,7 +26,8 @@ public static class AgentHost
     /// Creates the agent host listening on <paramref name="urls"/> (semicolon-separated). Options come from
     /// configuration (environment variables, section <see cref="AgentSection"/>; then <paramref name="settings"/>, e.g. from
     /// an agent.yaml), then from <paramref name="configure"/>, which wins. <paramref name="configureServices"/> adds more
-    /// services (it runs after <c>AddAgent</c>, so its registrations of e.g. <c>IDiagnoseInputs</c> replace the defaults);
+    /// services (it runs after <c>AddAgent</c> and <c>AddAgentModules</c>, so its registrations of e.g. <c>IDiagnoseInputs</c>
+/// replace the agent's);
     /// <paramref name="mapEndpoints"/> maps more endpoints after the agent's.
     /// </summary>
     public static WebApplication Create(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
@@ -49,9 +51,11 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentSection));
         builder.Services.AddAgent(configure);
+        builder.Services.AddAgentModules(builder.Configuration.GetSection(AgentSection));
         configureServices?.Invoke(builder.Services, builder.Configuration);
         var app = builder.Build();
         app.MapAgent();
+        app.MapAgentModules();
         if (mapEndpoints is not null)
         {
             mapEndpoints(app);
@@ -77,6 +81,8 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 /// maxWatts: 12
 /// weights: { cpu: 0.3, broker: 0 }
 /// thresholds: { overloadCpu: 85 }
+/// reporting: { maxInterval: 00:00:30, heartbeatPeriod: 00:00:05, cpuDelta: 5 }
+/// workloads: { podmanPath: /usr/bin/podman, initialBackoff: 00:00:01 }
 /// </code>
 /// </summary>
 public static class AgentConfigFile
@@ -88,7 +94,7 @@ public static class AgentConfigFile
     public static readonly IReadOnlyList<string> Keys =
     [
         "broker", "domain", "ieId", "stateDirectory", "samplingPeriod", "historyCapacity", "location", "tier", "idleWatts", "maxWatts",
-        "powerAverageWindow", "weights", "thresholds", "maintenance",
+        "powerAverageWindow", "weights", "thresholds", "maintenance", "reporting", "workloads",
     ];
 
     private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new AgentConfigException(message, inner);

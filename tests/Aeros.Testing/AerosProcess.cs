@@ -36,7 +36,10 @@ public sealed class AerosProcess : IAsyncDisposable
         }
     }
 
-    public static AerosProcess Start(params string[] args)
+    public static AerosProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts <c>aeros {args}</c> with extra environment variables.</summary>
+    public static AerosProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -53,6 +56,10 @@ public sealed class AerosProcess : IAsyncDisposable
         }
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var wrapper = new AerosProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.Append("[out] ", e.Data);

@@ -1,5 +1,6 @@
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Diagnose;
+using Aeros.Agent.Reporting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -22,11 +23,12 @@ internal static class PrometheusMetrics
         {
             var s = http.RequestServices;
             var text = Write(HostFiles.Real, s.GetRequiredService<NodeSampler>(), s.GetRequiredService<ISelfDiagnosis>(),
-                s.GetRequiredService<IDiagnoseInputs>(), s.GetRequiredService<AgentIdentity>());
+                s.GetRequiredService<IDiagnoseInputs>(), s.GetRequiredService<AgentIdentity>(), s.GetService<ReportingStats>());
             return Results.Text(text, PrometheusText.ContentType);
         });
 
-    internal static string Write(HostFiles files, NodeSampler sampler, ISelfDiagnosis diagnosis, IDiagnoseInputs inputs, AgentIdentity identity)
+    internal static string Write(HostFiles files, NodeSampler sampler, ISelfDiagnosis diagnosis, IDiagnoseInputs inputs, AgentIdentity identity,
+        ReportingStats? reporting = null)
     {
         var p = new PrometheusText();
         if (files.ReadText("/proc/stat") is { } stat)
@@ -116,8 +118,46 @@ internal static class PrometheusMetrics
         p.Family("aeros_workload_restarts_total", "counter", "Workload restarts since the agent started.").Sample("aeros_workload_restarts_total", w.Restarts);
         p.Family("aeros_broker_reachable", "gauge", "1 if the domain broker answered the last request, 0 if not, -1 while unknown.")
             .Sample("aeros_broker_reachable", inputs.Broker switch { BrokerReachability.Reachable => 1, BrokerReachability.Unreachable => 0, _ => -1 });
+        if (reporting is not null)
+        {
+            WriteReporting(p, reporting);
+        }
         return p.ToString();
     }
+
+    private static void WriteReporting(PrometheusText p, ReportingStats r)
+    {
+        var kinds = Enum.GetValues<ReportKind>();
+        p.Family("aeros_reports_total", "counter", "Reports of the IE entity the broker accepted, by kind (registration = full upsert).");
+        foreach (var kind in kinds)
+        {
+            p.Sample("aeros_reports_total", r.Reports(kind), ("kind", KindLabel(kind)));
+        }
+        p.Family("aeros_report_attributes_total", "counter", "Attributes sent in accepted reports, by kind.");
+        foreach (var kind in kinds)
+        {
+            p.Sample("aeros_report_attributes_total", r.Attributes(kind), ("kind", KindLabel(kind)));
+        }
+        p.Family("aeros_report_bytes_total", "counter", "Request body bytes of accepted reports, by kind.");
+        foreach (var kind in kinds)
+        {
+            p.Sample("aeros_report_bytes_total", r.Bytes(kind), ("kind", KindLabel(kind)));
+        }
+        p.Family("aeros_report_full_bytes", "gauge", "Body bytes of the last full upsert (the cost of one report of a fixed-period full-report scheme).")
+            .Sample("aeros_report_full_bytes", r.FullReportBytes);
+        p.Family("aeros_report_failures_total", "counter", "Reports the broker did not accept (no answer or an error answer).").Sample("aeros_report_failures_total", r.Failures);
+        p.Family("aeros_broker_registration_attempts_total", "counter", "Attempts to register the IE entity (first one and retries during outages).")
+            .Sample("aeros_broker_registration_attempts_total", r.RegistrationAttempts);
+        p.Family("aeros_broker_outages_total", "counter", "Times the broker became unreachable for the reporter.").Sample("aeros_broker_outages_total", r.Outages);
+    }
+
+    private static string KindLabel(ReportKind kind) => kind switch
+    {
+        ReportKind.Registration => "registration",
+        ReportKind.Change => "change",
+        ReportKind.Interval => "interval",
+        _ => "heartbeat",
+    };
 
     private static void WriteFilesystem(PrometheusText p, HostFiles files, string stateDirectory)
     {

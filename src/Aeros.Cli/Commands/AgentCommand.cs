@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Aeros.Cli.Commands;
 
 /// <summary>
-/// <c>aeros agent</c>: runs the IE agent of this node: self-awareness, self-diagnose, the self-API (<c>/self/v1</c>) and
-/// Prometheus <c>/metrics</c>.
+/// <c>aeros agent</c>: runs the IE agent of this node: broker reporting, self-awareness, self-diagnose, workloads, the
+/// self-API (<c>/self/v1</c>) and Prometheus <c>/metrics</c>.
 /// </summary>
 internal static class AgentCommand
 {
@@ -24,7 +24,7 @@ internal static class AgentCommand
         var urls = new Option<string?>("--urls") { Description = $"Where the self-API (/self/v1) and /metrics listen (several separated by ';'). Default {AgentHost.DefaultUrls}." };
         var config = new Option<string?>("--config") { Description = "An agent.yaml with the same settings (broker, domain, ieId, urls, stateDirectory) and the rest of the agent's options (samplingPeriod, tier, location, idleWatts, maxWatts, weights, thresholds, ...; see docs/agent.md). Command-line options win." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Directory of the agent's state (created if missing); disk figures are those of its file system. Default .aeros/agent." };
-        var command = new Command("agent", "Run the IE agent of this node: samples the node (self-awareness), scores its health (self-diagnose) and serves the self-API at /self/v1 (OpenAPI at /self/v1/openapi.json) and Prometheus metrics at /metrics. See docs/agent.md.")
+        var command = new Command("agent", "Run the IE agent of this node: registers the node as an InfrastructureElement in the domain broker and keeps it current, samples the node (self-awareness), scores its health (self-diagnose), runs and heals its workloads, and serves the self-API at /self/v1 (OpenAPI at /self/v1/openapi.json) and Prometheus metrics at /metrics. See docs/agent.md.")
         {
             broker, domain, ieId, urls, config, stateDir,
         };
