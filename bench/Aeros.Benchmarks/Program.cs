@@ -1,3 +1,4 @@
+using Aeros.Benchmarks.AgentFootprint;
 using Aeros.Benchmarks.BrokerLoad;
 using Aeros.Benchmarks.NotifyLoad;
 using BenchmarkDotNet.Running;
@@ -7,8 +8,10 @@ return args switch
 {
     ["broker-load", .. var rest] => await BrokerLoadCommand.RunAsync(rest),
     ["notify-load", .. var rest] => await NotifyLoadCommand.RunAsync(rest),
+    ["agent-footprint", .. var rest] => await AgentFootprintCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
+    [IdleProcess.Command, ..] => IdleProcess.Run(), // hidden: agent-footprint's baseline
     _ => Usage(),
 };
 
@@ -28,6 +31,8 @@ static int Usage()
                         Run 'broker-load --help' for its options.
           notify-load   Notification latency and throughput of a real 'aeros broker' with 1,000 subscriptions,
                         against a write-only baseline. Run 'notify-load --help' for its options.
+          agent-footprint  RSS and CPU% of a real 'aeros agent' with process workloads, against an idle .NET
+                        process. Run 'agent-footprint --help' for its options.
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
         """);
     return 2;
