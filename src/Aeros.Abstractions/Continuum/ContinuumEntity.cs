@@ -30,8 +30,20 @@ public abstract record ContinuumEntity
 public sealed record GeoGeometry(string Type, JsonElement Coordinates)
 {
     /// <summary>A GeoJSON Point at <paramref name="longitude"/>, <paramref name="latitude"/>.</summary>
-    public static GeoGeometry Point(double longitude, double latitude) =>
-        new("Point", JsonSerializer.SerializeToElement(new[] { longitude, latitude }));
+    public static GeoGeometry Point(double longitude, double latitude)
+    {
+        // Written with Utf8JsonWriter, not JsonSerializer: no reflection, so it also works in a NativeAOT agent.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(longitude);
+            writer.WriteNumberValue(latitude);
+            writer.WriteEndArray();
+        }
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return new("Point", document.RootElement.Clone());
+    }
 }
 
 /// <summary>One <c>{key, value}</c> entry of <c>cliArgs</c> or <c>envVars</c>.</summary>

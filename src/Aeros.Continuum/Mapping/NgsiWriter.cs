@@ -206,7 +206,7 @@ internal sealed class NgsiWriter
             {
                 o["name"] = c.Name;
             }
-            array.Add(o);
+            array.Add((JsonNode)o); // the non-generic Add: no reflection (NativeAOT)
         }
         Add(name, array);
     }

@@ -31,4 +31,13 @@ public sealed class ContinuumIdsTests
     {
         Assert.Throws<ArgumentException>(() => ContinuumIds.InfrastructureElement(" ", "00:11:22:33:44:55"));
     }
+
+    [Fact]
+    public void GeoGeometryPoint_LongitudeLatitude_GeoJsonCoordinates()
+    {
+        var point = Aeros.Abstractions.Continuum.GeoGeometry.Point(-0.34, 39.48);
+
+        Assert.Equal("Point", point.Type);
+        Assert.Equal("[-0.34,39.48]", point.Coordinates.GetRawText());
+    }
 }
