@@ -1,3 +1,4 @@
+using Aeros.Agent.Tests.TestSupport;
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Reporting;
 using Aeros.Agent.Tests.Diagnose;
@@ -48,36 +49,14 @@ internal sealed class ReportingAgent : IAsyncDisposable
             o.IeId = IeId;
             o.StateDirectory = state;
         }, settings, configureServices: (services, _) => services.AddSingleton<INodeAwareness>(awareness));
-        try
-        {
-            await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
+        await TestAgentApp.StartAsync(app);
         return new ReportingAgent(app, state, awareness);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        try
-        {
-            await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-            try
-            {
-                Directory.Delete(State, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        await TestAgentApp.StopAsync(_app, State);
     }
 }
 

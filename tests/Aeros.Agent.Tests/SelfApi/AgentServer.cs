@@ -1,3 +1,4 @@
+using Aeros.Agent.Tests.TestSupport;
 using Aeros.Agent.Diagnose;
 using Aeros.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -38,36 +39,14 @@ internal sealed class AgentServer : IAsyncDisposable
             o.SamplingPeriod = TimeSpan.FromMilliseconds(200);
             configure?.Invoke(o);
         }, configureServices: (services, _) => services.AddSingleton<IDiagnoseInputs>(inputs));
-        try
-        {
-            await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
+        await TestAgentApp.StartAsync(app);
         return new AgentServer(app, state, inputs);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        try
-        {
-            await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-            try
-            {
-                Directory.Delete(State, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        await TestAgentApp.StopAsync(_app, State);
     }
 }
 

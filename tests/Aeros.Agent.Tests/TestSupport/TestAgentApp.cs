@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Aeros.Agent.Tests.TestSupport;
+
+/// <summary>Start and stop of the in-process agent hosts the tests build (bounded waits, state directory removed).</summary>
+internal static class TestAgentApp
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>Starts <paramref name="app"/>; disposes it when the start fails.</summary>
+    public static async Task StartAsync(WebApplication app)
+    {
+        try
+        {
+            await app.StartAsync().WaitAsync(Deadline);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops and disposes <paramref name="app"/>, then deletes <paramref name="stateDirectory"/>.</summary>
+    public static async Task StopAsync(WebApplication app, string stateDirectory)
+    {
+        try
+        {
+            await app.StopAsync().WaitAsync(Deadline);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            try
+            {
+                Directory.Delete(stateDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
