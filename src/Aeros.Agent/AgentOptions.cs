@@ -166,6 +166,15 @@ public sealed class HealthThresholds
     /// <summary>The highest score a node can have while any weighted factor is 0 (hard floor rule; default 0.25).</summary>
     public double ZeroFactorCap { get; set; } = 0.25;
 
+    /// <summary>
+    /// Hysteresis: an Overloaded node is Ready again only when CPU and RAM are this many points below their overload
+    /// thresholds (default 10), so a node hovering at a threshold does not flip its status on every sample.
+    /// </summary>
+    public double RecoveryMargin { get; set; } = 10;
+
+    /// <summary>Hysteresis of the score: an Overloaded node is Ready again only at overloadScore + this (default 0.1).</summary>
+    public double RecoveryScoreMargin { get; set; } = 0.1;
+
     /// <summary>A copy.</summary>
     public HealthThresholds Clone() => (HealthThresholds)MemberwiseClone();
 }
@@ -237,6 +246,14 @@ public sealed record AgentConfig(TimeSpan SamplingPeriod, GeoLocation? Location,
         if (!double.IsFinite(t.ZeroFactorCap) || t.ZeroFactorCap is < 0 or > 1)
         {
             errors.Add($"thresholds.zeroFactorCap must be between 0 and 1 (was {t.ZeroFactorCap}).");
+        }
+        if (!double.IsFinite(t.RecoveryMargin) || t.RecoveryMargin is < 0 or > 100)
+        {
+            errors.Add($"thresholds.recoveryMargin must be between 0 and 100 (was {t.RecoveryMargin}).");
+        }
+        if (!double.IsFinite(t.RecoveryScoreMargin) || t.RecoveryScoreMargin is < 0 or > 1)
+        {
+            errors.Add($"thresholds.recoveryScoreMargin must be between 0 and 1 (was {t.RecoveryScoreMargin}).");
         }
         return errors;
     }

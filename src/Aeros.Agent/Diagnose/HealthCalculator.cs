@@ -24,8 +24,14 @@ public static class HealthCalculator
     public static double Ramp(double x, double good, double bad) =>
         x <= good ? 1 : x >= bad ? 0 : (bad - x) / (bad - good);
 
-    /// <summary>Diagnoses <paramref name="snapshot"/> with the workload counts and broker reachability given.</summary>
-    public static HealthReport Evaluate(NodeSnapshot snapshot, WorkloadCounts workloads, BrokerReachability broker, AgentConfig config)
+    /// <summary>
+    /// Diagnoses <paramref name="snapshot"/> with the workload counts and broker reachability given. With
+    /// <paramref name="previousStatus"/> <c>Overloaded</c>, the thresholds to leave it are the recovery ones
+    /// (hysteresis: overload thresholds less <see cref="HealthThresholds.RecoveryMargin"/>, score plus
+    /// <see cref="HealthThresholds.RecoveryScoreMargin"/>).
+    /// </summary>
+    public static HealthReport Evaluate(NodeSnapshot snapshot, WorkloadCounts workloads, BrokerReachability broker, AgentConfig config,
+        string? previousStatus = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(config);
@@ -84,17 +90,22 @@ public static class HealthCalculator
         }
         else
         {
-            if (snapshot.CurrentCpuUsage >= t.OverloadCpu)
+            var recovering = previousStatus == "Overloaded";
+            var cpuLimit = recovering ? t.OverloadCpu - t.RecoveryMargin : t.OverloadCpu;
+            var memoryLimit = recovering ? t.OverloadMemory - t.RecoveryMargin : t.OverloadMemory;
+            var scoreLimit = recovering ? t.OverloadScore + t.RecoveryScoreMargin : t.OverloadScore;
+            var still = recovering ? " (not yet recovered)" : "";
+            if (snapshot.CurrentCpuUsage >= cpuLimit)
             {
-                reasons.Add(Inv($"CPU usage {snapshot.CurrentCpuUsage} % >= {t.OverloadCpu} %"));
+                reasons.Add(Inv($"CPU usage {snapshot.CurrentCpuUsage} % >= {cpuLimit} %{still}"));
             }
-            if (snapshot.CurrentRamUsagePct >= t.OverloadMemory)
+            if (snapshot.CurrentRamUsagePct >= memoryLimit)
             {
-                reasons.Add(Inv($"RAM usage {snapshot.CurrentRamUsagePct} % >= {t.OverloadMemory} %"));
+                reasons.Add(Inv($"RAM usage {snapshot.CurrentRamUsagePct} % >= {memoryLimit} %{still}"));
             }
-            if ((statusScore ?? score) < t.OverloadScore)
+            if ((statusScore ?? score) < scoreLimit)
             {
-                reasons.Add(Inv($"health score {statusScore ?? score} < {t.OverloadScore}"));
+                reasons.Add(Inv($"health score {statusScore ?? score} < {scoreLimit}{still}"));
             }
             status = reasons.Any(r => !r.StartsWith("score capped", StringComparison.Ordinal)) ? "Overloaded" : "Ready";
         }

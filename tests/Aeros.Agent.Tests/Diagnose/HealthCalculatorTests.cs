@@ -146,6 +146,41 @@ public sealed class HealthCalculatorTests
         Assert.Equal("urn:ngsi-ld:InfrastructureElementStatus:" + status, report.StatusUrn);
     }
 
+    [Theory]
+    [InlineData(null, 85, "Ready")]           // never overloaded: the overload threshold (90) applies
+    [InlineData("Ready", 85, "Ready")]
+    [InlineData("Overloaded", 85, "Overloaded")] // hysteresis: Ready again only below 90 - 10
+    [InlineData("Overloaded", 80, "Overloaded")]
+    [InlineData("Overloaded", 79.9, "Ready")]
+    public void Evaluate_PreviousStatus_RecoveryNeedsTheMargin(string? previous, double cpu, string status)
+    {
+        var report = HealthCalculator.Evaluate(Snapshot(cpu: cpu), WorkloadCounts.None, BrokerReachability.Reachable, Config(), previous);
+
+        Assert.Equal(status, report.Status);
+    }
+
+    [Fact]
+    public void Evaluate_PreviousOverloadedAndScoreJustAboveThreshold_StaysOverloaded()
+    {
+        // Only the CPU counts, so the score is the CPU factor: 0.35 is above overloadScore 0.3 but below 0.3 + 0.1.
+        var config = Config(c =>
+        {
+            c.Weights.Memory = 0;
+            c.Weights.Disk = 0;
+            c.Weights.Network = 0;
+            c.Weights.Workloads = 0;
+            c.Weights.Broker = 0;
+            c.Thresholds.OverloadCpu = 100;
+        });
+
+        var fresh = HealthCalculator.Evaluate(Snapshot(cpu: 86), WorkloadCounts.None, BrokerReachability.Reachable, config);
+        var recovering = HealthCalculator.Evaluate(Snapshot(cpu: 86), WorkloadCounts.None, BrokerReachability.Reachable, config, "Overloaded");
+
+        Assert.Equal(0.35, fresh.Score, 4);
+        Assert.Equal("Ready", fresh.Status);
+        Assert.Equal("Overloaded", recovering.Status);
+    }
+
     [Fact]
     public void Evaluate_Maintenance_StatusMaintenance()
     {
