@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Aeros.Benchmarks.BrokerLoad;
@@ -38,31 +37,7 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
             Console.Error.WriteLine(AgentFootprintOptions.Usage);
             return string.IsNullOrEmpty(error) ? 0 : 2;
         }
-        using var cancel = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        }
-        Console.CancelKeyPress += OnCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
-        {
-            return await new AgentFootprintCommand(options).ExecuteAsync(cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("agent-footprint: cancelled.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+        return await Cancellable.RunAsync("agent-footprint", token => new AgentFootprintCommand(options).ExecuteAsync(token));
     }
 
     private async Task<int> ExecuteAsync(CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Runtime.InteropServices;
 
 namespace Aeros.Benchmarks.BrokerLoad;
 
@@ -46,31 +45,7 @@ internal sealed class BrokerLoadCommand
             Console.Error.WriteLine(BrokerLoadOptions.Usage);
             return string.IsNullOrEmpty(error) ? 0 : 2;
         }
-        using var cancel = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            e.Cancel = true; // let the finally blocks kill the broker and delete its data
-            cancel.Cancel();
-        }
-        Console.CancelKeyPress += OnCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true; // same as Ctrl-C: stop, kill the broker, delete its data
-            cancel.Cancel();
-        });
-        try
-        {
-            return await new BrokerLoadCommand(options).ExecuteAsync(cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("broker-load: cancelled.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+        return await Cancellable.RunAsync("broker-load", token => new BrokerLoadCommand(options).ExecuteAsync(token));
     }
 
     private async Task<int> ExecuteAsync(CancellationToken cancellationToken)

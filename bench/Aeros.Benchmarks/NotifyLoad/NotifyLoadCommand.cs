@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Aeros.Benchmarks.BrokerLoad;
@@ -49,31 +48,7 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
             Console.Error.WriteLine(NotifyLoadOptions.Usage);
             return string.IsNullOrEmpty(error) ? 0 : 2;
         }
-        using var cancel = new CancellationTokenSource();
-        void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        }
-        Console.CancelKeyPress += OnCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            cancel.Cancel();
-        });
-        try
-        {
-            return await new NotifyLoadCommand(options).ExecuteAsync(cancel.Token);
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("notify-load: cancelled.");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= OnCancel;
-        }
+        return await Cancellable.RunAsync("notify-load", token => new NotifyLoadCommand(options).ExecuteAsync(token));
     }
 
     private async Task<int> ExecuteAsync(CancellationToken cancellationToken)
