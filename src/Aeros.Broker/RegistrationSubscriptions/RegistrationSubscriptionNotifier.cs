@@ -166,20 +166,7 @@ internal sealed partial class RegistrationSubscriptionNotifier : IRegistrationOb
 
     private void OnSubscriptionChanged(SubscriptionEntry entry, bool present)
     {
-        lock (entry)
-        {
-            entry.Timer?.Dispose();
-            entry.Timer = null;
-            if (present && entry.Definition.TimeInterval is { } seconds && !entry.State.Removed)
-            {
-                var interval = TimeSpan.FromSeconds(seconds);
-                entry.Timer = _time.CreateTimer(static state =>
-                {
-                    var (notifier, e) = ((RegistrationSubscriptionNotifier, SubscriptionEntry))state!;
-                    notifier.NotifyPeriodic(e);
-                }, (this, entry), interval, interval);
-            }
-        }
+        entry.ResetPeriodicTimer(_time, present, e => NotifyPeriodic(e));
         if (!present)
         {
             _dispatcher?.Remove(entry.QueueKey);
@@ -206,11 +193,7 @@ internal sealed partial class RegistrationSubscriptionNotifier : IRegistrationOb
     {
         foreach (var entry in _subscriptions.All())
         {
-            lock (entry)
-            {
-                entry.Timer?.Dispose();
-                entry.Timer = null;
-            }
+            entry.StopPeriodicTimer();
         }
     }
 

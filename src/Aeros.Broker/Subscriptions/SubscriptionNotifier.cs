@@ -288,20 +288,7 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
 
     private void OnRegistryChanged(SubscriptionEntry entry, bool present)
     {
-        lock (entry)
-        {
-            entry.Timer?.Dispose();
-            entry.Timer = null;
-            if (present && entry.Definition.TimeInterval is { } seconds && !entry.State.Removed)
-            {
-                var interval = TimeSpan.FromSeconds(seconds);
-                entry.Timer = _time.CreateTimer(static state =>
-                {
-                    var (notifier, e) = ((SubscriptionNotifier, SubscriptionEntry))state!;
-                    _ = notifier.NotifyPeriodicAsync(e, CancellationToken.None);
-                }, (this, entry), interval, interval);
-            }
-        }
+        entry.ResetPeriodicTimer(_time, present, e => _ = NotifyPeriodicAsync(e, CancellationToken.None));
         if (!present)
         {
             _dispatcher?.Remove(entry.QueueKey);
@@ -313,11 +300,7 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
     {
         foreach (var entry in _registry.All())
         {
-            lock (entry)
-            {
-                entry.Timer?.Dispose();
-                entry.Timer = null;
-            }
+            entry.StopPeriodicTimer();
         }
     }
 

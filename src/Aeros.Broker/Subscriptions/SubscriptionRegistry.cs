@@ -41,6 +41,37 @@ internal sealed class SubscriptionEntry(string tenant, Subscription definition, 
     /// <summary>The periodic timer (timeInterval), or null.</summary>
     internal ITimer? Timer;
 
+    /// <summary>
+    /// Re-arms the periodic timer after the subscription changed: armed (calling <paramref name="tick"/> every
+    /// timeInterval) while it is <paramref name="present"/>, periodic and not removed; stopped otherwise.
+    /// </summary>
+    internal void ResetPeriodicTimer(TimeProvider time, bool present, Action<SubscriptionEntry> tick)
+    {
+        lock (this)
+        {
+            StopPeriodicTimer();
+            if (present && Definition.TimeInterval is { } seconds && !State.Removed)
+            {
+                var interval = TimeSpan.FromSeconds(seconds);
+                Timer = time.CreateTimer(static state =>
+                {
+                    var (entry, callback) = ((SubscriptionEntry, Action<SubscriptionEntry>))state!;
+                    callback(entry);
+                }, (this, tick), interval, interval);
+            }
+        }
+    }
+
+    /// <summary>Stops the periodic timer (at shutdown).</summary>
+    internal void StopPeriodicTimer()
+    {
+        lock (this)
+        {
+            Timer?.Dispose();
+            Timer = null;
+        }
+    }
+
     /// <summary>1 while a periodic notification is being built (no overlap).</summary>
     internal int PeriodicRunning;
 }
