@@ -120,4 +120,7 @@ public sealed record InfrastructureElement : ContinuumEntity
 
     /// <summary>When the agent last reported (orchestrators detect a lost element by its age).</summary>
     public DateTimeOffset? Heartbeat { get; init; }
+
+    /// <summary>Aeros extension: base URL of the element's agent self-API (<c>/self/v1</c> lies under it), used by the LLO.</summary>
+    public string? SelfApiUrl { get; init; }
 }

@@ -38,4 +38,10 @@ public sealed record InfrastructureElementRequirements : ContinuumEntity
 
     /// <summary>Required area (<c>area</c>).</summary>
     public string? Area { get; init; }
+
+    /// <summary>Aeros extension: CPU the component needs on its element, cores (the placement's capacity demand).</summary>
+    public double? CpuRequest { get; init; }
+
+    /// <summary>Aeros extension: memory the component needs on its element, MB (the placement's capacity demand).</summary>
+    public double? MemoryRequest { get; init; }
 }

@@ -53,4 +53,22 @@ public sealed record ServiceComponent : ContinuumEntity
 
     /// <summary>Memory it uses, MB.</summary>
     public double? CurrentMemoryUsage { get; init; }
+
+    /// <summary>
+    /// Aeros extension: the executable when the component runs as a host process (the blueprint's process artifact)
+    /// instead of a container; null for containers.
+    /// </summary>
+    public string? ProcessCommand { get; init; }
+
+    /// <summary>Aeros extension: the arguments of <see cref="ProcessCommand"/>, in order.</summary>
+    public IReadOnlyList<string>? ProcessArgs { get; init; }
+
+    /// <summary>
+    /// Aeros extension: raised by the HLO at every (re)placement, so the LLO can tell the current copy of a component
+    /// from a stale one left on an element that was lost and came back.
+    /// </summary>
+    public long? Generation { get; init; }
+
+    /// <summary>Aeros extension: why the component is in its status (the constraint nothing satisfies, the start error...).</summary>
+    public string? StatusReason { get; init; }
 }

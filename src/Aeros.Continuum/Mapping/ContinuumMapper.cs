@@ -83,6 +83,8 @@ public static class ContinuumMapper
                 w.Property("energyEfficiencyRatio", r.EnergyEfficiencyRatio);
                 w.Property("domainId", r.DomainId);
                 w.Property("area", r.Area);
+                w.Property("cpuRequest", r.CpuRequest);
+                w.Property("memoryRequest", r.MemoryRequest);
                 break;
             case NetworkPort p:
                 w.Property("portNumber", p.PortNumber);
@@ -171,6 +173,8 @@ public static class ContinuumMapper
                 EnergyEfficiencyRatio = r.Double("energyEfficiencyRatio"),
                 DomainId = r.String("domainId"),
                 Area = r.String("area"),
+                CpuRequest = r.Double("cpuRequest"),
+                MemoryRequest = r.Double("memoryRequest"),
             },
             // The schema names them number/protocol; aerOS and the examples write portNumber/portProtocol.
             nameof(NetworkPort) => new NetworkPort
@@ -282,6 +286,7 @@ public static class ContinuumMapper
         w.Property("healthScore", ie.HealthScore);
         w.Numbers("healthBreakdown", ie.HealthBreakdown);
         w.DateTime("heartbeat", ie.Heartbeat);
+        w.Property("selfApiUrl", ie.SelfApiUrl);
     }
 
     private static InfrastructureElement ReadInfrastructureElement(NgsiReader r, string id) => new()
@@ -325,6 +330,7 @@ public static class ContinuumMapper
         HealthScore = r.Double("healthScore"),
         HealthBreakdown = r.Numbers("healthBreakdown"),
         Heartbeat = r.DateTime("heartbeat"),
+        SelfApiUrl = r.String("selfApiUrl"),
     };
 
     private static void WriteServiceComponent(NgsiWriter w, ServiceComponent c)
@@ -346,6 +352,10 @@ public static class ContinuumMapper
         w.Property("overlayNetworkIP", c.OverlayNetworkIP);
         w.Property("currentCpuUsage", c.CurrentCpuUsage);
         w.Property("currentMemoryUsage", c.CurrentMemoryUsage);
+        w.Property("processCommand", c.ProcessCommand);
+        w.Strings("processArgs", c.ProcessArgs);
+        w.Property("generation", c.Generation);
+        w.Property("statusReason", c.StatusReason);
     }
 
     private static ServiceComponent ReadServiceComponent(NgsiReader r, string id) => new()
@@ -368,5 +378,9 @@ public static class ContinuumMapper
         OverlayNetworkIP = r.String("overlayNetworkIP"),
         CurrentCpuUsage = r.Double("currentCpuUsage"),
         CurrentMemoryUsage = r.Double("currentMemoryUsage"),
+        ProcessCommand = r.String("processCommand"),
+        ProcessArgs = r.Strings("processArgs"),
+        Generation = r.Long("generation"),
+        StatusReason = r.String("statusReason"),
     };
 }

@@ -95,6 +95,14 @@ internal sealed class NgsiReader(JsonObject entity)
             .ToList()
         : null;
 
+    /// <summary>An array of strings; a single string is a one-element list (compaction turns one-element arrays into scalars).</summary>
+    public IReadOnlyList<string>? Strings(string name) => Value(name) switch
+    {
+        JsonArray array => array.Select(Text).OfType<string>().ToList(),
+        JsonValue v when v.TryGetValue<string>(out var s) => [s],
+        _ => null,
+    };
+
     public IReadOnlyList<ContactPoint>? Contacts(string name) => Value(name) switch
     {
         JsonArray array => array.OfType<JsonObject>().Select(ToContact).ToList(),

@@ -184,6 +184,15 @@ internal sealed class NgsiWriter
         }
     }
 
+    /// <summary>A Property whose value is an ordered array of strings (nothing is written for an empty list).</summary>
+    public void Strings(string name, IReadOnlyList<string>? values)
+    {
+        if (values is { Count: > 0 })
+        {
+            Add(name, new JsonArray(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()));
+        }
+    }
+
     public void Contacts(string name, IReadOnlyList<ContactPoint>? contacts)
     {
         if (contacts is null)

@@ -33,6 +33,37 @@ public sealed class ContinuumClientTests(BrokerFixture fixture) : IClassFixture<
         Assert.Equal(expected.Count, actual.Count);
     }
 
+    [Theory]
+    [InlineData("-f -p 8080")]
+    [InlineData("one")]
+    public async Task UpsertAsync_AerosExtensions_ReadBackUnchangedInOrder(string argLine)
+    {
+        var args = argLine.Split(' ');
+        var component = new ServiceComponent
+        {
+            Id = $"urn:ngsi-ld:Service:ext{args.Length}:Component:web",
+            ProcessCommand = "/bin/busybox",
+            ProcessArgs = args,
+            Generation = 3,
+            StatusReason = "no element has cpuArchitecture arm64",
+        };
+        var requirements = new InfrastructureElementRequirements { Id = component.Id + ":InfrastructureElementRequirements", CpuRequest = 0.25, MemoryRequest = 64 };
+        var ie = NewElement("ext" + args.Length) with { SelfApiUrl = "http://127.0.0.1:9100/" };
+
+        await Client.UpsertManyAsync([component, requirements, ie]).WaitAsync(Deadline);
+
+        var c = await Client.GetAsync<ServiceComponent>(component.Id).WaitAsync(Deadline);
+        Assert.Equal("/bin/busybox", c!.ProcessCommand);
+        Assert.Equal(args, c.ProcessArgs);
+        Assert.Equal(3, c.Generation);
+        Assert.Equal(component.StatusReason, c.StatusReason);
+        var r = await Client.GetAsync<InfrastructureElementRequirements>(requirements.Id).WaitAsync(Deadline);
+        Assert.Equal(0.25, r!.CpuRequest);
+        Assert.Equal(64, r.MemoryRequest);
+        var back = await Client.GetAsync<InfrastructureElement>(ie.Id).WaitAsync(Deadline);
+        Assert.Equal("http://127.0.0.1:9100/", back!.SelfApiUrl);
+    }
+
     [Fact]
     public async Task UpsertAsync_InfrastructureElement_EnumsAreUrnRelationshipsInTheBroker()
     {
