@@ -33,13 +33,15 @@ internal sealed partial class BrokerReporter : BackgroundService
     private readonly ReportingStats _stats;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SelfApiAddress? _selfApi;
     private IeEntity.Reported? _last;
     private DateTimeOffset _lastReport;
     private DateTimeOffset _lastSent;
 
     public BrokerReporter(ReportingClient client, INodeAwareness awareness, ISelfDiagnosis diagnosis, AgentIdentity identity, RuntimeDetection? detection,
-        IOptions<ReportingOptions> options, ReportingStats stats, TimeProvider time, ILogger<BrokerReporter> logger)
+        IOptions<ReportingOptions> options, ReportingStats stats, TimeProvider time, ILogger<BrokerReporter> logger, SelfApiAddress? selfApi = null)
     {
+        _selfApi = selfApi;
         _client = client.Client;
         _awareness = awareness;
         _diagnosis = diagnosis;
@@ -140,7 +142,8 @@ internal sealed partial class BrokerReporter : BackgroundService
         var health = _diagnosis.Evaluate(snapshot);
         var technology = _detection?.Current?.ContainerTechnology;
         var now = _time.GetUtcNow();
-        var entity = IeEntity.Full(_identity, snapshot, health, technology, now);
+        var selfApiUrl = _selfApi is null ? null : await _selfApi.GetAsync(_time, ct);
+        var entity = IeEntity.Full(_identity, snapshot, health, technology, now, selfApiUrl);
         var body = ContinuumMapper.ToNgsiLd(entity);
         try
         {

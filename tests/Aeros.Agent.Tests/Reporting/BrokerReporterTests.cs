@@ -173,6 +173,29 @@ public sealed class BrokerReporterTests(ITestOutputHelper output)
         return value is JsonObject o ? o["@value"]!.GetValue<string>() : value.GetValue<string>();
     }
 
+    [Fact]
+    public async Task Registration_PortZero_AdvertisesTheBoundSelfApiUrl()
+    {
+        await using var broker = await TestBroker.StartAsync().Within("starting the broker");
+        await using var agent = await ReportingAgent.StartAsync(broker.Url, FastReporting).Within("starting the agent");
+        using var http = broker.CreateHttpClient();
+        var client = new ContinuumClient(http, new ContinuumClientOptions(), TimeProvider.System);
+        agent.Awareness.Push(ScriptedAwareness.Steady());
+
+        Abstractions.Continuum.InfrastructureElement? ie = null;
+        await TestDeadline.Until(async () => (ie = await client.GetAsync<Abstractions.Continuum.InfrastructureElement>(ReportingAgent.IeId)) is not null,
+            "the IE entity is in the broker", TimeSpan.FromSeconds(10));
+
+        var expected = agent.Http.BaseAddress!.ToString().TrimEnd('/');
+        Assert.Equal(expected, ie!.SelfApiUrl);
+        Assert.NotEqual(0, new Uri(ie.SelfApiUrl!).Port);
+        using var health = await new HttpClient().GetAsync(ie.SelfApiUrl + "/self/v1/health").Within("calling the advertised self-API");
+        Assert.True(health.IsSuccessStatusCode, $"GET {ie.SelfApiUrl}/self/v1/health answered {(int)health.StatusCode}");
+    }
+
+    [Fact]
+    public void Defaults_Heartbeat_IsOneSecond() => Assert.Equal(TimeSpan.FromSeconds(1), new ReportingOptions().HeartbeatPeriod);
+
     private static void AssertRelationship(JsonObject entity, string name, string target)
     {
         Assert.Equal("Relationship", entity[name]!["type"]!.GetValue<string>());
