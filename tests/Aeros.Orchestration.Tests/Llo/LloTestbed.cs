@@ -90,24 +90,12 @@ internal sealed class LloTestbed : IAsyncDisposable
     /// <summary>Starts an <c>aeros agent</c> process for element <c>urn:ngsi-ld:InfrastructureElement:d1:{name}</c> and waits until it registered its selfApiUrl.</summary>
     public async Task<TestAgent> StartAgentAsync(string name, TestAgent? previous = null)
     {
-        var agent = previous ?? new TestAgent(name, $"urn:ngsi-ld:InfrastructureElement:{Domain}:{name}", AerosProcess.FreePort(),
-            Path.Combine(Path.GetTempPath(), "aeros-llo-agent-" + name + "-" + Guid.NewGuid().ToString("N")));
-        agent.Process = AerosProcess.Start("agent", "--broker", Broker.Url.ToString(), "--domain", Domain, "--ie-id", agent.ElementId,
-            "--urls", $"http://127.0.0.1:{agent.Port}", "--state-dir", agent.StateDirectory);
+        var agent = previous ?? TestAgent.Create(name);
         if (previous is null)
         {
             _agents.Add(agent);
         }
-        var started = TimeProvider.System.GetUtcNow();
-        await TestDeadline.Until(async () =>
-        {
-            if (agent.Process.HasExited)
-            {
-                throw new InvalidOperationException($"agent {name} exited:\n{agent.Process.Output}");
-            }
-            var ie = await Client.GetAsync<InfrastructureElement>(agent.ElementId);
-            return ie?.SelfApiUrl == agent.Url.ToString().TrimEnd('/') && ie.Heartbeat > started;
-        }, $"agent {name} registered with its selfApiUrl", TimeSpan.FromSeconds(60));
+        await agent.StartAsync(Broker.Url, Client);
         return agent;
     }
 
@@ -164,6 +152,27 @@ internal sealed class LloTestbed : IAsyncDisposable
 internal sealed class TestAgent(string name, string elementId, int port, string stateDirectory) : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>An agent of element <c>urn:ngsi-ld:InfrastructureElement:d1:{name}</c> with a free port and a new state directory (not started).</summary>
+    public static TestAgent Create(string name) => new(name, $"urn:ngsi-ld:InfrastructureElement:{LloTestbed.Domain}:{name}", AerosProcess.FreePort(),
+        Path.Combine(Path.GetTempPath(), "aeros-llo-agent-" + name + "-" + Guid.NewGuid().ToString("N")));
+
+    /// <summary>Starts (or restarts) the agent process and waits until it registered its selfApiUrl in the broker.</summary>
+    public async Task StartAsync(Uri broker, ContinuumClient client)
+    {
+        Process = AerosProcess.Start("agent", "--broker", broker.ToString(), "--domain", LloTestbed.Domain, "--ie-id", ElementId,
+            "--urls", $"http://127.0.0.1:{Port}", "--state-dir", StateDirectory);
+        var started = TimeProvider.System.GetUtcNow();
+        await TestDeadline.Until(async () =>
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"agent {Name} exited:\n{Process.Output}");
+            }
+            var ie = await client.GetAsync<InfrastructureElement>(ElementId);
+            return ie?.SelfApiUrl == Url.ToString().TrimEnd('/') && ie.Heartbeat > started;
+        }, $"agent {Name} registered with its selfApiUrl", TimeSpan.FromSeconds(60));
+    }
 
     public string Name { get; } = name;
 
