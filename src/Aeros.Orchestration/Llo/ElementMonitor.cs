@@ -39,7 +39,20 @@ internal sealed partial class ElementMonitor(
             using var timer = new PeriodicTimer(_options.CheckPeriod, time);
             do
             {
-                await CheckOnceAsync(stoppingToken);
+                try
+                {
+                    await CheckOnceAsync(stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // Loss detection must outlive one bad check; the failure is logged and the next check runs.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    LogCheckCrashed(logger, e);
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -228,6 +241,9 @@ internal sealed partial class ElementMonitor(
 
     [LoggerMessage(EventId = 5235, Level = LogLevel.Warning, Message = "The element monitor cannot read the elements from the broker; loss detection pauses: {Reason}")]
     private static partial void LogBrokerDown(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5237, Level = LogLevel.Error, Message = "An element check failed unexpectedly; the next check runs as usual")]
+    private static partial void LogCheckCrashed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5236, Level = LogLevel.Warning, Message = "Checking element {ElementId} failed: {Reason}")]
     private static partial void LogCheckFailed(ILogger logger, string elementId, string reason);
