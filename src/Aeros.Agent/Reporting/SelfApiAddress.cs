@@ -9,45 +9,35 @@ namespace Aeros.Agent.Reporting;
 /// The base URL of the agent's self-API the IE entity advertises (<c>selfApiUrl</c>), which the domain's LLO calls to
 /// run workloads: <see cref="ReportingOptions.SelfApiUrl"/> when configured, else the first address the host really
 /// listens at (known only once the server listens, so port 0 is resolved), a wildcard host replaced by 127.0.0.1.
+/// The reporter sends it with the registration when it is known by then, else with the first report after it is.
 /// </summary>
 internal sealed class SelfApiAddress(IOptions<ReportingOptions> options, IServer? server = null, IHostApplicationLifetime? lifetime = null)
 {
-    /// <summary>How long the first registration waits for the server to listen before going without the URL.</summary>
-    internal static readonly TimeSpan StartWait = TimeSpan.FromSeconds(5);
-
     private string? _resolved;
 
-    /// <summary>The URL, or null when the host does not listen (no web server, or not yet started within <see cref="StartWait"/>).</summary>
-    public async Task<string?> GetAsync(TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The URL, or null while the host does not listen yet (hosted services start before Kestrel binds, and the bound
+    /// port exists only after <c>ApplicationStarted</c>) or never will (no web server). Never waits.
+    /// </summary>
+    public string? Current
     {
-        if (options.Value.SelfApiUrl is { } configured)
+        get
         {
-            return configured.ToString().TrimEnd('/');
-        }
-        if (_resolved is { } known)
-        {
-            return known;
-        }
-        if (server is null)
-        {
-            return null;
-        }
-        if (lifetime is not null && !lifetime.ApplicationStarted.IsCancellationRequested)
-        {
-            // Hosted services start before Kestrel binds; the bound port exists only after ApplicationStarted.
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-            try
+            if (options.Value.SelfApiUrl is { } configured)
             {
-                await started.Task.WaitAsync(StartWait, time, cancellationToken);
+                return configured.ToString().TrimEnd('/');
             }
-            catch (TimeoutException)
+            if (_resolved is { } known)
+            {
+                return known;
+            }
+            if (server is null || (lifetime is not null && !lifetime.ApplicationStarted.IsCancellationRequested))
             {
                 return null;
             }
+            _resolved = Loopback(server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault());
+            return _resolved;
         }
-        _resolved = Loopback(server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault());
-        return _resolved;
     }
 
     /// <summary><paramref name="address"/> with a wildcard host (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>) made a loopback one, without a trailing slash.</summary>
