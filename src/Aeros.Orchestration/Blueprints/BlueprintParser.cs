@@ -63,6 +63,10 @@ public static partial class BlueprintParser
         {
             stream.Load(new StringReader(text));
         }
+        catch (Exception e) when (e is not YamlException and (InvalidOperationException or ArgumentException or FormatException or OverflowException))
+        {
+            return Failed(new BlueprintError(1, 1, "", "Not valid YAML/JSON: " + e.Message));
+        }
         catch (YamlException e)
         {
             // Duplicate keys are found here (the event pass does not build mappings).
@@ -99,12 +103,14 @@ public static partial class BlueprintParser
     /// </summary>
     private static BlueprintError? CheckStructure(string text)
     {
+        var last = Mark.Empty;
         try
         {
             var parser = new Parser(new StringReader(text));
             var depth = 0;
             while (parser.MoveNext())
             {
+                last = parser.Current!.End;
                 switch (parser.Current)
                 {
                     case MappingStart or SequenceStart:
@@ -124,6 +130,11 @@ public static partial class BlueprintParser
         catch (YamlException e)
         {
             return new BlueprintError(Math.Max(1, (int)e.Start.Line), Math.Max(1, (int)e.Start.Column), "", "Not valid YAML/JSON: " + Reason(e));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these (without a mark) for some malformed input: point after the last good part.
+            return new BlueprintError(Math.Max(1, (int)last.Line), Math.Max(1, (int)last.Column), "", "Not valid YAML/JSON after this point: " + e.Message);
         }
     }
 
