@@ -134,7 +134,7 @@ public static partial class BlueprintParser
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
             // YamlDotNet's scanner throws these (without a mark) for some malformed input: point after the last good part.
-            return new BlueprintError(Math.Max(1, (int)last.Line), Math.Max(1, (int)last.Column), "", "Not valid YAML/JSON after this point: " + e.Message);
+            return new BlueprintError(Math.Max(1, (int)last.Line), Math.Max(1, (int)last.Column), "", "Not valid YAML/JSON: the text after this point cannot be read (an unclosed '[', '{' or quote?).");
         }
     }
 

@@ -119,7 +119,7 @@ internal sealed class BlueprintReader
     private List<ComponentBlueprint> ReadTemplates(YamlNode templates)
     {
         const string path = "node_templates";
-        var read = new List<(ComponentBlueprint Component, YamlNode KeyNode, List<(ComponentLink Link, YamlNode Node, string Path)> Links)>();
+        var read = new List<(string Name, ComponentBlueprint? Component, YamlNode KeyNode, List<(ComponentLink Link, YamlNode Node, string Path)> Links)>();
         if (templates is not YamlMappingNode mapping || mapping.Children.Count == 0)
         {
             Error(templates, path, "node_templates must be a mapping of one or more components (name: {type: tosca.nodes.Container.Application, ...}).");
@@ -133,17 +133,14 @@ internal sealed class BlueprintReader
                 Error(keyNode, nodePath, $"The component name '{name}' cannot be part of an aerOS id: use letters, digits, '-', '_' and '.', starting with a letter or digit, at most {BlueprintParser.MaxNameLength} characters.");
             }
             var links = new List<(ComponentLink, YamlNode, string)>();
-            var component = ReadComponent(name, value, nodePath, links);
-            if (component is not null)
-            {
-                read.Add((component, keyNode, links));
-            }
+            // Components with errors are kept too, so their dependencies are still checked.
+            read.Add((name, ReadComponent(name, value, nodePath, links), keyNode, links));
         }
         // Replicas become components named <node>-1..n; such a name must not be another component's.
         var names = mapping.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "").ToHashSet(StringComparer.Ordinal);
-        foreach (var (component, keyNode, links) in read)
+        foreach (var (name, component, keyNode, links) in read)
         {
-            if (component.Replicas > 1)
+            if (component is { Replicas: > 1 })
             {
                 for (var i = 1; i <= component.Replicas; i++)
                 {
@@ -155,7 +152,7 @@ internal sealed class BlueprintReader
             }
             foreach (var (link, node, linkPath) in links)
             {
-                if (link.Target == component.Name)
+                if (link.Target == name)
                 {
                     Error(node, linkPath, "A component cannot depend on itself.");
                 }
@@ -170,7 +167,7 @@ internal sealed class BlueprintReader
                 Error(second.Item2, second.Item3, $"The dependency on '{duplicate.Key}' is given more than once.");
             }
         }
-        return read.Select(r => r.Component).ToList();
+        return read.Where(r => r.Component is not null).Select(r => r.Component!).ToList();
     }
 
     private ComponentBlueprint? ReadComponent(string name, YamlNode node, string path, List<(ComponentLink, YamlNode, string)> links)

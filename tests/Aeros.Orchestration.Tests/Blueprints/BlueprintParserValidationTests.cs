@@ -340,4 +340,50 @@ public sealed class BlueprintParserValidationTests
         Assert.Equal(BlueprintParser.MaxErrors + 1, errors.Count);
         Assert.Equal("50 more errors are not listed.", errors[^1].Message);
     }
+
+    /// <summary>The example of docs/blueprints.md ("Validation"); keep both in step.</summary>
+    [Fact]
+    public void Parse_DocumentedExample_ListsTheErrorsShownInTheDocs()
+    {
+        const string text = """
+            tosca_definitions_version: tosca_simple_yaml_1_3
+            node_templates:
+              web:
+                type: tosca.nodes.Container.Application
+                replicas: 0
+                requirements:
+                  - host:
+                      node_filter:
+                        capabilities:
+                          - host:
+                              properties:
+                                cpu_arch: { equal: sparc }
+                                mem_size: { greater_or_equal: 4 GX }
+                  - network:
+                      properties:
+                        ports:
+                          http: { properties: { protocol: [tcp], source: 80 } }
+                          http2: { properties: { protocol: [tcp], source: 80 } }
+                  - dependency: { node: db, max_latency_ms: 20 }
+                artifacts:
+                  server: { type: aeros.artifacts.Deployment.Process, file: /bin/busybox, args: [httpd, -f] }
+                interfaces:
+                  Standard:
+                    create:
+                      implementation: servr
+            """;
+
+        var errors = BlueprintParser.Parse(text).Errors.Select(e => e.ToString());
+
+        Assert.Equal(
+            [
+                "(5:15) node_templates.web.replicas: replicas must be a whole number from 1 to 100.",
+                "(12:40) node_templates.web.requirements[0].host.node_filter.capabilities[0].host.properties.cpu_arch: Unknown CPU architecture 'sparc'; use x86_64 (amd64), arm64 (aarch64), arm32 (armv7), mips64le, ppc64le, riscv64 or s390x.",
+                "(13:51) node_templates.web.requirements[0].host.node_filter.capabilities[0].host.properties.mem_size: '4 GX' is not a size; write a number and a unit: B, kB, KiB, MB, MiB, GB, GiB, TB or TiB (e.g. 4096 MB).",
+                "(18:15) node_templates.web.requirements[1].network.properties.ports.http2: Port 80/TCP is given more than once in this component.",
+                "(19:21) node_templates.web.requirements[2].dependency: Depends on 'db', which is not a component of this blueprint.",
+                "(25:27) node_templates.web.interfaces.Standard.create.implementation: The implementation 'servr' is not one of the component's artifacts (server).",
+            ],
+            errors);
+    }
 }
