@@ -386,4 +386,22 @@ public sealed class BlueprintParserValidationTests
             ],
             errors);
     }
+
+    [Theory]
+    [InlineData("TOSCA-portal-backend.yml")]
+    [InlineData("tosca_dev_aeriOS_service.yaml")]
+    public void Parse_TruncatedFixture_NeverThrowsAndErrorsHavePositions(string file)
+    {
+        var text = BlueprintFiles.Fixture(file);
+
+        // Every 5th length keeps the test quick (each malformed prefix costs a YamlDotNet exception).
+        for (var length = 0; length < text.Length; length += 5)
+        {
+            var result = BlueprintParser.Parse(text[..length]);
+
+            Assert.True(result.IsValid || result.Errors.Count > 0, $"prefix {length}");
+            Assert.All(result.Errors, e => Assert.True(e.Line >= 1 && e.Column >= 1, $"prefix {length}: {e}"));
+            Assert.Equal(result.IsValid, result.Blueprint is not null);
+        }
+    }
 }
