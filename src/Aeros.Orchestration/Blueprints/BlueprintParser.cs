@@ -141,9 +141,8 @@ public static partial class BlueprintParser
     private static string Reason(YamlException e)
     {
         // YamlDotNet prefixes its messages with the mark ("(Line: 3, Col: 5, Idx: ...) - (...): "); the error carries it already.
-        var message = e.InnerException is YamlException inner && e.Message.Contains("Duplicate key", StringComparison.Ordinal) ? inner.Message : e.Message;
-        var cut = message.LastIndexOf("): ", StringComparison.Ordinal);
-        return cut >= 0 ? message[(cut + 3)..] : message;
+        var cut = e.Message.LastIndexOf("): ", StringComparison.Ordinal);
+        return cut >= 0 ? e.Message[(cut + 3)..] : e.Message;
     }
 
     private static int ExpandedSize(YamlNode node, Dictionary<YamlNode, int> seen)

@@ -925,12 +925,12 @@ internal sealed class BlueprintReader
                     switch (key)
                     {
                         case "implementation":
-                            var implementationNode = field;
+                            YamlNode? implementationNode = field;
                             var implementationPath = keyPath;
                             if (field is YamlMappingNode)
                             {
                                 // TOSCA 1.3 long form: {primary: <artifact>}.
-                                implementationNode = null!;
+                                implementationNode = null;
                                 foreach (var (implKey, implKeyNode, implValue) in Entries(field, keyPath))
                                 {
                                     if (implKey == "primary")
