@@ -117,6 +117,8 @@ public static class BlueprintMapper
                             Id = $"{componentId}:NetworkConnection:{targetId[(id.Length + ":Component:".Length)..]}",
                             LinkFrom = componentId,
                             LinkTo = targetId,
+                            MaxLatency = link.MaxLatencyMs,
+                            MinBandwidth = link.MinBandwidthMbps,
                         });
                     }
                 }
@@ -228,6 +230,8 @@ public static class BlueprintMapper
             Gpu = host.Gpu ?? (host.GpuMemoryMinMb is not null ? true : null),
             CpuRequest = component.Resources.CpuRequest,
             MemoryRequest = component.Resources.MemoryRequestMb,
+            RequiredGpuMemory = host.GpuMemoryMinMb,
+            RequiredDisk = host.DiskMinMb,
         };
     }
 }

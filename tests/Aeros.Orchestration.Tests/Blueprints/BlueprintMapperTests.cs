@@ -122,6 +122,9 @@ public sealed class BlueprintMapperTests
             [(service + ":Component:web", service + ":Component:api-1"), (service + ":Component:web", service + ":Component:api-2")],
             entities.Connections.Select(c => (c.LinkFrom!, c.LinkTo!)));
         Assert.Equal(service + ":Component:web:NetworkConnection:api-1", entities.Connections[0].Id);
+        Assert.All(entities.Connections, c => Assert.Equal((5d, (double?)null), (c.MaxLatency!.Value, c.MinBandwidth)));
+        Assert.Equal(2000, requirements.RequiredGpuMemory);
+        Assert.Null(requirements.RequiredDisk);
         Assert.Equal(1 + 3 + 3 + 2 + 2, entities.All.Count);
         Assert.Equal(entities.All.Count, entities.All.Select(e => e.Id).Distinct().Count());
     }
