@@ -45,6 +45,7 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
         var unplaced = new BoolVar[batch.Count];
         var perNode = new Dictionary<int, List<(int Component, BoolVar Var)>>();
         var objective = LinearExpr.NewBuilder();
+        var impossible = 0;
         var nodeIndexOfHint = heuristic.Decisions.Select(d => d.NodeId is { } id ? state.IndexById[id] : -1).ToArray();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -68,7 +69,14 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
             }
             unplaced[i] = model.NewBoolVar($"u{i}");
             model.Add(LinearExpr.Sum(x[i].Select(p => p.Var).Append(unplaced[i])) == 1);
-            objective.AddTerm(unplaced[i], UnplacedPenalty);
+            if (x[i].Count == 0)
+            {
+                impossible++; // unplaced in every solution: no penalty, so that the bound stays about the others
+            }
+            else
+            {
+                objective.AddTerm(unplaced[i], UnplacedPenalty);
+            }
             model.AddHint(unplaced[i], nodeIndexOfHint[i] < 0);
         }
         foreach (var (n, list) in perNode)
@@ -110,7 +118,7 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
             : null;
         if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
         {
-            return heuristic with { Bound = BoundIfComplete(bound, heuristic), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic)), SolveTime = time.GetElapsedTime(started) };
+            return heuristic with { Bound = BoundIfComplete(bound, heuristic, impossible), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic, impossible)), SolveTime = time.GetElapsedTime(started) };
         }
         var assignment = new int[batch.Count];
         var reasons = new string[batch.Count];
@@ -130,7 +138,7 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
         if (!latencyModelled && problem.Latency is not null && links.Any && !LatencyLimitsHold(state, batch, assignment, links, problem.Latency))
         {
             // The model left latency out (too many nodes) and its answer breaks a limit: keep the heuristic's.
-            return heuristic with { Bound = BoundIfComplete(bound, heuristic), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic)), SolveTime = time.GetElapsedTime(started) };
+            return heuristic with { Bound = BoundIfComplete(bound, heuristic, impossible), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic, impossible)), SolveTime = time.GetElapsedTime(started) };
         }
         for (var i = 0; i < batch.Count; i++)
         {
@@ -146,12 +154,14 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
             var how = optimal ? "optimal" : "best found";
             reasons[i] = $"cp-sat {how}: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}";
         }
-        var complete = assignment.All(n => n >= 0);
+        var complete = assignment.Count(n => n < 0) == impossible;
         return PlacementEvaluation.Result(state, batch, assignment, reasons, SolverName, problem.Latency, weights, optimal,
             complete ? bound : null, time.GetElapsedTime(started));
     }
 
-    private static double? BoundIfComplete(double? bound, PlacementResult result) => result.Unplaced == 0 && bound < UnplacedPenalty / Scale ? bound : null;
+    /// <summary>The bound, when the result places every component that fits anywhere (else the bound counts penalties).</summary>
+    private static double? BoundIfComplete(double? bound, PlacementResult result, int impossible) =>
+        result.Unplaced == impossible && bound < UnplacedPenalty / Scale ? bound : null;
 
     private static double? Gap(double objective, double? bound) =>
         bound is { } b ? (objective <= 0 ? 0 : Math.Max(0, (objective - b) / objective)) : null;

@@ -21,6 +21,11 @@ internal sealed class GreedyPlacer(
     PlacementWeights weights,
     GreedyMode mode)
 {
+    // The cost is linear in the requests: cpu · alpha[n] + memory · beta[n] + w_B · util[n]. Precomputed so the scan
+    // over thousands of nodes is a tight loop over arrays.
+    private readonly double[] alpha = [.. Enumerable.Range(0, state.Nodes.Length).Select(n => (weights.Energy * state.WattsPerCore[n]) + (weights.Balance * 0.5 * state.InvCores[n]))];
+    private readonly double[] beta = [.. Enumerable.Range(0, state.Nodes.Length).Select(n => weights.Balance * 0.5 * state.InvRam[n])];
+
     public string SolverName => mode == GreedyMode.Model ? HeuristicSolver.SolverName : LeastAllocatedSolver.SolverName;
 
     /// <summary>Places <paramref name="batch"/>; returns the node index per component (−1 = none) and the reason per component.</summary>
@@ -76,6 +81,10 @@ internal sealed class GreedyPlacer(
         int best = -1, second = -1, feasible = 0;
         double bestScore = double.PositiveInfinity, secondScore = double.PositiveInfinity;
         var hasLinks = links.Of(i).Count > 0;
+        if (!hasLinks && mode == GreedyMode.Model)
+        {
+            return FastScan(c, candidates);
+        }
         foreach (var n in candidates)
         {
             if (!state.FitsNow(n, c) || (hasLinks && !LinksOk(i, n, assignment, links)))
@@ -94,6 +103,40 @@ internal sealed class GreedyPlacer(
             else if (score < secondScore)
             {
                 (second, secondScore) = (n, score);
+            }
+        }
+        return (best, bestScore, second, secondScore, feasible);
+    }
+
+    /// <summary>The scan for a component without links: the same cost as <see cref="PlacementState.Cost"/>, inlined.</summary>
+    private (int Best, double BestScore, int Second, double SecondScore, int Feasible) FastScan(PlacementComponent c, int[] candidates)
+    {
+        int best = -1, second = -1, feasible = 0;
+        double bestScore = double.PositiveInfinity, secondScore = double.PositiveInfinity;
+        double cpu = c.CpuRequest - 1e-9, mem = c.MemoryRequestMb - 1e-9, wb = weights.Balance;
+        var checkOthers = c.Ports.Count > 0 || c.DiskRequestMb > 0;
+        var freeCpu = state.FreeCpu;
+        var freeMem = state.FreeMem;
+        var util = state.Util;
+        foreach (var n in candidates)
+        {
+            if (cpu > freeCpu[n] || mem > freeMem[n] || (checkOthers && !(state.FitsDisk(n, c) && state.PortsFree(n, c))))
+            {
+                continue;
+            }
+            feasible++;
+            var score = (c.CpuRequest * alpha[n]) + (c.MemoryRequestMb * beta[n]) + (wb * util[n]);
+            if (score < secondScore)
+            {
+                if (score < bestScore)
+                {
+                    (second, secondScore) = (best, bestScore);
+                    (best, bestScore) = (n, score);
+                }
+                else
+                {
+                    (second, secondScore) = (n, score);
+                }
             }
         }
         return (best, bestScore, second, secondScore, feasible);

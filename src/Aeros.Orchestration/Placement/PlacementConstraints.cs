@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aeros.Abstractions.Continuum;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
 
 namespace Aeros.Orchestration.Placement;
 
@@ -18,7 +19,11 @@ internal static class PlacementConstraints
         string Name,
         Func<PlacementComponent, bool> Applies,
         Func<PlacementComponent, PlacementNode, PlacementOptions, AreaCache, bool> Satisfied,
-        Func<PlacementComponent, IReadOnlyList<PlacementNode>, PlacementOptions, string> Explain);
+        Func<PlacementComponent, IReadOnlyList<PlacementNode>, PlacementOptions, string> Explain)
+    {
+        /// <summary>Whether the constraint applies to every component (a property of the node alone).</summary>
+        public bool Universal => Name is "status" or "reachable" or "health";
+    }
 
     /// <summary>The static constraints in funnel order.</summary>
     internal static readonly StaticConstraint[] Static =
@@ -49,7 +54,7 @@ internal static class PlacementConstraints
             (c, nodes, _) => $"energyEfficiency: needs ≥ {F(c.EnergyEfficiencyMin!.Value)} %, best is {BestOrUnknown(nodes, n => n.EnergyEfficiency)}"),
         new("green", c => c.Green == true, (_, n, o, _) => n.GreenRatio >= o.GreenMinRatio,
             (_, nodes, o) => $"green: needs a green ratio ≥ {F(o.GreenMinRatio)}, best is {BestOrUnknown(nodes, n => n.GreenRatio)}"),
-        new("area", c => c.Area is not null, (c, n, _, areas) => n.Location is { } p && areas.Get(c.Area!) is { } poly && poly.Covers(Geometry.CreatePoint(new Coordinate(p.Lon, p.Lat))),
+        new("area", c => c.Area is not null, (c, n, _, areas) => areas.Contains(c.Area!, n),
             (c, nodes, _) => c.Area!.Count < 3
                 ? $"area: the polygon has {c.Area.Count} points (at least 3 needed)"
                 : $"area: none of the {nodes.Count} candidate nodes lies in the area ({nodes.Count(n => n.Location is null)} without a location)"),
@@ -58,16 +63,23 @@ internal static class PlacementConstraints
     /// <summary>Polygons of the components' areas, built once per list.</summary>
     internal sealed class AreaCache
     {
-        private readonly Dictionary<IReadOnlyList<GeoPoint>, Polygon?> polygons = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<IReadOnlyList<GeoPoint>, (IPreparedGeometry? Polygon, Dictionary<PlacementNode, bool> Inside)> areas = new(ReferenceEqualityComparer.Instance);
 
-        public Polygon? Get(IReadOnlyList<GeoPoint> area)
+        /// <summary>Whether <paramref name="node"/>'s location lies in <paramref name="area"/> (boundary included); remembered per node.</summary>
+        public bool Contains(IReadOnlyList<GeoPoint> area, PlacementNode node)
         {
-            if (!polygons.TryGetValue(area, out var polygon))
+            if (!areas.TryGetValue(area, out var entry))
             {
-                polygon = Build(area);
-                polygons[area] = polygon;
+                var polygon = Build(area);
+                entry = (polygon is null ? null : PreparedGeometryFactory.Prepare(polygon), new Dictionary<PlacementNode, bool>(ReferenceEqualityComparer.Instance));
+                areas[area] = entry;
             }
-            return polygon;
+            if (!entry.Inside.TryGetValue(node, out var inside))
+            {
+                inside = node.Location is { } p && entry.Polygon is { } prepared && prepared.Covers(Geometry.CreatePoint(new Coordinate(p.Lon, p.Lat)));
+                entry.Inside[node] = inside;
+            }
+            return inside;
         }
 
         private static Polygon? Build(IReadOnlyList<GeoPoint> area)
@@ -88,6 +100,10 @@ internal static class PlacementConstraints
             return Geometry.CreatePolygon(coordinates.ToArray());
         }
     }
+
+    /// <summary>Whether a node takes workloads at all: Ready, reachable and healthy enough.</summary>
+    internal static bool Usable(PlacementNode node, PlacementOptions options) =>
+        node.Status == InfrastructureElementStatus.Ready && node.Reachable && (node.HealthScore ?? 1) >= options.MinHealthScore;
 
     /// <summary>Whether <paramref name="node"/> satisfies every static constraint of <paramref name="component"/>.</summary>
     internal static bool StaticallyFeasible(PlacementComponent component, PlacementNode node, PlacementOptions options, AreaCache areas)

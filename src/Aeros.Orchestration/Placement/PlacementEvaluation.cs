@@ -22,10 +22,10 @@ public static class PlacementEvaluation
 
     /// <summary>
     /// A lower bound of the objective of any placement that places every component: each component at its cheapest
-    /// statically feasible node it fits on alone (capacity shared with others and latency ignored). Null when some
-    /// component fits nowhere.
+    /// statically feasible node it fits on alone (capacity shared with others and latency ignored); components that
+    /// fit nowhere add nothing.
     /// </summary>
-    public static double? LowerBound(PlacementProblem problem, PlacementOptions options)
+    public static double LowerBound(PlacementProblem problem, PlacementOptions options)
     {
         ArgumentNullException.ThrowIfNull(problem);
         var state = new PlacementState(problem.Nodes, options);
@@ -41,11 +41,10 @@ public static class PlacementEvaluation
                     best = Math.Min(best, state.Cost(c, n, weights));
                 }
             }
-            if (double.IsPositiveInfinity(best))
+            if (!double.IsPositiveInfinity(best))
             {
-                return null;
+                sum += best; // a component that fits nowhere is unplaced in every placement and adds nothing
             }
-            sum += best;
         }
         return sum;
     }

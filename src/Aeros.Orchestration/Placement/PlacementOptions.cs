@@ -18,7 +18,7 @@ public sealed class PlacementOptions
     public const int DefaultCpSatMaxAssignments = 20_000;
 
     /// <summary>Default of <see cref="CpSatMaxLatencyNodes"/>.</summary>
-    public const int DefaultCpSatMaxLatencyNodes = 300;
+    public const int DefaultCpSatMaxLatencyNodes = 50;
 
     /// <summary>Default of <see cref="CpSatWorkers"/>.</summary>
     public const int DefaultCpSatWorkers = 2;
@@ -38,7 +38,12 @@ public sealed class PlacementOptions
     /// </summary>
     public int CpSatMaxAssignments { get; set; } = DefaultCpSatMaxAssignments;
 
-    /// <summary>Latency between linked components enters the CP-SAT model (as an N×N table per link) only up to this many nodes; beyond, CP-SAT is not used for problems with links.</summary>
+    /// <summary>
+    /// Latency between linked components enters the CP-SAT model (as an (N+1)² table per link) only up to this many
+    /// nodes: beyond, the table makes CP-SAT too slow, so the engine uses the heuristic for problems with links, and
+    /// <see cref="CpSatSolver"/> solves the relaxation without latency (its bound stays valid; its answer is kept only
+    /// when it meets every latency limit).
+    /// </summary>
     public int CpSatMaxLatencyNodes { get; set; } = DefaultCpSatMaxLatencyNodes;
 
     /// <summary>CP-SAT search workers (threads).</summary>

@@ -12,6 +12,7 @@ internal sealed class PlacementState
     private const double Epsilon = 1e-9;
     private readonly Dictionary<StaticKey, int[]> staticCache = [];
     private readonly HashSet<PlacementPort>?[] addedPorts;
+    private int[]? usable;
 
     public PlacementState(IReadOnlyList<PlacementNode> nodes, PlacementOptions options)
     {
@@ -80,18 +81,45 @@ internal sealed class PlacementState
         var key = StaticKey.Of(component);
         if (!staticCache.TryGetValue(key, out var candidates))
         {
-            var list = new List<int>();
-            for (var i = 0; i < Nodes.Length; i++)
-            {
-                if (PlacementConstraints.StaticallyFeasible(component, Nodes[i], Options, Areas))
-                {
-                    list.Add(i);
-                }
-            }
-            candidates = [.. list];
+            candidates = ComputeCandidates(component);
             staticCache[key] = candidates;
         }
         return candidates;
+    }
+
+    private int[] ComputeCandidates(PlacementComponent component)
+    {
+        // The constraints every component has (status, reachable, health) are checked once per state; a pinned
+        // component looks at its node only; the rest only checks the constraints the component asks for.
+        usable ??= [.. Enumerable.Range(0, Nodes.Length).Where(i => PlacementConstraints.Usable(Nodes[i], Options))];
+        IEnumerable<int> from = usable;
+        if (component.PinnedNodeId is { } pinned)
+        {
+            from = IndexById.TryGetValue(pinned, out var n) && Array.BinarySearch(usable, n) >= 0 ? [n] : [];
+        }
+        var applicable = PlacementConstraints.Static.Where(c => !c.Universal && c.Applies(component)).ToArray();
+        if (applicable.Length == 0)
+        {
+            return from as int[] ?? [.. from];
+        }
+        var list = new List<int>();
+        foreach (var i in from)
+        {
+            var ok = true;
+            foreach (var constraint in applicable)
+            {
+                if (!constraint.Satisfied(component, Nodes[i], Options, Areas))
+                {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok)
+            {
+                list.Add(i);
+            }
+        }
+        return [.. list];
     }
 
     /// <summary>Whether <paramref name="component"/> fits on node <paramref name="n"/> in the current capacity view (CPU, memory, disk, ports).</summary>
