@@ -8,6 +8,8 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
     BrokerCommand.Create(),
     DomainCommand.Create(),
     UpCommand.Create(),
+    DownCommand.Create(),
+    StatusCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
@@ -20,4 +22,6 @@ if (parse.Errors.Count > 0)
     await Console.Error.WriteLineAsync("Run 'aeros --help' (or 'aeros <command> --help') to see the options.");
     return ExitCodes.BadUsage;
 }
-return await parse.InvokeAsync();
+// Ctrl-C/SIGTERM cancel the command's token; it gets up to a minute to stop cleanly (aeros up stops its children:
+// SIGTERM, a grace, a kill) before System.CommandLine gives up on it (its default is 2 s).
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

@@ -1,40 +1,74 @@
 using System.CommandLine;
+using Aeros.Cli.LocalContinuum;
+using Microsoft.Extensions.Logging;
 
 namespace Aeros.Cli.Commands;
 
 /// <summary>
-/// <c>aeros up</c>: starts a local continuum on loopback. At this stage: one domain host with the broker on the
-/// embedded store.
+/// <c>aeros up</c>: the main job. Starts a local continuum on loopback: N domain hosts (<c>aeros domain</c>) federated
+/// through domain1 and N×M agents (<c>aeros agent</c>) as child processes, waits until all are ready, prints the
+/// endpoints and runs until Ctrl-C, SIGTERM or <c>aeros down</c>. See docs/local-continuum.md.
 /// </summary>
 internal static class UpCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port")
+        var domains = new Option<int>("--domains")
         {
-            Description = "Port of the first domain host on 127.0.0.1.",
-            DefaultValueFactory = _ => 9090,
+            Description = $"Number of domains (1-{LocalContinuumOptions.MaxDomains}); domain1 is the entrypoint, the others join through it.",
+            DefaultValueFactory = _ => LocalContinuumOptions.DefaultDomains,
+        };
+        var ies = new Option<int>("--ies-per-domain")
+        {
+            Description = $"Number of agents (infrastructure elements) per domain (0-{LocalContinuumOptions.MaxIesPerDomain}).",
+            DefaultValueFactory = _ => LocalContinuumOptions.DefaultIesPerDomain,
+        };
+        var basePort = new Option<int>("--base-port")
+        {
+            Description = "Port of domain1 on 127.0.0.1: domain k listens at base+k-1, the agents at base+100, base+101, ... (domain by domain).",
+            DefaultValueFactory = _ => LocalContinuumOptions.DefaultBasePort,
         };
         var data = new Option<string>("--data")
         {
-            Description = "Directory for the continuum's data (each domain gets a folder inside).",
-            DefaultValueFactory = _ => ".aeros",
+            Description = "Directory for the continuum's data, logs (logs/<child>.log) and state file (continuum.json).",
+            DefaultValueFactory = _ => LocalContinuumOptions.DefaultDataDirectory,
         };
-        var command = new Command("up", "Start a local continuum on loopback (one domain host with its broker) and run until Ctrl-C.") { port, data };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = "Seconds to wait until every domain is federated and every IE registered; then everything is stopped and up fails.",
+            DefaultValueFactory = _ => LocalContinuumOptions.DefaultReadyTimeout.TotalSeconds,
+        };
+        var command = new Command("up", "Start a local continuum on loopback (domain hosts federated with each other and an agent per IE, each a child process) and run until Ctrl-C or 'aeros down'. See docs/local-continuum.md.")
+        {
+            domains, ies, basePort, data, timeout,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var portValue = parse.GetValue(port);
-            if (portValue is < 1 or > 65535)
+            var seconds = parse.GetValue(timeout);
+            var options = new LocalContinuumOptions
             {
-                await Console.Error.WriteLineAsync("aeros up: --port must be between 1 and 65535.");
+                Domains = parse.GetValue(domains),
+                IesPerDomain = parse.GetValue(ies),
+                BasePort = parse.GetValue(basePort),
+                DataDirectory = parse.GetValue(data)!,
+                ReadyTimeout = double.IsFinite(seconds) && seconds is > 0 and < 86_400 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero,
+            };
+            var errors = LocalContinuumOptionsValidator.Errors(options);
+            if (errors.Count > 0)
+            {
+                foreach (var error in errors)
+                {
+                    await Console.Error.WriteLineAsync($"aeros up: {error}");
+                }
+                await Console.Error.WriteLineAsync("Run 'aeros up --help' to see the options.");
                 return ExitCodes.BadUsage;
             }
-            var dataValue = parse.GetValue(data)!;
-            Console.WriteLine($"Starting domain 'domain1' (data in {Path.GetFullPath(Path.Combine(dataValue, "domain1"))})");
-            return await BrokerCommand.RunAsync($"http://127.0.0.1:{portValue}", options =>
-            {
-                options.DataDirectory = Path.Combine(dataValue, "domain1", "broker");
-            }, "up", cancellationToken);
+            using var logging = LoggerFactory.Create(builder => builder
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => o.SingleLine = true));
+            var host = new LocalContinuumHost(options, Console.Out, Console.Error, TimeProvider.System, logging.CreateLogger<LocalContinuumHost>());
+            return await host.RunAsync(cancellationToken);
         });
         return command;
     }

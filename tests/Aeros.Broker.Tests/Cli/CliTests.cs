@@ -49,8 +49,11 @@ public sealed class CliTests : IDisposable
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         var lines = stdout.Split('\n');
-        AssertOptionExplained(lines, "--port", "Port of the first domain host");
+        AssertOptionExplained(lines, "--domains", "Number of domains");
+        AssertOptionExplained(lines, "--ies-per-domain", "Number of agents");
+        AssertOptionExplained(lines, "--base-port", "Port of domain1");
         AssertOptionExplained(lines, "--data", "Directory for the continuum's data");
+        AssertOptionExplained(lines, "--timeout", "Seconds to wait");
     }
 
     [Fact]
@@ -71,10 +74,10 @@ public sealed class CliTests : IDisposable
     [InlineData("65536")]
     public async Task Up_PortOutOfRange_ExitsWithBadUsage(string port)
     {
-        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--port", port, "--data", _dataDirectory);
+        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--base-port", port, "--data", _dataDirectory);
 
         Assert.True(exitCode == 2, $"exit {exitCode}\n{stdout}\n{stderr}");
-        Assert.Contains("--port must be between 1 and 65535", stderr);
+        Assert.Contains("--base-port must be between 1 and 65535", stderr);
         Assert.DoesNotContain("   at ", stdout + stderr);
     }
 
@@ -82,18 +85,18 @@ public sealed class CliTests : IDisposable
     [Trait("Category", "Slow")]
     public async Task Up_NonNumericPort_ExitsNonZeroNamingTheOption()
     {
-        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--port", "abc", "--data", _dataDirectory);
+        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--base-port", "abc", "--data", _dataDirectory);
 
         Assert.True(exitCode != 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("'abc'", stderr);
-        Assert.Contains("--port", stderr);
+        Assert.Contains("--base-port", stderr);
     }
 
     [Fact]
     [Trait("Category", "Slow")]
     public async Task Up_NonNumericPort_ExitsWithBadUsage()
     {
-        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--port", "abc", "--data", _dataDirectory);
+        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("up", "--base-port", "abc", "--data", _dataDirectory);
 
         Assert.True(exitCode == 2, $"exit {exitCode}\n{stdout}\n{stderr}");
     }
@@ -134,10 +137,10 @@ public sealed class CliTests : IDisposable
     public async Task Up_FreePort_ServesAndStopsOnSignal(string signal)
     {
         var port = BrokerProcess.FreePort();
-        await using var up = BrokerProcess.Start(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _dataDirectory], new Uri($"http://127.0.0.1:{port}/"));
+        await using var up = BrokerProcess.Start(["up", "--domains", "1", "--ies-per-domain", "0", "--base-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _dataDirectory], new Uri($"http://127.0.0.1:{port}/"));
 
         await up.WaitUntilAnsweringAsync();
-        await up.WaitForOutputAsync($"NGSI-LD broker listening at http://127.0.0.1:{port}/ngsi-ld/v1", BrokerProcess.StartDeadline);
+        await up.WaitForOutputAsync($"domain1 *  http://127.0.0.1:{port}/ngsi-ld/v1/", BrokerProcess.StartDeadline);
         using (var client = new HttpClient { BaseAddress = up.BaseAddress, Timeout = TimeSpan.FromSeconds(10) })
         using (var response = await client.GetAsync("/ngsi-ld/v1/types"))
         {
