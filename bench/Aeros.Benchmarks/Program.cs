@@ -1,6 +1,7 @@
 using Aeros.Benchmarks.AgentFootprint;
 using Aeros.Benchmarks.BrokerLoad;
 using Aeros.Benchmarks.NotifyLoad;
+using Aeros.Benchmarks.Placement;
 using BenchmarkDotNet.Running;
 
 // A small dispatcher: each subcommand lives in its own folder.
@@ -9,6 +10,7 @@ return args switch
     ["broker-load", .. var rest] => await BrokerLoadCommand.RunAsync(rest),
     ["notify-load", .. var rest] => await NotifyLoadCommand.RunAsync(rest),
     ["agent-footprint", .. var rest] => await AgentFootprintCommand.RunAsync(rest),
+    ["placement", .. var rest] => await PlacementCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     [IdleProcess.Command, ..] => IdleProcess.Run(), // hidden: agent-footprint's baseline
@@ -33,6 +35,8 @@ static int Usage()
                         against a write-only baseline. Run 'notify-load --help' for its options.
           agent-footprint  RSS and CPU% of a real 'aeros agent' with process workloads, against an idle .NET
                         process. Run 'agent-footprint --help' for its options.
+          placement     The placement engine (heuristic, CP-SAT, LeastAllocated) on seeded instances S, M, L, T.
+                        Run 'placement --help' for its options.
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
         """);
     return 2;

@@ -44,4 +44,10 @@ public sealed record InfrastructureElementRequirements : ContinuumEntity
 
     /// <summary>Aeros extension: memory the component needs on its element, MB (the placement's capacity demand).</summary>
     public double? MemoryRequest { get; init; }
+
+    /// <summary>Aeros extension: the least GPU memory the element must have, MB.</summary>
+    public double? RequiredGpuMemory { get; init; }
+
+    /// <summary>Aeros extension: the least free disk the element must have, MB.</summary>
+    public double? RequiredDisk { get; init; }
 }

@@ -24,6 +24,12 @@ public sealed record NetworkConnection : ContinuumEntity
 
     /// <summary>State of the link.</summary>
     public NetworkConnectionStatus? Status { get; init; }
+
+    /// <summary>Aeros extension: the highest latency the link may have between its two elements, ms.</summary>
+    public double? MaxLatency { get; init; }
+
+    /// <summary>Aeros extension: the least bandwidth the link needs between its two elements, Mbps.</summary>
+    public double? MinBandwidth { get; init; }
 }
 
 /// <summary>A power source of elements (<c>PowerSource</c>).</summary>

@@ -85,6 +85,8 @@ public static class ContinuumMapper
                 w.Property("area", r.Area);
                 w.Property("cpuRequest", r.CpuRequest);
                 w.Property("memoryRequest", r.MemoryRequest);
+                w.Property("requiredGpuMemory", r.RequiredGpuMemory);
+                w.Property("requiredDisk", r.RequiredDisk);
                 break;
             case NetworkPort p:
                 w.Property("portNumber", p.PortNumber);
@@ -95,6 +97,8 @@ public static class ContinuumMapper
                 w.Relationship("linkTo", n.LinkTo);
                 w.Relationships("networkPorts", n.NetworkPorts);
                 w.EnumProperty("status", n.Status);
+                w.Property("maxLatency", n.MaxLatency);
+                w.Property("minBandwidth", n.MinBandwidth);
                 break;
             case PowerSource ps:
                 w.Property("greenEnergyRatio", ps.GreenEnergyRatio);
@@ -175,6 +179,8 @@ public static class ContinuumMapper
                 Area = r.String("area"),
                 CpuRequest = r.Double("cpuRequest"),
                 MemoryRequest = r.Double("memoryRequest"),
+                RequiredGpuMemory = r.Double("requiredGpuMemory"),
+                RequiredDisk = r.Double("requiredDisk"),
             },
             // The schema names them number/protocol; aerOS and the examples write portNumber/portProtocol.
             nameof(NetworkPort) => new NetworkPort
@@ -190,6 +196,8 @@ public static class ContinuumMapper
                 LinkTo = r.Target("linkTo"),
                 NetworkPorts = r.Targets("networkPorts"),
                 Status = r.Enum<NetworkConnectionStatus>("status"),
+                MaxLatency = r.Double("maxLatency"),
+                MinBandwidth = r.Double("minBandwidth"),
             },
             nameof(PowerSource) => new PowerSource
             {

@@ -1,0 +1,293 @@
+namespace Aeros.Orchestration.Placement;
+
+/// <summary>How the greedy placer scores a feasible node.</summary>
+internal enum GreedyMode
+{
+    /// <summary>The placement objective (energy + balance + latency); then a local improvement pass.</summary>
+    Model,
+
+    /// <summary>Kubernetes' LeastAllocated: the node with the largest free CPU + memory fraction after placing.</summary>
+    LeastAllocated,
+}
+
+/// <summary>
+/// Filter-and-score placement over a <see cref="PlacementState"/>: for each component (most constrained first),
+/// scans only the statically feasible nodes, checks the live capacity view and the latency limits to already placed
+/// linked components, takes the best and updates the view; then moves components while that lowers the objective.
+/// </summary>
+internal sealed class GreedyPlacer(
+    PlacementState state,
+    Func<PlacementNode, PlacementNode, double?>? latency,
+    PlacementWeights weights,
+    GreedyMode mode)
+{
+    // The cost is linear in the requests: cpu · alpha[n] + memory · beta[n] + w_B · util[n]. Precomputed so the scan
+    // over thousands of nodes is a tight loop over arrays.
+    private readonly double[] alpha = [.. Enumerable.Range(0, state.Nodes.Length).Select(n => (weights.Energy * state.WattsPerCore[n]) + (weights.Balance * 0.5 * state.InvCores[n]))];
+    private readonly double[] beta = [.. Enumerable.Range(0, state.Nodes.Length).Select(n => weights.Balance * 0.5 * state.InvRam[n])];
+
+    public string SolverName => mode == GreedyMode.Model ? HeuristicSolver.SolverName : LeastAllocatedSolver.SolverName;
+
+    /// <summary>Places <paramref name="batch"/>; returns the node index per component (−1 = none) and the reason per component.</summary>
+    public (int[] Assignment, string[] Reasons) PlaceBatch(IReadOnlyList<PlacementComponent> batch, CancellationToken cancellationToken)
+    {
+        var links = BatchLinks.Build(batch);
+        var assignment = new int[batch.Count];
+        Array.Fill(assignment, -1);
+        var reasons = new string[batch.Count];
+        var candidates = new int[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            candidates[i] = state.StaticCandidates(batch[i]);
+        }
+        foreach (var i in Order(batch, candidates))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var c = batch[i];
+            var (best, bestScore, second, secondScore, feasible) = Scan(i, c, candidates[i], assignment, links);
+            if (best < 0)
+            {
+                reasons[i] = PlacementConstraints.ExplainInfeasible(c, state.Nodes, state.Options, state.Areas, left => state.ExplainDynamic(c, left));
+                continue;
+            }
+            assignment[i] = best;
+            state.Commit(best, c);
+            reasons[i] = Reason(c, best, bestScore, second, secondScore, feasible, i, assignment, links);
+        }
+        if (mode == GreedyMode.Model && batch.Count > 1)
+        {
+            Improve(batch, candidates, assignment, reasons, links, cancellationToken);
+        }
+        return (assignment, reasons);
+    }
+
+    /// <summary>Pinned first, then the fewest statically feasible nodes, then the largest request, then input order.</summary>
+    private static IEnumerable<int> Order(IReadOnlyList<PlacementComponent> batch, int[][] candidates)
+    {
+        if (batch.Count == 1)
+        {
+            return [0];
+        }
+        return Enumerable.Range(0, batch.Count)
+            .OrderBy(i => batch[i].PinnedNodeId is null ? 1 : 0)
+            .ThenBy(i => candidates[i].Length)
+            .ThenByDescending(i => batch[i].CpuRequest + (batch[i].MemoryRequestMb / 1024.0))
+            .ThenBy(i => i);
+    }
+
+    private (int Best, double BestScore, int Second, double SecondScore, int Feasible) Scan(
+        int i, PlacementComponent c, int[] candidates, int[] assignment, BatchLinks links)
+    {
+        int best = -1, second = -1, feasible = 0;
+        double bestScore = double.PositiveInfinity, secondScore = double.PositiveInfinity;
+        var hasLinks = links.Of(i).Count > 0;
+        if (!hasLinks && mode == GreedyMode.Model)
+        {
+            return FastScan(c, candidates);
+        }
+        foreach (var n in candidates)
+        {
+            if (!state.FitsNow(n, c) || (hasLinks && !LinksOk(i, n, assignment, links)))
+            {
+                continue;
+            }
+            feasible++;
+            var score = mode == GreedyMode.Model
+                ? state.Cost(c, n, weights) + (hasLinks ? LinkCost(i, n, assignment, links) : 0)
+                : -((((state.FreeCpu[n] - c.CpuRequest) * state.InvCores[n]) + ((state.FreeMem[n] - c.MemoryRequestMb) * state.InvRam[n])) / 2);
+            if (score < bestScore)
+            {
+                (second, secondScore) = (best, bestScore);
+                (best, bestScore) = (n, score);
+            }
+            else if (score < secondScore)
+            {
+                (second, secondScore) = (n, score);
+            }
+        }
+        return (best, bestScore, second, secondScore, feasible);
+    }
+
+    /// <summary>The scan for a component without links: the same cost as <see cref="PlacementState.Cost"/>, inlined.</summary>
+    private (int Best, double BestScore, int Second, double SecondScore, int Feasible) FastScan(PlacementComponent c, int[] candidates)
+    {
+        int best = -1, second = -1, feasible = 0;
+        double bestScore = double.PositiveInfinity, secondScore = double.PositiveInfinity;
+        double cpu = c.CpuRequest - 1e-9, mem = c.MemoryRequestMb - 1e-9, wb = weights.Balance;
+        var checkOthers = c.Ports.Count > 0 || c.DiskRequestMb > 0;
+        var freeCpu = state.FreeCpu;
+        var freeMem = state.FreeMem;
+        var util = state.Util;
+        foreach (var n in candidates)
+        {
+            if (cpu > freeCpu[n] || mem > freeMem[n] || (checkOthers && !(state.FitsDisk(n, c) && state.PortsFree(n, c))))
+            {
+                continue;
+            }
+            feasible++;
+            var score = (c.CpuRequest * alpha[n]) + (c.MemoryRequestMb * beta[n]) + (wb * util[n]);
+            if (score < secondScore)
+            {
+                if (score < bestScore)
+                {
+                    (second, secondScore) = (best, bestScore);
+                    (best, bestScore) = (n, score);
+                }
+                else
+                {
+                    (second, secondScore) = (n, score);
+                }
+            }
+        }
+        return (best, bestScore, second, secondScore, feasible);
+    }
+
+    private void Improve(IReadOnlyList<PlacementComponent> batch, int[][] candidates, int[] assignment, string[] reasons, BatchLinks links, CancellationToken cancellationToken)
+    {
+        for (var pass = 0; pass < state.Options.ImprovementPasses; pass++)
+        {
+            var moved = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var from = assignment[i];
+                if (from < 0)
+                {
+                    continue;
+                }
+                var c = batch[i];
+                var current = state.Cost(c, from, weights) + LinkCost(i, from, assignment, links);
+                state.Release(from, c);
+                var (best, bestScore, _, _, _) = Scan(i, c, candidates[i], assignment, links);
+                if (best >= 0 && best != from && bestScore < current - 1e-9)
+                {
+                    assignment[i] = best;
+                    reasons[i] = $"moved by local improvement from {state.Nodes[from].Id} (cost {F(current)} → {F(bestScore)}); {CostText(c, best, i, assignment, links)}";
+                    moved++;
+                }
+                state.Commit(assignment[i], c);
+            }
+            if (moved == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    private bool LinksOk(int i, int n, int[] assignment, BatchLinks links)
+    {
+        if (latency is null)
+        {
+            return true;
+        }
+        foreach (var (j, max) in links.Of(i))
+        {
+            if (max is { } limit && assignment[j] >= 0 && assignment[j] != n && latency(state.Nodes[n], state.Nodes[assignment[j]]) is { } ms && ms > limit)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private double LinkCost(int i, int n, int[] assignment, BatchLinks links)
+    {
+        if (latency is null || weights.Latency == 0)
+        {
+            return 0;
+        }
+        var sum = 0.0;
+        foreach (var (j, _) in links.Of(i))
+        {
+            if (assignment[j] >= 0 && assignment[j] != n && latency(state.Nodes[n], state.Nodes[assignment[j]]) is { } ms)
+            {
+                sum += weights.Latency * ms;
+            }
+        }
+        return sum;
+    }
+
+    private string Reason(PlacementComponent c, int best, double bestScore, int second, double secondScore, int feasible, int i, int[] assignment, BatchLinks links)
+    {
+        var of = $"{feasible} feasible of {state.Nodes.Length}";
+        if (mode == GreedyMode.LeastAllocated)
+        {
+            return $"least allocated: {F(-bestScore * 100)} % free after placing; {of}";
+        }
+        var runnerUp = second >= 0 ? $", runner-up {state.Nodes[second].Id} at {F(secondScore)}" : "";
+        return $"lowest cost {F(bestScore)}: {CostText(c, best, i, assignment, links)}; {of}{runnerUp}";
+    }
+
+    private string CostText(PlacementComponent c, int n, int i, int[] assignment, BatchLinks links)
+    {
+        var (energy, balance) = state.Terms(c, n);
+        var lat = LinkCost(i, n, assignment, links);
+        return $"energy +{F(energy)} W, balance {F(balance)}" + (lat > 0 ? $", latency cost {F(lat)}" : "");
+    }
+
+    private static string F(double value) => PlacementConstraints.F(value);
+}
+
+/// <summary>The links of a batch by component index, in both directions (a link constrains both ends).</summary>
+internal sealed class BatchLinks
+{
+    private static readonly List<(int Other, double? MaxLatencyMs)> None = [];
+    private readonly List<(int Other, double? MaxLatencyMs)>?[] links;
+
+    private BatchLinks(int count) => links = new List<(int, double?)>?[count];
+
+    /// <summary>Whether any component has a link to another component of the batch.</summary>
+    public bool Any { get; private set; }
+
+    public IReadOnlyList<(int Other, double? MaxLatencyMs)> Of(int i) => links[i] ?? None;
+
+    /// <summary>Builds the links; a link to a component outside the batch is ignored.</summary>
+    public static BatchLinks Build(IReadOnlyList<PlacementComponent> batch)
+    {
+        var result = new BatchLinks(batch.Count);
+        Dictionary<string, int>? index = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Links.Count == 0)
+            {
+                continue;
+            }
+            index ??= IndexOf(batch);
+            foreach (var link in batch[i].Links)
+            {
+                if (index.TryGetValue(link.TargetComponentId, out var j) && j != i)
+                {
+                    (result.links[i] ??= []).Add((j, link.MaxLatencyMs));
+                    (result.links[j] ??= []).Add((i, link.MaxLatencyMs));
+                    result.Any = true;
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The distinct linked pairs (i &lt; j counted once per declared link).</summary>
+    public IEnumerable<(int A, int B, double? MaxLatencyMs)> Pairs()
+    {
+        for (var i = 0; i < links.Length; i++)
+        {
+            foreach (var (j, max) in Of(i))
+            {
+                if (i < j)
+                {
+                    yield return (i, j, max);
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, int> IndexOf(IReadOnlyList<PlacementComponent> batch)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            index.TryAdd(batch[i].Id, i);
+        }
+        return index;
+    }
+}
