@@ -81,7 +81,7 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 /// maxWatts: 12
 /// weights: { cpu: 0.3, broker: 0 }
 /// thresholds: { overloadCpu: 85 }
-/// reporting: { maxInterval: 00:00:30, heartbeatPeriod: 00:00:05, cpuDelta: 5 }
+/// reporting: { maxInterval: 00:00:30, heartbeatPeriod: 00:00:01, cpuDelta: 5 }
 /// workloads: { podmanPath: /usr/bin/podman, initialBackoff: 00:00:01 }
 /// </code>
 /// </summary>

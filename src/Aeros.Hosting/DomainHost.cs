@@ -1,6 +1,7 @@
 using Aeros.Broker;
 using Aeros.JsonLd;
 using Aeros.Orchestration.Federation;
+using Aeros.Orchestration.Llo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -10,13 +11,17 @@ using Microsoft.Extensions.Logging;
 namespace Aeros.Hosting;
 
 /// <summary>
-/// Builds a domain host: one process with the domain's NGSI-LD broker (<c>/ngsi-ld/v1</c>) and its federator
-/// (<c>/federation/v1</c>), which joins the domain to the continuum.
+/// Builds a domain host: one process with the domain's NGSI-LD broker (<c>/ngsi-ld/v1</c>), its federator
+/// (<c>/federation/v1</c>), which joins the domain to the continuum, and its Low-Level Orchestrator (<c>/llo/v1</c>),
+/// which runs the domain's components on its elements' agents.
 /// </summary>
 public static class DomainHost
 {
     /// <summary>Configuration section bound to <see cref="FederationOptions"/> (e.g. <c>Federation__ResyncInterval=00:00:10</c>).</summary>
     public const string FederationSection = "Federation";
+
+    /// <summary>Configuration section bound to <see cref="LloOptions"/> (e.g. <c>Llo__HeartbeatGrace=00:00:03</c>).</summary>
+    public const string LloSection = "Llo";
 
     /// <summary>
     /// Creates the host listening on <paramref name="urls"/> (semicolon-separated). Options come from
@@ -24,11 +29,13 @@ public static class DomainHost
     /// <see cref="BrokerHost.JsonLdSection"/>, <see cref="FederationSection"/>; then <paramref name="settings"/>,
     /// e.g. from a domain.yaml), then from the callbacks, which win. <paramref name="federationLogLevel"/> is the
     /// least level of the federator's log lines (joins, departures, unreachable domains); everything else logs
-    /// warnings and errors only.
+    /// warnings and errors only (the LLO's lines are in the same category). <paramref name="configureLlo"/> adjusts the
+    /// LLO (section <see cref="LloSection"/>); <paramref name="configureServices"/> adds services before the LLO's, e.g.
+    /// an <see cref="IComponentReplacer"/>.
     /// </summary>
     public static WebApplication Create(string urls, Action<BrokerOptions> configureBroker, Action<FederationOptions> configureFederation,
         IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<JsonLdOptions>? configureJsonLd = null,
-        LogLevel federationLogLevel = LogLevel.Warning)
+        LogLevel federationLogLevel = LogLevel.Warning, Action<LloOptions>? configureLlo = null, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(urls);
         ArgumentNullException.ThrowIfNull(configureBroker);
@@ -54,9 +61,13 @@ public static class DomainHost
         }
         builder.Services.AddAerosBroker(configureBroker);
         builder.Services.AddAerosFederation(configureFederation);
+        builder.Services.Configure<LloOptions>(builder.Configuration.GetSection(LloSection));
+        configureServices?.Invoke(builder.Services);
+        builder.Services.AddAerosLlo(configureLlo);
         var app = builder.Build();
         app.MapAerosBroker();
         app.MapAerosFederation();
+        app.MapAerosLlo();
         return app;
     }
 }

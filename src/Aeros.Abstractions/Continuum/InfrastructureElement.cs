@@ -123,4 +123,13 @@ public sealed record InfrastructureElement : ContinuumEntity
 
     /// <summary>Aeros extension: base URL of the element's agent self-API (<c>/self/v1</c> lies under it), used by the LLO.</summary>
     public string? SelfApiUrl { get; init; }
+
+    /// <summary>
+    /// Aeros extension, written by the domain's LLO (never by the agent): false once the element's heartbeat is older
+    /// than the LLO's grace, true again when it is back (after a flap hold); null while no LLO has judged it.
+    /// </summary>
+    public bool? Reachable { get; init; }
+
+    /// <summary>Aeros extension, written by the LLO: when the element was marked unreachable; absent while it is reachable.</summary>
+    public DateTimeOffset? UnreachableSince { get; init; }
 }

@@ -33,13 +33,16 @@ internal sealed partial class BrokerReporter : BackgroundService
     private readonly ReportingStats _stats;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SelfApiAddress? _selfApi;
+    private string? _sentSelfApiUrl;
     private IeEntity.Reported? _last;
     private DateTimeOffset _lastReport;
     private DateTimeOffset _lastSent;
 
     public BrokerReporter(ReportingClient client, INodeAwareness awareness, ISelfDiagnosis diagnosis, AgentIdentity identity, RuntimeDetection? detection,
-        IOptions<ReportingOptions> options, ReportingStats stats, TimeProvider time, ILogger<BrokerReporter> logger)
+        IOptions<ReportingOptions> options, ReportingStats stats, TimeProvider time, ILogger<BrokerReporter> logger, SelfApiAddress? selfApi = null)
     {
+        _selfApi = selfApi;
         _client = client.Client;
         _awareness = awareness;
         _diagnosis = diagnosis;
@@ -140,7 +143,9 @@ internal sealed partial class BrokerReporter : BackgroundService
         var health = _diagnosis.Evaluate(snapshot);
         var technology = _detection?.Current?.ContainerTechnology;
         var now = _time.GetUtcNow();
-        var entity = IeEntity.Full(_identity, snapshot, health, technology, now);
+        // Not waited for: the registration must not be late because Kestrel binds after the hosted services start.
+        var selfApiUrl = _selfApi?.Current;
+        var entity = IeEntity.Full(_identity, snapshot, health, technology, now, selfApiUrl);
         var body = ContinuumMapper.ToNgsiLd(entity);
         try
         {
@@ -158,6 +163,7 @@ internal sealed partial class BrokerReporter : BackgroundService
         _last = IeEntity.Reported.From(snapshot, health, technology);
         _lastReport = now;
         _lastSent = now;
+        _sentSelfApiUrl = selfApiUrl;
         return (null, null);
     }
 
@@ -198,6 +204,12 @@ internal sealed partial class BrokerReporter : BackgroundService
                 }
                 partial = IeEntity.Changing(_identity, sample, health, technology, now);
             }
+            // The self-API URL goes with the first report after the server listens, if the registration came before.
+            var selfApiUrl = _selfApi?.Current;
+            if (selfApiUrl is not null && selfApiUrl != _sentSelfApiUrl)
+            {
+                partial = partial with { SelfApiUrl = selfApiUrl };
+            }
             var body = ContinuumMapper.ToNgsiLd(partial);
             body.Remove("id");
             body.Remove("type");
@@ -219,6 +231,7 @@ internal sealed partial class BrokerReporter : BackgroundService
             _stats.Reachability = BrokerReachability.Reachable;
             _stats.Sent(kind, Attributes(body), Encoding.UTF8.GetByteCount(body.ToJsonString()));
             _lastSent = now;
+            _sentSelfApiUrl = partial.SelfApiUrl ?? _sentSelfApiUrl;
             if (reported is not null)
             {
                 _last = reported;

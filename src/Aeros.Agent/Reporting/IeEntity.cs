@@ -16,9 +16,11 @@ internal static class IeEntity
     public const string ProcessTechnology = "Process";
 
     /// <summary>The whole entity (registration).</summary>
-    public static InfrastructureElement Full(AgentIdentity identity, NodeSnapshot s, HealthReport h, string? containerTechnology, DateTimeOffset now) =>
+    public static InfrastructureElement Full(AgentIdentity identity, NodeSnapshot s, HealthReport h, string? containerTechnology, DateTimeOffset now,
+        string? selfApiUrl = null) =>
         Changing(identity, s, h, containerTechnology, now) with
         {
+            SelfApiUrl = selfApiUrl,
             Domain = ContinuumIds.Domain(identity.Domain),
             Name = s.Hostname,
             MacAddress = s.MacAddress ?? identity.MacAddress,

@@ -13,8 +13,8 @@ public sealed class ReportingOptions
     /// <summary>Default of <see cref="MaxInterval"/>: 30 s.</summary>
     public static readonly TimeSpan DefaultMaxInterval = TimeSpan.FromSeconds(30);
 
-    /// <summary>Default of <see cref="HeartbeatPeriod"/>: 5 s.</summary>
-    public static readonly TimeSpan DefaultHeartbeatPeriod = TimeSpan.FromSeconds(5);
+    /// <summary>Default of <see cref="HeartbeatPeriod"/>: 1 s (the LLO's default grace is 3 s: three missed heartbeats).</summary>
+    public static readonly TimeSpan DefaultHeartbeatPeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>Default of <see cref="RequestTimeout"/>: 2 s.</summary>
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(2);
@@ -48,6 +48,12 @@ public sealed class ReportingOptions
 
     /// <summary>How often the <c>heartbeat</c> attribute is refreshed when nothing else was sent.</summary>
     public TimeSpan HeartbeatPeriod { get; set; } = DefaultHeartbeatPeriod;
+
+    /// <summary>
+    /// The self-API base URL written as the IE's <c>selfApiUrl</c> (where the LLO reaches the agent, e.g. when the agent
+    /// listens on a wildcard address behind another name). Null: the first address the agent listens at.
+    /// </summary>
+    public Uri? SelfApiUrl { get; set; }
 
     /// <summary>The longest one request to the broker may take.</summary>
     public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
@@ -88,6 +94,10 @@ internal sealed class ReportingOptionsValidator : IValidateOptions<ReportingOpti
         if (options.RetryMaxDelay < options.RetryInitialDelay)
         {
             errors.Add($"Agent reporting RetryMaxDelay ({options.RetryMaxDelay}) must not be shorter than RetryInitialDelay ({options.RetryInitialDelay}).");
+        }
+        if (options.SelfApiUrl is { } self && (!self.IsAbsoluteUri || (self.Scheme != Uri.UriSchemeHttp && self.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"Agent reporting SelfApiUrl '{self}' must be an absolute http or https URL.");
         }
         Delta(errors, "CpuDelta", options.CpuDelta);
         Delta(errors, "RamDelta", options.RamDelta);

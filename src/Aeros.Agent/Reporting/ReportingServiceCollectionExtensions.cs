@@ -35,10 +35,12 @@ public static class ReportingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReportingStats>();
         services.TryAddSingleton<ReportingClient>();
+        services.TryAddSingleton(sp => new SelfApiAddress(sp.GetRequiredService<IOptions<ReportingOptions>>(),
+            sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>(), sp.GetService<IHostApplicationLifetime>()));
         services.AddHostedService(sp => new BrokerReporter(sp.GetRequiredService<ReportingClient>(), sp.GetRequiredService<INodeAwareness>(),
             sp.GetRequiredService<ISelfDiagnosis>(), sp.GetRequiredService<AgentIdentity>(), sp.GetService<RuntimeDetection>(),
             sp.GetRequiredService<IOptions<ReportingOptions>>(), sp.GetRequiredService<ReportingStats>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<BrokerReporter>>()));
+            sp.GetRequiredService<ILogger<BrokerReporter>>(), sp.GetRequiredService<SelfApiAddress>()));
         return services;
     }
 }

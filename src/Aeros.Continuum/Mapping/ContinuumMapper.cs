@@ -295,6 +295,8 @@ public static class ContinuumMapper
         w.Numbers("healthBreakdown", ie.HealthBreakdown);
         w.DateTime("heartbeat", ie.Heartbeat);
         w.Property("selfApiUrl", ie.SelfApiUrl);
+        w.Property("reachable", ie.Reachable);
+        w.DateTime("unreachableSince", ie.UnreachableSince);
     }
 
     private static InfrastructureElement ReadInfrastructureElement(NgsiReader r, string id) => new()
@@ -339,6 +341,8 @@ public static class ContinuumMapper
         HealthBreakdown = r.Numbers("healthBreakdown"),
         Heartbeat = r.DateTime("heartbeat"),
         SelfApiUrl = r.String("selfApiUrl"),
+        Reachable = r.Bool("reachable"),
+        UnreachableSince = r.DateTime("unreachableSince"),
     };
 
     private static void WriteServiceComponent(NgsiWriter w, ServiceComponent c)
