@@ -56,6 +56,8 @@ internal sealed class HloTestbed : IAsyncDisposable
             o.DomainName = Domain;
             o.BrokerUrl = Broker.Url;
             o.RescanPeriod = TimeSpan.FromMilliseconds(500);
+            // The agents' health scores are low on a saturated test machine.
+            o.MinHealthScore = 0;
         });
         if (withLlo)
         {
@@ -90,11 +92,23 @@ internal sealed class HloTestbed : IAsyncDisposable
 
     public T Service<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// Starts an agent and relaxes its overload thresholds: on a saturated 2-core test machine every element would
+    /// otherwise report Overloaded, which the placement (rightly) refuses.
+    /// </summary>
     public async Task<TestAgent> StartAgentAsync(string name)
     {
         var agent = TestAgent.Create(name);
         _agents.Add(agent);
         await agent.StartAsync(Broker.Url, Client);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var body = new StringContent("""
+            {"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}
+            """, Encoding.UTF8, "application/json");
+        using var response = await http.PutAsync(new Uri(agent.Url, "self/v1/config"), body).Within($"relaxing agent {name}");
+        Assert.True(response.IsSuccessStatusCode, $"PUT config of {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await TestDeadline.Until(async () => (await Client.GetAsync<InfrastructureElement>(agent.ElementId))?.InfrastructureElementStatus == InfrastructureElementStatus.Ready,
+            $"agent {name} reports Ready", TimeSpan.FromSeconds(60));
         return agent;
     }
 
