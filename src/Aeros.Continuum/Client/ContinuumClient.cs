@@ -256,12 +256,18 @@ public sealed partial class ContinuumClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         using var response = await SendAsync("delete", HttpMethod.Delete, "entities/" + Uri.EscapeDataString(id), null, cancellationToken);
-        return response.StatusCode switch
+        switch (response.StatusCode)
         {
-            HttpStatusCode.NoContent => true,
-            HttpStatusCode.NotFound => false,
-            _ => throw await ErrorAsync("delete", response, cancellationToken),
-        };
+            case HttpStatusCode.NoContent:
+                return true;
+            case HttpStatusCode.NotFound:
+                return false;
+            // Forwarded to other domains that do not hold the entity (see MergeFragmentAsync): done if it is gone here.
+            case HttpStatusCode.MultiStatus when await GetRawAsync(id, local: true, cancellationToken) is null:
+                return true;
+            default:
+                throw await ErrorAsync("delete", response, cancellationToken);
+        }
     }
 
     /// <summary>Creates the subscription and returns its id.</summary>
@@ -360,10 +366,24 @@ public sealed partial class ContinuumClient
             return;
         }
         using var response = await SendAsync("merge", HttpMethod.Patch, "entities/" + Uri.EscapeDataString(id), fragment, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.NoContent)
+        if (response.StatusCode == HttpStatusCode.NoContent)
         {
-            throw await ErrorAsync("merge", response, cancellationToken);
+            return;
         }
+        // In a federated domain the broker also forwards the merge to the other domains' brokers (their registrations
+        // allow updates); those that do not hold the entity answer 404 and the broker reports 207 with this broker's
+        // success. When this broker succeeded and every error is such a 404 of a context source, the merge took place here.
+        if (response.StatusCode == HttpStatusCode.MultiStatus && await ReadJsonAsync(response, cancellationToken) is JsonObject result)
+        {
+            if (result["success"] is JsonArray success && success.Any(n => n is JsonValue v && v.TryGetValue<string>(out var done) && done == id)
+                && result["errors"] is JsonArray errors && errors.All(e => e?["error"] is JsonObject error && error["registrationId"] is not null
+                    && error["status"] is JsonValue status && status.TryGetValue<int>(out var code) && code == 404))
+            {
+                return;
+            }
+            throw new ContinuumClientException($"merge: the broker did not take every part of the merge of {id}: {result.ToJsonString()}", response.StatusCode);
+        }
+        throw await ErrorAsync("merge", response, cancellationToken);
     }
 
     /// <summary>

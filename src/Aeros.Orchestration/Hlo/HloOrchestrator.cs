@@ -47,6 +47,11 @@ internal sealed partial class HloOrchestrator(
     /// <summary>The Aeros attribute of a Service received by hand-off: the domain it came from (such a service is never handed on).</summary>
     public const string HandoffFromAttribute = "handoffFrom";
 
+    /// <summary>The Aeros attribute of a Service handed to another domain: <c>pending</c> until that domain accepted it, then <c>done</c>.</summary>
+    public const string HandoffStateAttribute = "handoffState";
+
+    private const string HandoffPending = "pending";
+
     // One placement at a time per domain, so every decision sees the capacity the previous ones took.
     private readonly SemaphoreSlim _placementLock = new(1, 1);
 
@@ -247,7 +252,11 @@ internal sealed partial class HloOrchestrator(
         var service = ContinuumMapper.FromNgsiLd<Service>(raw);
         if (service.DomainHandler is { } handler && handler != DomainUrn)
         {
-            await DeleteLocalCopiesAsync(client, components, cancellationToken);
+            // A hand-off a crash interrupted is finished; a finished one needs nothing here.
+            if (StringAttribute(raw, HandoffStateAttribute) == HandoffPending)
+            {
+                await HandOffAsync(client, serviceId, raw, handler, cancellationToken);
+            }
             return;
         }
         if (!components.Any(Pending))
@@ -311,24 +320,30 @@ internal sealed partial class HloOrchestrator(
 
     /// <summary>
     /// Queues every service with work left in the broker: components Locating or Migrating, components whose service is
-    /// gone and not yet Removing, local components of handed-off services. Runs at start and every rescan period.
+    /// gone and not yet Removing, hand-offs a crash interrupted. Runs at start and every rescan period.
     /// </summary>
     public async Task RescanAsync(CancellationToken cancellationToken)
     {
         var client = await broker.ClientAsync(cancellationToken);
         // Components first: a component seen here was written after its service, so the service read next has it too.
         var components = await client.QueryAsync<ServiceComponent>(null, local: true, cancellationToken: cancellationToken);
-        var services = (await client.QueryAsync<Service>(null, local: true, cancellationToken: cancellationToken))
-            .ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var raws = await client.QueryRawAsync(ContinuumMapper.EntityType<Service>(), null, local: true, cancellationToken: cancellationToken);
+        var services = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in raws)
+        {
+            if (raw["id"] is JsonValue v && v.TryGetValue<string>(out var id))
+            {
+                services.Add(id);
+                if (StringAttribute(raw, HandoffStateAttribute) == HandoffPending)
+                {
+                    queue.Add(id);
+                }
+            }
+        }
         foreach (var c in components)
         {
-            if (c.Service is not { } serviceId)
-            {
-                continue;
-            }
-            var exists = services.TryGetValue(serviceId, out var service);
-            var handedOff = exists && service!.DomainHandler is { } h && h != DomainUrn;
-            if (Pending(c) || handedOff || (!exists && c.ServiceComponentStatus != ServiceComponentStatus.Removing))
+            if (c.Service is { } serviceId
+                && (Pending(c) || (!services.Contains(serviceId) && c.ServiceComponentStatus != ServiceComponentStatus.Removing)))
             {
                 queue.Add(serviceId);
             }
@@ -408,39 +423,50 @@ internal sealed partial class HloOrchestrator(
         }
     }
 
+    /// <summary>
+    /// Hands the service to <paramref name="domainUrn"/>'s HLO. The local entities go first: the federation forwards
+    /// deletes to every domain and the entities keep their ids there, so deleting them after the hand-off would delete
+    /// the receiver's copies. Steps (each repeatable after a crash): mark the Service (domainHandler, handoffState
+    /// pending) → delete the local components, requirements, ports and connections → POST the blueprint → handoffState
+    /// done. If the other domain does not accept it, the components are written again as Failed with the reason.
+    /// </summary>
     private async Task HandOffAsync(ContinuumClient client, string serviceId, JsonObject raw, string domainUrn, CancellationToken cancellationToken)
     {
         var text = StringAttribute(raw, BlueprintAttribute);
+        await client.MergeAsync(serviceId, new Dictionary<string, object?>
+        {
+            ["domainHandler"] = new JsonObject { ["type"] = "Relationship", ["object"] = domainUrn },
+            [HandoffStateAttribute] = HandoffPending,
+        }, cancellationToken);
+        await DeleteLocalCopiesAsync(client, await ComponentsAsync(client, serviceId, cancellationToken), cancellationToken);
         var outcome = text is null
             ? new ForwardResult(false, 0, "the service has no stored blueprint to send")
             : await handoffs.ForwardAsync(client, domainUrn, HttpMethod.Post, serviceId, text, DomainName, cancellationToken);
         // 409: an earlier attempt (before a crash) already arrived.
         if (outcome.Ok || outcome.Status == 409)
         {
-            // domainHandler first, so a crash before the local copies are gone is finished by the next rescan.
-            await client.MergeAsync(serviceId, new Dictionary<string, object?>
-            {
-                ["domainHandler"] = new JsonObject { ["type"] = "Relationship", ["object"] = domainUrn },
-            }, cancellationToken);
-            await DeleteLocalCopiesAsync(client, await ComponentsAsync(client, serviceId, cancellationToken), cancellationToken);
+            await client.MergeAsync(serviceId, new Dictionary<string, object?> { [HandoffStateAttribute] = "done" }, cancellationToken);
             metrics.HandedOff(true);
             LogHandedOff(logger, serviceId, domainUrn);
             return;
         }
         metrics.HandedOff(false);
         LogHandoffFailed(logger, serviceId, domainUrn, outcome.Detail);
-        foreach (var c in await ComponentsAsync(client, serviceId, cancellationToken))
+        var reason = $"nothing fits in {DomainName}; hand-off to {domainUrn} failed: {outcome.Detail}";
+        var parsed = text is null ? null : BlueprintParser.Parse(text).Blueprint;
+        if (parsed is not null)
         {
-            if (c.ServiceComponentStatus == ServiceComponentStatus.Locating)
-            {
-                await client.MergeAsync(c.Id, new Dictionary<string, object?>
-                {
-                    ["serviceComponentStatus"] = ServiceComponentStatus.Failed,
-                    ["statusReason"] = $"nothing fits in {DomainName}; hand-off to {domainUrn} failed: {outcome.Detail}",
-                }, cancellationToken);
-            }
+            var entities = BlueprintMapper.ToEntities(serviceId, parsed);
+            await client.UpsertManyAsync([
+                .. entities.Components.Select(c => c with { ServiceComponentStatus = ServiceComponentStatus.Failed, StatusReason = reason }),
+                .. entities.Requirements, .. entities.Ports, .. entities.Connections], cancellationToken);
         }
-        metrics.Unplaced(1);
+        await client.MergeAsync(serviceId, new Dictionary<string, object?>
+        {
+            ["domainHandler"] = new JsonObject { ["type"] = "Relationship", ["object"] = DomainUrn },
+            [HandoffStateAttribute] = "failed",
+        }, cancellationToken);
+        metrics.Unplaced(parsed?.Components.Count ?? 1);
     }
 
     private static async Task MarkRemovingAsync(ContinuumClient client, IReadOnlyList<ServiceComponent> components, CancellationToken cancellationToken)
