@@ -88,12 +88,7 @@ public sealed class HloCrossDomainTests
         {
             await TestDeadline.Until(async () => (await d2.Client.GetAsync<InfrastructureElement>(elementId))?.SelfApiUrl is not null,
                 "the agent of hd2 registered", TimeSpan.FromSeconds(60), async () => agent.Output);
-            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            using (var body = new StringContent("""{"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}""", Encoding.UTF8, "application/json"))
-            {
-                using var relaxed = await http.PutAsync($"http://127.0.0.1:{port}/self/v1/config", body).Within("relaxing the agent");
-                Assert.True(relaxed.IsSuccessStatusCode);
-            }
+            await HloTestbed.RelaxAsync(new Uri($"http://127.0.0.1:{port}/"), elementId, d2.Client);
             // hd1 sees hd2's element through the federation.
             await TestDeadline.Until(async () => (await d1.Client.QueryAsync<InfrastructureElement>()).Any(e => e.Id == elementId
                     && e.InfrastructureElementStatus == InfrastructureElementStatus.Ready),

@@ -101,15 +101,21 @@ internal sealed class HloTestbed : IAsyncDisposable
         var agent = TestAgent.Create(name);
         _agents.Add(agent);
         await agent.StartAsync(Broker.Url, Client);
+        await RelaxAsync(agent.Url, agent.ElementId, Client);
+        return agent;
+    }
+
+    /// <summary>Relaxes an agent's overload thresholds (see <see cref="StartAgentAsync"/>) and waits until its element is Ready.</summary>
+    public static async Task RelaxAsync(Uri agentUrl, string elementId, ContinuumClient client)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var body = new StringContent("""
             {"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}
             """, Encoding.UTF8, "application/json");
-        using var response = await http.PutAsync(new Uri(agent.Url, "self/v1/config"), body).Within($"relaxing agent {name}");
-        Assert.True(response.IsSuccessStatusCode, $"PUT config of {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        await TestDeadline.Until(async () => (await Client.GetAsync<InfrastructureElement>(agent.ElementId))?.InfrastructureElementStatus == InfrastructureElementStatus.Ready,
-            $"agent {name} reports Ready", TimeSpan.FromSeconds(60));
-        return agent;
+        using var response = await http.PutAsync(new Uri(agentUrl, "self/v1/config"), body).Within($"relaxing the agent of {elementId}");
+        Assert.True(response.IsSuccessStatusCode, $"PUT config of {elementId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await TestDeadline.Until(async () => (await client.GetAsync<InfrastructureElement>(elementId))?.InfrastructureElementStatus == InfrastructureElementStatus.Ready,
+            $"{elementId} reports Ready", TimeSpan.FromSeconds(60));
     }
 
     /// <summary>Writes a Ready, reachable element of this domain (no agent behind it).</summary>
