@@ -98,6 +98,25 @@ public sealed class HloApiTests
     }
 
     [Fact]
+    public async Task Post_JsonBlueprint_IsPlaced()
+    {
+        await using var bed = await HloTestbed.StartAsync();
+        await bed.WriteElementAsync("a");
+        await bed.StartHloAsync();
+        const string json = """
+            {"tosca_definitions_version": "tosca_simple_yaml_1_3",
+             "node_templates": {"api": {"type": "tosca.nodes.Container.Application",
+               "artifacts": {"proc": {"type": "aeros.artifacts.Deployment.Process", "file": "/bin/busybox", "args": ["sleep", "3600"]}},
+               "interfaces": {"Standard": {"create": {"implementation": "proc"}}}}}}
+            """;
+
+        using var response = await bed.PostAsync("json", json, "application/json; charset=utf-8");
+
+        Assert.True(HttpStatusCode.Accepted == response.StatusCode, await response.Content.ReadAsStringAsync());
+        await bed.WaitForComponentAsync(HloTestbed.ComponentId("json", "api"), c => c.InfrastructureElement == HloTestbed.ElementId("a"), "placed on a");
+    }
+
+    [Fact]
     public async Task Post_Unsatisfiable_FailsWithTheConstraintInTheReason()
     {
         await using var bed = await HloTestbed.StartAsync();
