@@ -22,6 +22,9 @@ public sealed class HloOptions
     /// <summary>Default of <see cref="RescanPeriod"/>: 5 s.</summary>
     public static readonly TimeSpan DefaultRescanPeriod = TimeSpan.FromSeconds(5);
 
+    /// <summary>Default of <see cref="PlacementPatience"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultPlacementPatience = TimeSpan.FromSeconds(30);
+
     /// <summary>Default of <see cref="HandoffTimeout"/>: 10 s.</summary>
     public static readonly TimeSpan DefaultHandoffTimeout = TimeSpan.FromSeconds(10);
 
@@ -45,6 +48,14 @@ public sealed class HloOptions
     /// of deleted services, leftovers of handed-off services); it also does so at start (crash-only).
     /// </summary>
     public TimeSpan RescanPeriod { get; set; } = DefaultRescanPeriod;
+
+    /// <summary>
+    /// How long a component stays Locating (or Migrating) while nothing fits for a reason that can pass — no element
+    /// Ready, reachable or healthy enough, CPU usage, free memory or capacity, ports — before it is Failed. It is
+    /// placed again at every rescan meanwhile. A reason that cannot pass by waiting (architecture, real-time, GPU,
+    /// domain, area, energy efficiency, green, pinned element) fails at once. Zero: fail at once for every reason.
+    /// </summary>
+    public TimeSpan PlacementPatience { get; set; } = DefaultPlacementPatience;
 
     /// <summary>The longest one call to another domain's HLO may take (hand-off, forwarded delete).</summary>
     public TimeSpan HandoffTimeout { get; set; } = DefaultHandoffTimeout;
@@ -82,6 +93,7 @@ internal sealed class HloOptionsValidator : IValidateOptions<HloOptions>
         }
         Range(errors, "PlacementBudget", options.PlacementBudget, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
         Range(errors, "RescanPeriod", options.RescanPeriod, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        Range(errors, "PlacementPatience", options.PlacementPatience, TimeSpan.Zero, TimeSpan.FromHours(24));
         Range(errors, "HandoffTimeout", options.HandoffTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         if (options.QueueConcurrency is < 1 or > 64)
         {

@@ -58,6 +58,14 @@ internal sealed partial class HloOrchestrator(
     // Elements a component must avoid at its next placement (alerts, losses); in memory only (see docs/orchestration.md).
     private readonly ConcurrentDictionary<string, HashSet<string>> _exclusions = new(StringComparer.Ordinal);
 
+    // When each component first found nothing that fits for a reason that can pass (in memory: a restart only
+    // restarts the patience, it never fails a component early).
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingSince = new(StringComparer.Ordinal);
+
+    // Reasons of the placement engine that waiting cannot change (PlacementConstraints' static funnel).
+    private static readonly string[] LastingReasons =
+        ["pinned:", "domain:", "no node with cpuArchitecture", "realtime:", "gpu:", "gpuMemory:", "energyEfficiency:", "green:", "area:"];
+
     /// <summary>This domain's name.</summary>
     public string DomainName => options.Value.DomainName!;
 
@@ -361,6 +369,17 @@ internal sealed partial class HloOrchestrator(
 
     private static bool Pending(ServiceComponent c) => c.ServiceComponentStatus is ServiceComponentStatus.Locating or ServiceComponentStatus.Migrating;
 
+    /// <summary>Whether a component that found nothing that fits keeps waiting (the reason can pass and the patience is not spent).</summary>
+    private bool MayWait(string componentId, string reason, DateTimeOffset now)
+    {
+        var patience = options.Value.PlacementPatience;
+        if (patience <= TimeSpan.Zero || LastingReasons.Any(r => reason.StartsWith(r, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+        return now - _waitingSince.GetOrAdd(componentId, now) < patience;
+    }
+
     private void Exclude(string componentId, string elementId)
     {
         var set = _exclusions.GetOrAdd(componentId, _ => new HashSet<string>(StringComparer.Ordinal));
@@ -398,11 +417,23 @@ internal sealed partial class HloOrchestrator(
                     ["statusReason"] = null,
                 }, cancellationToken);
                 _exclusions.TryRemove(component.Id, out _);
+                _waitingSince.TryRemove(component.Id, out _);
                 placed++;
                 LogPlaced(logger, component.Id, node, generation, decision.Reason);
             }
+            else if (MayWait(component.Id, decision.Reason, now))
+            {
+                // Stays Locating/Migrating; the rescan places it again.
+                await client.MergeAsync(component.Id, new Dictionary<string, object?>
+                {
+                    ["statusReason"] = "waiting for an element that fits: " + decision.Reason,
+                    ["placementDecision"] = record,
+                }, cancellationToken);
+                LogWaiting(logger, component.Id, decision.Reason);
+            }
             else
             {
+                _waitingSince.TryRemove(component.Id, out _);
                 await client.MergeAsync(component.Id, new Dictionary<string, object?>
                 {
                     ["serviceComponentStatus"] = ServiceComponentStatus.Failed,
@@ -535,4 +566,7 @@ internal sealed partial class HloOrchestrator(
 
     [LoggerMessage(EventId = 5407, Level = LogLevel.Warning, Message = "Failover: component {ComponentId} leaves lost element {ElementId}")]
     private static partial void LogFailover(ILogger logger, string componentId, string elementId);
+
+    [LoggerMessage(EventId = 5420, Level = LogLevel.Information, Message = "Component {ComponentId} waits for an element that fits: {Reason}")]
+    private static partial void LogWaiting(ILogger logger, string componentId, string reason);
 }

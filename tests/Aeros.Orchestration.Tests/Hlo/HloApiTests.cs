@@ -134,6 +134,48 @@ public sealed class HloApiTests
     }
 
     [Fact]
+    public async Task Post_OnlyElementOverloaded_WaitsLocatingThenIsPlacedWhenItIsReadyAgain()
+    {
+        await using var bed = await HloTestbed.StartAsync();
+        await bed.WriteElementAsync("busy");
+        await bed.Client.MergeAsync(HloTestbed.ElementId("busy"), new Dictionary<string, object?> { ["infrastructureElementStatus"] = InfrastructureElementStatus.Overloaded })
+            .Within("overloading the element");
+        await bed.StartHloAsync();
+
+        using var response = await bed.PostAsync("patient", HloTestbed.Blueprint());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var componentId = HloTestbed.ComponentId("patient", "web");
+        await bed.WaitForComponentAsync(componentId, c => c.StatusReason?.StartsWith("waiting for an element that fits: status:", StringComparison.Ordinal) == true,
+            "the component waits with the reason");
+        Assert.Equal(ServiceComponentStatus.Locating, (await bed.ComponentAsync(componentId))!.ServiceComponentStatus);
+
+        await bed.Client.MergeAsync(HloTestbed.ElementId("busy"), new Dictionary<string, object?> { ["infrastructureElementStatus"] = InfrastructureElementStatus.Ready })
+            .Within("the element is Ready again");
+
+        await bed.WaitForComponentAsync(componentId, c => c.ServiceComponentStatus == ServiceComponentStatus.Starting && c.InfrastructureElement == HloTestbed.ElementId("busy"),
+            "placed once the element is Ready");
+        Assert.Null((await bed.ComponentAsync(componentId))!.StatusReason);
+    }
+
+    [Fact]
+    public async Task Post_OnlyElementOverloadedPastThePatience_Fails()
+    {
+        await using var bed = await HloTestbed.StartAsync();
+        await bed.WriteElementAsync("busy");
+        await bed.Client.MergeAsync(HloTestbed.ElementId("busy"), new Dictionary<string, object?> { ["infrastructureElementStatus"] = InfrastructureElementStatus.Overloaded })
+            .Within("overloading the element");
+        await bed.StartHloAsync(configure: o => o.PlacementPatience = TimeSpan.FromSeconds(1));
+
+        using var response = await bed.PostAsync("impatient", HloTestbed.Blueprint());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var componentId = HloTestbed.ComponentId("impatient", "web");
+        await bed.WaitForComponentAsync(componentId, c => c.ServiceComponentStatus == ServiceComponentStatus.Failed, "the component is Failed after the patience");
+        Assert.StartsWith("no element fits: status: no node is Ready", (await bed.ComponentAsync(componentId))!.StatusReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Alert_OnTheElement_RePlacesItsComponentsElsewhere()
     {
         await using var bed = await HloTestbed.StartAsync();

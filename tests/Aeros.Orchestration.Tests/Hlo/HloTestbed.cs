@@ -44,7 +44,7 @@ internal sealed class HloTestbed : IAsyncDisposable
     public static async Task<HloTestbed> StartAsync() => new(await TestBroker.StartAsync().Within("starting the broker"));
 
     /// <summary>Starts the HLO (rescan every 500 ms) and, with <paramref name="withLlo"/>, the LLO with <see cref="LloTestbed.Fast"/> timings.</summary>
-    public async Task StartHloAsync(bool withLlo = false)
+    public async Task StartHloAsync(bool withLlo = false, Action<HloOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder([]);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -58,6 +58,7 @@ internal sealed class HloTestbed : IAsyncDisposable
             o.RescanPeriod = TimeSpan.FromMilliseconds(500);
             // The agents' health scores are low on a saturated test machine.
             o.MinHealthScore = 0;
+            configure?.Invoke(o);
         });
         if (withLlo)
         {
