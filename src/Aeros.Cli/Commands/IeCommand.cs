@@ -44,6 +44,7 @@ internal static class IeCommand
                 elements = await client.QueryAsync<InfrastructureElement>(cancellationToken: cancellationToken);
             }
             catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException
+                || (e is ContinuumClientException { Status: null })
                 || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 return await ClientOutput.ErrorAsync("ie list", $"the domain host at {target.Url} is not reachable ({e.Message}); is it running ('aeros status')?", ClientExitCodes.Unreachable);
