@@ -69,7 +69,13 @@ internal sealed class HloClient
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(DomainUrl, HloRoot + "services"));
         var (status, body) = await SendAsync(request, cancellationToken);
         Expect(status, body, 200, "listing the services");
-        return Deserialize<List<HloServiceSummary>>(body, "the service list") ?? [];
+        if (body is not JsonArray list)
+        {
+            throw new HloClientException("listing the services: the answer is not a JSON array.", status);
+        }
+        // components is a count; a list of ids (an older shape) is counted.
+        return [.. list.OfType<JsonObject>().Where(s => s["id"] is JsonValue).Select(s => new HloServiceSummary((string)s["id"]!, (string?)s["domainHandler"],
+            s["components"] switch { JsonArray ids => ids.Count, JsonValue v when v.TryGetValue<int>(out var n) => n, _ => 0 }, (string?)s["status"]))];
     }
 
     /// <summary>The service <paramref name="serviceId"/>, or null when the HLO does not know it (404).</summary>

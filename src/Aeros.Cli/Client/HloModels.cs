@@ -5,9 +5,9 @@ namespace Aeros.Cli.Client;
 /// <summary>A service as <c>GET /hlo/v1/services</c> lists it.</summary>
 /// <param name="Id">Service id (<c>urn:ngsi-ld:Service:...</c>).</param>
 /// <param name="DomainHandler">The domain whose HLO handles it.</param>
-/// <param name="Components">Its component ids.</param>
-/// <param name="Status">Its overall status.</param>
-public sealed record HloServiceSummary(string Id, string? DomainHandler, IReadOnlyList<string>? Components, string? Status);
+/// <param name="Components">How many components it has.</param>
+/// <param name="Status">Its components' status: one word when they agree (<c>Running</c>), else counts (<c>1 Running, 1 Starting</c>).</param>
+public sealed record HloServiceSummary(string Id, string? DomainHandler, int Components, string? Status);
 
 /// <summary>A service as <c>GET /hlo/v1/services/{id}</c> shows it.</summary>
 /// <param name="Id">Service id.</param>
@@ -53,7 +53,7 @@ public sealed record HloValidationError(int Line, int Column, string? Path, stri
 
 /// <summary>The outcome of submitting a blueprint.</summary>
 /// <param name="Status">HTTP status: 202 accepted, 400 invalid, 409 exists.</param>
-/// <param name="ServiceStatus">The service's status in the 202 answer.</param>
+/// <param name="ServiceStatus">The <c>status</c> of the 202 answer (the URL to follow the service at).</param>
 /// <param name="Errors">The validation errors of a 400.</param>
 /// <param name="Detail">The problem detail of any other answer.</param>
 public sealed record HloSubmitResult(int Status, string? ServiceStatus, IReadOnlyList<HloValidationError> Errors, string? Detail)

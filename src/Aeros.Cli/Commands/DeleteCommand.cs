@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Aeros.Abstractions.Continuum;
 using Aeros.Cli.Client;
+using Aeros.Continuum;
 using Aeros.Orchestration.Blueprints;
 
 namespace Aeros.Cli.Commands;
@@ -9,6 +11,26 @@ namespace Aeros.Cli.Commands;
 internal static class DeleteCommand
 {
     private static readonly TimeSpan PollPeriod = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The components of <paramref name="serviceId"/> the (federated) broker still has, as "id status": the HLO deletes
+    /// the Service at once and marks its components Removing; the LLO deletes each once its workload is stopped.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> RemainingAsync(Uri domainUrl, string serviceId, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = domainUrl, Timeout = ClientOutput.RequestTimeout * 2 };
+        var client = new ContinuumClient(http, new ContinuumClientOptions { MaxAttempts = 1, RequestTimeout = ClientOutput.RequestTimeout }, time);
+        try
+        {
+            var components = await client.QueryAsync<ServiceComponent>($"service==\"{serviceId}\"", cancellationToken: cancellationToken);
+            return [.. components.Select(c => $"{c.Id} {c.ServiceComponentStatus}")];
+        }
+        catch (Exception e) when (e is ContinuumClientException or HttpRequestException or Polly.Timeout.TimeoutRejectedException
+            || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new HloClientException($"the broker at {domainUrl} did not answer while waiting for the components to go: {e.Message}", null, e);
+        }
+    }
 
     public static Command Create()
     {
@@ -54,19 +76,20 @@ internal static class DeleteCommand
                     {
                         var time = TimeProvider.System;
                         var started = time.GetTimestamp();
-                        while (await client.GetAsync(serviceId, cancellationToken) is { } left)
+                        var left = await RemainingAsync(target.Url!, serviceId, time, cancellationToken);
+                        while (left.Count > 0)
                         {
                             if (time.GetElapsedTime(started) >= TimeSpan.FromSeconds(seconds))
                             {
-                                var remaining = string.Join(", ", (left.Components ?? []).Select(c => $"{c.Name ?? c.Id} {c.Status}"));
-                                return await ClientOutput.ErrorAsync("delete", $"{serviceId} is still there after {seconds} s ({left.ActionType}; {remaining}).", ClientExitCodes.Timeout);
+                                return await ClientOutput.ErrorAsync("delete", $"{serviceId}: {left.Count} component(s) still there after {seconds} s ({string.Join(", ", left)}).", ClientExitCodes.Timeout);
                             }
                             await Task.Delay(PollPeriod, time, cancellationToken);
+                            left = await RemainingAsync(target.Url!, serviceId, time, cancellationToken);
                         }
                         outcome = "deleted";
                         if (!json)
                         {
-                            Console.WriteLine($"{serviceId} is gone after {time.GetElapsedTime(started).TotalSeconds:0.0} s.");
+                            Console.WriteLine($"{serviceId} and its components are gone after {time.GetElapsedTime(started).TotalSeconds:0.0} s.");
                         }
                     }
                     if (json)

@@ -101,7 +101,7 @@ internal static class DeployCommand
                     }
                     if (!json)
                     {
-                        Console.WriteLine($"Submitted {serviceId} to {client.DomainUrl} ({submitted.ServiceStatus ?? "accepted"}).");
+                        Console.WriteLine($"Submitted {serviceId} to {client.DomainUrl}.");
                     }
                     if (parse.GetValue(noWait))
                     {

@@ -50,7 +50,7 @@ internal static class ServicesCommand
                             return ExitCodes.Ok;
                         }
                         var rows = list.Select(s => (IReadOnlyList<string>)[s.Id, s.Status ?? "", ClientOutput.ShortDomain(s.DomainHandler ?? ""),
-                            (s.Components?.Count ?? 0).ToString(CultureInfo.InvariantCulture)]).ToList();
+                            s.Components.ToString(CultureInfo.InvariantCulture)]).ToList();
                         foreach (var line in ClientOutput.Table(["SERVICE", "STATUS", "DOMAIN HANDLER", "COMPONENTS"], rows))
                         {
                             Console.WriteLine(line);

@@ -33,6 +33,14 @@ internal sealed class FakeHlo : IAsyncDisposable
 
     public ConcurrentDictionary<string, string> Bodies { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How many more broker queries see the deleted service's component.</summary>
+    public int RemovingPolls { get; set; }
+
+    private const string ComponentJson = """
+        [{"id": "urn:ngsi-ld:Service:hello-web:Component:hello-web", "type": "ServiceComponent",
+          "serviceComponentStatus": {"type": "Property", "value": "Removing"}}]
+        """;
+
     private readonly ConcurrentDictionary<string, ServiceState> _services = new(StringComparer.Ordinal);
 
     public static async Task<FakeHlo> StartAsync()
@@ -73,19 +81,14 @@ internal sealed class FakeHlo : IAsyncDisposable
         {
             ["id"] = s.Id,
             ["domainHandler"] = "urn:ngsi-ld:Domain:domain1",
-            ["components"] = new JsonArray(s.Components.Keys.Select(k => (JsonNode?)(s.Id + ":Component:" + k)).ToArray()),
-            ["status"] = s.Deleted ? "Destroying" : "Deploying",
+            ["components"] = s.Components.Count,
+            ["status"] = "Running",
         }).ToArray())));
         app.MapGet("/hlo/v1/services/{id}", (string id) =>
         {
             if (!_services.TryGetValue(id, out var s))
             {
                 return Problem(404, "Unknown service");
-            }
-            if (s.Deleted)
-            {
-                // A deleted service lingers for one more read, then is gone.
-                _services.TryRemove(id, out _);
             }
             var components = new JsonArray();
             lock (s)
@@ -122,8 +125,18 @@ internal sealed class FakeHlo : IAsyncDisposable
             {
                 return Problem(404, "Unknown service");
             }
-            s.Deleted = true;
+            // As the HLO: the Service goes at once, its components stay (Removing) until the LLO has stopped them.
+            _services.TryRemove(id, out _);
+            RemovingPolls = 2;
             return Results.Json(new JsonObject { ["id"] = id, ["status"] = "Destroying" }, statusCode: 202);
+        });
+        // The broker query 'delete --wait' makes: components of the service, here Removing for two polls, then none.
+        // The broker client registers the aerOS @context first (docs/continuum-model.md).
+        app.MapPost("/ngsi-ld/v1/jsonldContexts", () => Results.Created("/ngsi-ld/v1/jsonldContexts/aeros", null));
+        app.MapGet("/ngsi-ld/v1/entities", () =>
+        {
+            var left = RemovingPolls-- > 0;
+            return Results.Text(left ? ComponentJson : "[]", "application/json");
         });
         app.MapGet("/llo/v1/components/{id}/logs", (HttpContext http, string id) => LogLines.Count == 0
             ? Problem(404, "Unknown component")
@@ -151,7 +164,5 @@ internal sealed class FakeHlo : IAsyncDisposable
         public string Id { get; } = id;
 
         public Dictionary<string, (string[] Steps, int At)> Components { get; } = components;
-
-        public bool Deleted { get; set; }
     }
 }
