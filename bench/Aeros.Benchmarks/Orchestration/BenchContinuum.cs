@@ -33,6 +33,9 @@ internal sealed class BenchContinuum : IAsyncDisposable
 
     public string Data { get; }
 
+    /// <summary>When <c>aeros up</c> was started (<see cref="Stopwatch"/> timestamp): the domain host's LLO started after it.</summary>
+    public long StartedTimestamp { get; private set; }
+
     public Uri DomainUrl { get; private set; } = null!;
 
     public string DomainName { get; private set; } = "";
@@ -44,14 +47,17 @@ internal sealed class BenchContinuum : IAsyncDisposable
 
     public ContinuumClient Broker { get; private set; } = null!;
 
-    public static async Task<BenchContinuum> StartAsync(string aeros, int ies, int basePort, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts the continuum; <paramref name="environment"/> reaches every child of <c>aeros up</c> (e.g. <c>Llo__FlapCount</c>).</summary>
+    public static async Task<BenchContinuum> StartAsync(string aeros, int ies, int basePort, TimeSpan timeout, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         basePort = basePort > 0 ? basePort : FreeBasePort(ies);
         var data = Path.Combine(Path.GetTempPath(), "aeros-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         var up = Launch(aeros, ["up", "--domains", "1", "--ies-per-domain", ies.ToString(CultureInfo.InvariantCulture),
-            "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
-        var run = new BenchContinuum(up, aeros, data);
+            "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            environment);
+        var run = new BenchContinuum(up, aeros, data) { StartedTimestamp = Stopwatch.GetTimestamp() };
         up.OutputDataReceived += (_, e) => run.Keep(e.Data);
         up.ErrorDataReceived += (_, e) => run.Keep(e.Data);
         up.BeginOutputReadLine();
@@ -252,7 +258,7 @@ internal sealed class BenchContinuum : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string aeros, IReadOnlyList<string> args)
+    private static Process Launch(string aeros, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var isDll = aeros.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var start = new ProcessStartInfo(isDll ? ChildProcess.DotnetHost : aeros)
@@ -269,6 +275,10 @@ internal sealed class BenchContinuum : IAsyncDisposable
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
         return Process.Start(start) ?? throw new DriverException($"cannot start {aeros}");
     }

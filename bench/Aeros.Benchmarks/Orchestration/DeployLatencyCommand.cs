@@ -29,7 +29,22 @@ internal static class DeployLatencyCommand
             Console.Error.WriteLine(OrchestrationBenchOptions.Usage("deploy-latency", "--count"));
             return error is null ? 0 : 2;
         }
-        return await Cancellable.RunAsync("deploy-latency", token => RunAsync(options, token));
+        return await Cancellable.RunAsync("deploy-latency", async token =>
+        {
+            try
+            {
+                return await RunAsync(options, token);
+            }
+            catch (DriverException e)
+            {
+                Console.Error.WriteLine($"deploy-latency: {e.Message}");
+                if (e.Output is { Length: > 0 } details)
+                {
+                    Console.Error.WriteLine(details);
+                }
+                return 1;
+            }
+        });
     }
 
     private static async Task<int> RunAsync(OrchestrationBenchOptions options, CancellationToken cancellationToken)
