@@ -1,6 +1,7 @@
 using Aeros.Broker;
 using Aeros.JsonLd;
 using Aeros.Orchestration.Federation;
+using Aeros.Orchestration.Hlo;
 using Aeros.Orchestration.Llo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -12,8 +13,8 @@ namespace Aeros.Hosting;
 
 /// <summary>
 /// Builds a domain host: one process with the domain's NGSI-LD broker (<c>/ngsi-ld/v1</c>), its federator
-/// (<c>/federation/v1</c>), which joins the domain to the continuum, and its Low-Level Orchestrator (<c>/llo/v1</c>),
-/// which runs the domain's components on its elements' agents.
+/// (<c>/federation/v1</c>), which joins the domain to the continuum, its High-Level Orchestrator (<c>/hlo/v1</c>), which
+/// places services, and its Low-Level Orchestrator (<c>/llo/v1</c>), which runs the domain's components on its elements' agents.
 /// </summary>
 public static class DomainHost
 {
@@ -22,6 +23,9 @@ public static class DomainHost
 
     /// <summary>Configuration section bound to <see cref="LloOptions"/> (e.g. <c>Llo__HeartbeatGrace=00:00:03</c>).</summary>
     public const string LloSection = "Llo";
+
+    /// <summary>Configuration section bound to <see cref="HloOptions"/> (e.g. <c>Hlo__QueueConcurrency=2</c>).</summary>
+    public const string HloSection = "Hlo";
 
     /// <summary>
     /// Creates the host listening on <paramref name="urls"/> (semicolon-separated). Options come from
@@ -63,11 +67,15 @@ public static class DomainHost
         builder.Services.AddAerosFederation(configureFederation);
         builder.Services.Configure<LloOptions>(builder.Configuration.GetSection(LloSection));
         configureServices?.Invoke(builder.Services);
+        // The HLO before the LLO: its failover replacer replaces the LLO's default.
+        builder.Services.Configure<HloOptions>(builder.Configuration.GetSection(HloSection));
+        builder.Services.AddAerosHlo();
         builder.Services.AddAerosLlo(configureLlo);
         var app = builder.Build();
         app.MapAerosBroker();
         app.MapAerosFederation();
         app.MapAerosLlo();
+        app.MapAerosHlo();
         return app;
     }
 }

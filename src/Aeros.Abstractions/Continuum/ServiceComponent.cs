@@ -71,4 +71,17 @@ public sealed record ServiceComponent : ContinuumEntity
 
     /// <summary>Aeros extension: why the component is in its status (the constraint nothing satisfies, the start error...).</summary>
     public string? StatusReason { get; init; }
+
+    /// <summary>Aeros extension: why the HLO chose <see cref="InfrastructureElement"/> (or why nothing fits), written with every decision.</summary>
+    public ComponentPlacementDecision? PlacementDecision { get; init; }
 }
+
+/// <summary>
+/// Aeros extension: the HLO's placement decision for a component (attribute <c>placementDecision</c>, a Property whose
+/// value is a JSON object; see docs/orchestration.md, "How to read a decision").
+/// </summary>
+/// <param name="Solver">The solver that decided: <c>heuristic</c> or <c>cp-sat</c>.</param>
+/// <param name="Objective">The component's share of the objective (lower is better); null when it was not placed.</param>
+/// <param name="Reason">Why the element won, or which constraint nothing satisfies.</param>
+/// <param name="DecidedAt">When the HLO decided.</param>
+public sealed record ComponentPlacementDecision(string Solver, double? Objective, string Reason, DateTimeOffset DecidedAt);

@@ -164,17 +164,28 @@ public sealed partial class ContinuumClient
     }
 
     /// <summary>The entity <paramref name="id"/> read as <typeparamref name="T"/>, or null when the broker has none (404).</summary>
-    public async Task<T?> GetAsync<T>(string id, CancellationToken cancellationToken = default) where T : ContinuumEntity
+    public Task<T?> GetAsync<T>(string id, CancellationToken cancellationToken = default) where T : ContinuumEntity =>
+        GetAsync<T>(id, local: false, cancellationToken);
+
+    /// <summary>
+    /// The entity <paramref name="id"/> read as <typeparamref name="T"/>, or null (404). With <paramref name="local"/> the
+    /// broker answers from its own store only (NGSI-LD <c>local=true</c>: no forwarding to other domains).
+    /// </summary>
+    public async Task<T?> GetAsync<T>(string id, bool local, CancellationToken cancellationToken = default) where T : ContinuumEntity
     {
-        var entity = await GetRawAsync(id, cancellationToken);
+        var entity = await GetRawAsync(id, local, cancellationToken);
         return entity is null ? null : ContinuumMapper.FromNgsiLd<T>(entity);
     }
 
     /// <summary>The entity <paramref name="id"/> as the broker returns it (normalized, aerOS short names), or null (404).</summary>
-    public async Task<JsonObject?> GetRawAsync(string id, CancellationToken cancellationToken = default)
+    public Task<JsonObject?> GetRawAsync(string id, CancellationToken cancellationToken = default) =>
+        GetRawAsync(id, local: false, cancellationToken);
+
+    /// <summary>The entity <paramref name="id"/> as the broker returns it, or null (404); <paramref name="local"/>: from the broker's own store only.</summary>
+    public async Task<JsonObject?> GetRawAsync(string id, bool local, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        using var response = await SendAsync("get", HttpMethod.Get, "entities/" + Uri.EscapeDataString(id), null, cancellationToken);
+        using var response = await SendAsync("get", HttpMethod.Get, "entities/" + Uri.EscapeDataString(id) + (local ? "?local=true" : ""), null, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -192,14 +203,25 @@ public sealed partial class ContinuumClient
     /// read page by page (<see cref="ContinuumClientOptions.PageSize"/>) up to <paramref name="maxResults"/>
     /// (default <see cref="ContinuumClientOptions.MaxQueryResults"/>).
     /// </summary>
-    public async Task<IReadOnlyList<T>> QueryAsync<T>(string? q = null, int? maxResults = null, CancellationToken cancellationToken = default) where T : ContinuumEntity
+    public Task<IReadOnlyList<T>> QueryAsync<T>(string? q = null, int? maxResults = null, CancellationToken cancellationToken = default) where T : ContinuumEntity =>
+        QueryAsync<T>(q, local: false, maxResults, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="QueryAsync{T}(string?, int?, CancellationToken)"/>; with <paramref name="local"/> the broker answers from
+    /// its own store only (NGSI-LD <c>local=true</c>: no forwarding to other domains).
+    /// </summary>
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string? q, bool local, int? maxResults = null, CancellationToken cancellationToken = default) where T : ContinuumEntity
     {
-        var raw = await QueryRawAsync(ContinuumMapper.EntityType<T>(), q, maxResults, cancellationToken);
+        var raw = await QueryRawAsync(ContinuumMapper.EntityType<T>(), q, local, maxResults, cancellationToken);
         return raw.Select(ContinuumMapper.FromNgsiLd<T>).ToList();
     }
 
     /// <summary>Entities of <paramref name="entityType"/> matching <paramref name="q"/>, as the broker returns them.</summary>
-    public async Task<IReadOnlyList<JsonObject>> QueryRawAsync(string entityType, string? q = null, int? maxResults = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<JsonObject>> QueryRawAsync(string entityType, string? q = null, int? maxResults = null, CancellationToken cancellationToken = default) =>
+        QueryRawAsync(entityType, q, local: false, maxResults, cancellationToken);
+
+    /// <summary>Entities of <paramref name="entityType"/> matching <paramref name="q"/>; <paramref name="local"/>: from the broker's own store only.</summary>
+    public async Task<IReadOnlyList<JsonObject>> QueryRawAsync(string entityType, string? q, bool local, int? maxResults = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(entityType);
         var max = maxResults ?? _options.MaxQueryResults;
@@ -210,7 +232,7 @@ public sealed partial class ContinuumClient
         {
             var limit = Math.Min(_options.PageSize, max - results.Count);
             var path = $"entities?type={Uri.EscapeDataString(entityType)}&limit={limit}&offset={results.Count}"
-                + (q is null ? "" : "&q=" + Uri.EscapeDataString(q));
+                + (q is null ? "" : "&q=" + Uri.EscapeDataString(q)) + (local ? "&local=true" : "");
             using var response = await SendAsync("query", HttpMethod.Get, path, null, cancellationToken);
             if (response.StatusCode != HttpStatusCode.OK)
             {
@@ -234,12 +256,18 @@ public sealed partial class ContinuumClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         using var response = await SendAsync("delete", HttpMethod.Delete, "entities/" + Uri.EscapeDataString(id), null, cancellationToken);
-        return response.StatusCode switch
+        switch (response.StatusCode)
         {
-            HttpStatusCode.NoContent => true,
-            HttpStatusCode.NotFound => false,
-            _ => throw await ErrorAsync("delete", response, cancellationToken),
-        };
+            case HttpStatusCode.NoContent:
+                return true;
+            case HttpStatusCode.NotFound:
+                return false;
+            // Forwarded to other domains that do not hold the entity (see MergeFragmentAsync): done if it is gone here.
+            case HttpStatusCode.MultiStatus when await GetRawAsync(id, local: true, cancellationToken) is null:
+                return true;
+            default:
+                throw await ErrorAsync("delete", response, cancellationToken);
+        }
     }
 
     /// <summary>Creates the subscription and returns its id.</summary>
@@ -338,10 +366,24 @@ public sealed partial class ContinuumClient
             return;
         }
         using var response = await SendAsync("merge", HttpMethod.Patch, "entities/" + Uri.EscapeDataString(id), fragment, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.NoContent)
+        if (response.StatusCode == HttpStatusCode.NoContent)
         {
-            throw await ErrorAsync("merge", response, cancellationToken);
+            return;
         }
+        // In a federated domain the broker also forwards the merge to the other domains' brokers (their registrations
+        // allow updates); those that do not hold the entity answer 404 and the broker reports 207 with this broker's
+        // success. When this broker succeeded and every error is such a 404 of a context source, the merge took place here.
+        if (response.StatusCode == HttpStatusCode.MultiStatus && await ReadJsonAsync(response, cancellationToken) is JsonObject result)
+        {
+            if (result["success"] is JsonArray success && success.Any(n => n is JsonValue v && v.TryGetValue<string>(out var done) && done == id)
+                && result["errors"] is JsonArray errors && errors.All(e => e?["error"] is JsonObject error && error["registrationId"] is not null
+                    && error["status"] is JsonValue status && status.TryGetValue<int>(out var code) && code == 404))
+            {
+                return;
+            }
+            throw new ContinuumClientException($"merge: the broker did not take every part of the merge of {id}: {result.ToJsonString()}", response.StatusCode);
+        }
+        throw await ErrorAsync("merge", response, cancellationToken);
     }
 
     /// <summary>

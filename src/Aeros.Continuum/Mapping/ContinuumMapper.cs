@@ -368,6 +368,7 @@ public static class ContinuumMapper
         w.Strings("processArgs", c.ProcessArgs);
         w.Property("generation", c.Generation);
         w.Property("statusReason", c.StatusReason);
+        w.Decision("placementDecision", c.PlacementDecision);
     }
 
     private static ServiceComponent ReadServiceComponent(NgsiReader r, string id) => new()
@@ -394,5 +395,6 @@ public static class ContinuumMapper
         ProcessArgs = r.Strings("processArgs"),
         Generation = r.Long("generation"),
         StatusReason = r.String("statusReason"),
+        PlacementDecision = r.Decision("placementDecision"),
     };
 }

@@ -88,6 +88,18 @@ internal sealed class NgsiReader(JsonObject entity)
         return result;
     }
 
+    public ComponentPlacementDecision? Decision(string name)
+    {
+        if (Value(name) is not JsonObject o || Text(o["solver"]) is not { } solver)
+        {
+            return null;
+        }
+        var objective = o["objective"] is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? Number(v) : (double?)null;
+        var decidedAt = Text(o["decidedAt"]) is { } s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t : DateTimeOffset.MinValue;
+        return new ComponentPlacementDecision(solver, objective, Text(o["reason"]) ?? "", decidedAt);
+    }
+
     public IReadOnlyList<KeyValueEntry>? KeyValues(string name) => Value(name) is JsonArray array
         ? array.OfType<JsonObject>()
             .Where(o => o["key"] is JsonValue)

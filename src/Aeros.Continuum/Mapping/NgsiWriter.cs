@@ -87,6 +87,9 @@ internal sealed class NgsiWriter
             case GeoGeometry g:
                 Geo(name, g);
                 break;
+            case ComponentPlacementDecision decision:
+                Decision(name, decision);
+                break;
             case IReadOnlyDictionary<string, double> numbers:
                 Numbers(name, numbers);
                 break;
@@ -171,6 +174,24 @@ internal sealed class NgsiWriter
             foreach (var (key, v) in values)
             {
                 o[key] = v;
+            }
+            Add(name, o);
+        }
+    }
+
+    public void Decision(string name, ComponentPlacementDecision? decision)
+    {
+        if (decision is not null)
+        {
+            var o = new JsonObject
+            {
+                ["solver"] = decision.Solver,
+                ["reason"] = decision.Reason,
+                ["decidedAt"] = decision.DecidedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            };
+            if (decision.Objective is { } objective && double.IsFinite(objective))
+            {
+                o["objective"] = objective;
             }
             Add(name, o);
         }

@@ -47,7 +47,7 @@ internal sealed partial class ComponentReconciler(LloBroker broker, AgentClient 
     public async Task<IReadOnlyList<InfrastructureElement>> DomainElementsAsync(ContinuumClient client, CancellationToken cancellationToken)
     {
         var urn = DomainUrn;
-        var elements = await client.QueryAsync<InfrastructureElement>($"domain==\"{urn}\"", cancellationToken: cancellationToken);
+        var elements = await client.QueryAsync<InfrastructureElement>($"domain==\"{urn}\"", local: true, cancellationToken: cancellationToken);
         // The query may be federated: keep only this domain's elements.
         return elements.Where(e => e.Domain == urn).ToList();
     }
@@ -60,7 +60,7 @@ internal sealed partial class ComponentReconciler(LloBroker broker, AgentClient 
         IReadOnlyList<InfrastructureElement> elements;
         try
         {
-            component = await client.GetAsync<ServiceComponent>(componentId, cancellationToken);
+            component = await client.GetAsync<ServiceComponent>(componentId, local: true, cancellationToken);
             elements = await DomainElementsAsync(client, cancellationToken);
         }
         catch (ContinuumClientException e)
@@ -78,7 +78,7 @@ internal sealed partial class ComponentReconciler(LloBroker broker, AgentClient 
         {
             try
             {
-                unknownElement = await client.GetAsync<InfrastructureElement>(elementId, cancellationToken) is null;
+                unknownElement = await client.GetAsync<InfrastructureElement>(elementId, local: true, cancellationToken) is null;
             }
             catch (ContinuumClientException e)
             {
@@ -223,7 +223,7 @@ internal sealed partial class ComponentReconciler(LloBroker broker, AgentClient 
     {
         try
         {
-            var current = await client.GetAsync<ServiceComponent>(acted.Id, cancellationToken);
+            var current = await client.GetAsync<ServiceComponent>(acted.Id, local: true, cancellationToken);
             if (current is null || (current.Generation ?? 0) != (acted.Generation ?? 0) || current.InfrastructureElement != acted.InfrastructureElement
                 || current.ServiceComponentStatus is not (ServiceComponentStatus.Starting or ServiceComponentStatus.Running or ServiceComponentStatus.Overload or ServiceComponentStatus.Failed))
             {
@@ -272,7 +272,7 @@ internal sealed partial class ComponentReconciler(LloBroker broker, AgentClient 
         var ports = new List<NetworkPort>();
         foreach (var id in component.NetworkPorts ?? [])
         {
-            if (await client.GetAsync<NetworkPort>(id, cancellationToken) is { } port)
+            if (await client.GetAsync<NetworkPort>(id, local: true, cancellationToken) is { } port)
             {
                 ports.Add(port);
             }

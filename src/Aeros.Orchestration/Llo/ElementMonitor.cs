@@ -179,7 +179,7 @@ internal sealed partial class ElementMonitor(
     /// <summary>Gives every Starting/Running component on the lost element to the replacer, once per (component, generation).</summary>
     private async Task HandOverAsync(ContinuumClient client, string elementId, Watch watch, CancellationToken ct)
     {
-        var components = await client.QueryAsync<ServiceComponent>($"infrastructureElement==\"{elementId}\"", cancellationToken: ct);
+        var components = await client.QueryAsync<ServiceComponent>($"infrastructureElement==\"{elementId}\"", local: true, cancellationToken: ct);
         foreach (var component in components)
         {
             if (component.InfrastructureElement != elementId

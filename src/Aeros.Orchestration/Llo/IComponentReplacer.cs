@@ -29,7 +29,7 @@ internal sealed partial class MigratingComponentReplacer(LloBroker broker, ILogg
     public async Task ReplaceAsync(string componentId, string lostElementId, CancellationToken cancellationToken)
     {
         var client = await broker.ClientAsync(cancellationToken);
-        var component = await client.GetAsync<ServiceComponent>(componentId, cancellationToken);
+        var component = await client.GetAsync<ServiceComponent>(componentId, local: true, cancellationToken);
         if (component is null || component.InfrastructureElement != lostElementId
             || component.ServiceComponentStatus is not (ServiceComponentStatus.Starting or ServiceComponentStatus.Running))
         {

@@ -194,7 +194,7 @@ internal sealed partial class LloController(
     internal async Task ResyncOnceAsync(CancellationToken ct)
     {
         var client = await broker.ClientAsync(ct);
-        var components = await client.QueryRawAsync(ContinuumMapper.EntityType<ServiceComponent>(), cancellationToken: ct);
+        var components = await client.QueryRawAsync(ContinuumMapper.EntityType<ServiceComponent>(), null, local: true, cancellationToken: ct);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var component in components)
         {

@@ -35,7 +35,7 @@ public sealed class BrokerReporterTests(ITestOutputHelper output)
 
         JsonObject? entity = null;
         await TestDeadline.Until(async () => (entity = await client.GetRawAsync(ReportingAgent.IeId)) is not null,
-            "the IE entity is in the broker", TimeSpan.FromSeconds(2));
+            "the IE entity is in the broker", TimeSpan.FromSeconds(15)); // the 2 s requirement is checked end to end in AgentScenarioTests
 
         Assert.Equal("InfrastructureElement", entity!["type"]!.GetValue<string>());
         AssertRelationship(entity, "domain", "urn:ngsi-ld:Domain:rep");

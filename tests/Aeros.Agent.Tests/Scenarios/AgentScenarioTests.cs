@@ -82,7 +82,7 @@ public sealed class AgentScenarioTests
     public async Task Agent_BrokerDownThenBack_WorkloadsKeepRunningAndTheIeRegistersAgain()
     {
         await using var node = await AgentNode.StartAsync();
-        await TestDeadline.Until(async () => await node.EntityAsync() is not null, "the IE entity is in the broker", TimeSpan.FromSeconds(5));
+        await TestDeadline.Until(async () => await node.EntityAsync() is not null, "the IE entity is in the broker", TimeSpan.FromSeconds(20));
         await node.PutWorkloadAsync("keeper", """{"kind": "Process", "command": "sleep", "args": ["300"]}""");
         var run = await RunningAsync(node, "keeper", previousPid: null);
         var before = AgentNode.Heartbeat((await node.EntityAsync())!);
