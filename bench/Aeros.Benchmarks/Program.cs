@@ -1,6 +1,7 @@
 using Aeros.Benchmarks.AgentFootprint;
 using Aeros.Benchmarks.BrokerLoad;
 using Aeros.Benchmarks.NotifyLoad;
+using Aeros.Benchmarks.Orchestration;
 using Aeros.Benchmarks.Placement;
 using BenchmarkDotNet.Running;
 
@@ -11,6 +12,8 @@ return args switch
     ["notify-load", .. var rest] => await NotifyLoadCommand.RunAsync(rest),
     ["agent-footprint", .. var rest] => await AgentFootprintCommand.RunAsync(rest),
     ["placement", .. var rest] => await PlacementCommand.RunAsync(rest),
+    ["failover", .. var rest] => await FailoverCommand.RunAsync(rest),
+    ["deploy-latency", .. var rest] => await DeployLatencyCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     [IdleProcess.Command, ..] => IdleProcess.Run(), // hidden: agent-footprint's baseline
@@ -37,6 +40,10 @@ static int Usage()
                         process. Run 'agent-footprint --help' for its options.
           placement     The placement engine (heuristic, CP-SAT, LeastAllocated) on seeded instances S, M, L, T.
                         Run 'placement --help' for its options.
+          failover      SIGKILL the agent of a running component → Running on another IE, p50/p99 against the LLO's
+                        detection floor. Run 'failover --help' for its options.
+          deploy-latency  HLO request → component Running, p50/p99, against starting the process on an agent directly.
+                        Run 'deploy-latency --help' for its options.
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
         """);
     return 2;

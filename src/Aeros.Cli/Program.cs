@@ -10,6 +10,11 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
     UpCommand.Create(),
     DownCommand.Create(),
     StatusCommand.Create(),
+    DeployCommand.Create(),
+    ServicesCommand.Create(),
+    IeCommand.Create(),
+    LogsCommand.Create(),
+    DeleteCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

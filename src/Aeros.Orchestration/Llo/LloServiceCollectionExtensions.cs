@@ -48,11 +48,12 @@ public static class LloServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps the LLO's API under <c>/llo/v1</c> (the notification endpoint and its status).</summary>
+    /// <summary>Maps the LLO's API under <c>/llo/v1</c> (the notification endpoint, its status and the component logs).</summary>
     public static IEndpointRouteBuilder MapAerosLlo(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         LloApi.Map(endpoints);
+        LloLogsApi.Map(endpoints);
         return endpoints;
     }
 }

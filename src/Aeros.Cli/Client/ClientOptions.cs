@@ -1,0 +1,103 @@
+using System.CommandLine;
+using Aeros.Cli.LocalContinuum;
+
+namespace Aeros.Cli.Client;
+
+/// <summary>
+/// The options every client command shares: which domain host to talk to (<c>--url</c>, or <c>--domain</c> of the local
+/// continuum whose state file is in <c>--data</c>), the output format and the request timeout.
+/// </summary>
+internal sealed class ClientOptions
+{
+    /// <summary>The entrypoint domain of <c>aeros up</c>.</summary>
+    public const string DefaultDomain = "domain1";
+
+    public Option<string?> Url { get; } = new("--url") { Description = "The domain host's root URL (http://127.0.0.1:8080/); overrides --domain." };
+
+    public Option<string> Domain { get; } = new("--domain")
+    {
+        Description = "The domain of the local continuum started by 'aeros up' to talk to.",
+        DefaultValueFactory = _ => DefaultDomain,
+    };
+
+    public Option<string> Data { get; } = new("--data")
+    {
+        Description = "The data directory of the local continuum (its state file names the domains).",
+        DefaultValueFactory = _ => LocalContinuumOptions.DefaultDataDirectory,
+    };
+
+    public Option<string> Output { get; } = CreateOutput();
+
+    /// <summary>Adds the shared options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Url);
+        command.Options.Add(Domain);
+        command.Options.Add(Data);
+        command.Options.Add(Output);
+    }
+
+    /// <summary>Whether the user asked for JSON.</summary>
+    public bool IsJson(ParseResult parse) => parse.GetValue(Output) == "json";
+
+    /// <summary>The domain host to talk to and the local continuum's state (null with <c>--url</c>), or an error for the user.</summary>
+    public DomainTarget Resolve(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.GetValue(Url) is { } text)
+        {
+            return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                ? new DomainTarget(url, null, null, null)
+                : new DomainTarget(null, null, null, $"--url '{text}' is not an http(s) URL.");
+        }
+        var name = parse.GetValue(Domain)!;
+        var directory = Path.GetFullPath(parse.GetValue(Data)!);
+        ContinuumState? state;
+        try
+        {
+            state = ContinuumStateFile.Read(directory);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return new DomainTarget(null, null, null, e.Message);
+        }
+        if (state is null)
+        {
+            return new DomainTarget(null, null, null,
+                $"no local continuum is running on {directory} (no continuum.json); start one with 'aeros up' or name a domain host with --url.");
+        }
+        var domain = state.Domains.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+        if (domain is null)
+        {
+            return new DomainTarget(null, null, state,
+                $"the local continuum has no domain '{name}' (it has {string.Join(", ", state.Domains.Select(d => d.Name))}).");
+        }
+        return new DomainTarget(new Uri(domain.Url), domain.Name, state, null);
+    }
+
+    private static Option<string> CreateOutput()
+    {
+        var output = new Option<string>("--output")
+        {
+            Description = "table (for people) or json (for scripts; shapes in docs/cli.md).",
+            DefaultValueFactory = _ => "table",
+        };
+        output.AcceptOnlyFromAmong("table", "json");
+        return output;
+    }
+}
+
+/// <summary>Where a client command goes: a domain host URL (and its name and the local continuum when known), or why not.</summary>
+/// <param name="Url">The domain host's root URL.</param>
+/// <param name="DomainName">Its name when taken from the state file.</param>
+/// <param name="State">The local continuum's state when read.</param>
+/// <param name="Error">Why there is no target.</param>
+internal sealed record DomainTarget(Uri? Url, string? DomainName, ContinuumState? State, string? Error)
+{
+    /// <summary>A client of the target with the given per-request timeout.</summary>
+    public (HloClient Client, HttpClient Http) CreateClient(TimeSpan requestTimeout)
+    {
+        var http = new HttpClient { Timeout = requestTimeout };
+        return (new HloClient(http, Url ?? throw new InvalidOperationException(Error)), http);
+    }
+}
