@@ -142,6 +142,10 @@ internal sealed class PlacementState
         }
         var used = Nodes[n].UsedPorts;
         var added = addedPorts[n];
+        if (used.Count == 0 && added is not { Count: > 0 })
+        {
+            return true; // most nodes: nothing to look up
+        }
         for (var i = 0; i < ports.Count; i++)
         {
             if (used.Contains(ports[i]) || (added is not null && added.Contains(ports[i])))
