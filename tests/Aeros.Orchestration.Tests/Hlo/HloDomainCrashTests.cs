@@ -4,6 +4,7 @@ using Aeros.Abstractions.Continuum;
 using Aeros.Continuum;
 using Aeros.Orchestration.Llo;
 using Aeros.Orchestration.Tests.Llo;
+using Aeros.Orchestration.Tests.TestSupport;
 
 namespace Aeros.Orchestration.Tests.Hlo;
 
@@ -70,44 +71,9 @@ public sealed class HloDomainCrashTests
         }
         finally
         {
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync();
-            }
-            if (host is not null)
-            {
-                await host.DisposeAsync();
-            }
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await DomainHostProcess.CleanUpAsync(agents, host, data);
         }
     }
 
-    private static async Task<AerosProcess> StartHostAsync(int port, string data)
-    {
-        var host = AerosProcess.Start(Settings, "domain", "--name", LloTestbed.Domain, "--urls", $"http://127.0.0.1:{port}", "--data", data);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
-        await TestDeadline.Until(async () =>
-        {
-            if (host.HasExited)
-            {
-                throw new InvalidOperationException("the domain host exited:\n" + host.Output);
-            }
-            try
-            {
-                using var response = await http.GetAsync("hlo/v1/status");
-                return response.StatusCode == HttpStatusCode.OK;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, "the domain host answers", TimeSpan.FromSeconds(60));
-        return host;
-    }
+    private static Task<AerosProcess> StartHostAsync(int port, string data) => DomainHostProcess.StartAsync(Settings, port, data, "hlo/v1/status");
 }
