@@ -12,15 +12,10 @@ namespace Aeros.Orchestration.Tests.Hlo;
 [Trait("Category", "Slow")]
 public sealed class HloDomainCrashTests
 {
-    private static readonly Dictionary<string, string> Settings = new()
+    private static readonly Dictionary<string, string> Settings = new(DomainHostProcess.FastLlo)
     {
         ["Hlo__MinHealthScore"] = "0",
         ["Hlo__RescanPeriod"] = "00:00:01",
-        ["Llo__ResyncPeriod"] = "00:00:01",
-        ["Llo__RetryBaseDelay"] = "00:00:00.1",
-        ["Llo__RetryMaxDelay"] = "00:00:01",
-        ["Llo__CheckPeriod"] = "00:00:00.2",
-        ["Llo__RecoveryGrace"] = "00:00:20",
     };
 
     [Fact]

@@ -10,16 +10,6 @@ namespace Aeros.Orchestration.Tests.Llo;
 [Trait("Category", "Slow")]
 public sealed class DomainHostCrashTests
 {
-    private static readonly Dictionary<string, string> FastLlo = new()
-    {
-        ["Llo__ResyncPeriod"] = "00:00:01",
-        ["Llo__RetryBaseDelay"] = "00:00:00.1",
-        ["Llo__RetryMaxDelay"] = "00:00:01",
-        ["Llo__CheckPeriod"] = "00:00:00.2",
-        // The agents wait out the domain host's death on their own backoff (up to 15 s): no element is judged before.
-        ["Llo__RecoveryGrace"] = "00:00:20",
-    };
-
     [Fact]
     public async Task DomainHost_KilledMidReconcile_ConvergesAfterRestartWithExactlyOneWorkloadPerComponent()
     {
@@ -74,7 +64,7 @@ public sealed class DomainHostCrashTests
         }
     }
 
-    private static Task<AerosProcess> StartHostAsync(int port, string data) => DomainHostProcess.StartAsync(FastLlo, port, data, "llo/v1/status");
+    private static Task<AerosProcess> StartHostAsync(int port, string data) => DomainHostProcess.StartAsync(DomainHostProcess.FastLlo, port, data, "llo/v1/status");
 
     private static async Task<long> LloStatusAsync(HttpClient http)
     {

@@ -6,6 +6,17 @@ namespace Aeros.Orchestration.Tests.TestSupport;
 /// <summary>A real <c>aeros domain</c> process for crash tests: started until a status URL answers, and cleaned up with its agents.</summary>
 internal static class DomainHostProcess
 {
+    /// <summary>Settings of a domain host whose LLO resyncs, retries and checks elements fast (environment variables).</summary>
+    public static readonly IReadOnlyDictionary<string, string> FastLlo = new Dictionary<string, string>
+    {
+        ["Llo__ResyncPeriod"] = "00:00:01",
+        ["Llo__RetryBaseDelay"] = "00:00:00.1",
+        ["Llo__RetryMaxDelay"] = "00:00:01",
+        ["Llo__CheckPeriod"] = "00:00:00.2",
+        // The agents wait out the domain host's death on their own backoff (up to 15 s): no element is judged before.
+        ["Llo__RecoveryGrace"] = "00:00:20",
+    };
+
     /// <summary>
     /// Starts <c>aeros domain</c> for <see cref="LloTestbed.Domain"/> on <paramref name="port"/> with <paramref name="data"/>
     /// and waits (60 s at most) until <paramref name="readyPath"/> (e.g. <c>llo/v1/status</c>) answers 200.
