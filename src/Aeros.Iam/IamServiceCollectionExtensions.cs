@@ -22,7 +22,8 @@ public static class IamServiceCollectionExtensions
     /// <summary>
     /// Adds the IAM: OpenIddict (server and EF Core stores) on SQLite or PostgreSQL, the key store, the admin API's
     /// services and the start-up work (schema, keys, initial administrator), with validated <see cref="IamOptions"/>.
-    /// The host also needs <c>app.UseAuthentication()</c> is not required: OpenIddict handles its endpoints itself.
+    /// No authentication middleware is needed in the host: OpenIddict serves its endpoints itself and the admin API
+    /// validates its bearer tokens against the IAM's own keys.
     /// </summary>
     public static IServiceCollection AddAerosIam(this IServiceCollection services, Action<IamOptions>? configure = null)
     {
