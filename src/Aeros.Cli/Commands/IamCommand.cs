@@ -251,7 +251,13 @@ internal static class IamCommand
 
         public async Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
         {
-            var what = "iam " + string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(2).Select(c => c.Name).Append(parse.CommandResult.Command.Name));
+            // e.g. "iam users list": the command path without the root.
+            var names = new List<string>();
+            for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            {
+                names.Add(result.Command.Name);
+            }
+            var what = string.Join(' ', Enumerable.Reverse(names).Skip(1));
             var secret = parse.GetValue(_secret) ?? Environment.GetEnvironmentVariable("AEROS_IAM_CLIENT_SECRET");
             if (string.IsNullOrEmpty(secret))
             {
