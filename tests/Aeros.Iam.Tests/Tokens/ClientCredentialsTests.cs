@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Aeros.Iam.Storage;
 using Aeros.Iam.Tests.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aeros.Iam.Tests.Tokens;
 
@@ -42,6 +45,18 @@ public sealed class ClientCredentialsTests
         Assert.Equal(["Hlo"], payload["roles"]!.AsArray().Select(r => (string)r!).ToArray());
         Assert.Equal(["domain1"], payload["domains"]!.AsArray().Select(r => (string)r!).ToArray());
         Assert.Equal("hlo-domain1", (string)payload["sub"]!);
+    }
+
+    [Fact]
+    public async Task Token_ClientCredentials_WritesNoTokenEntry()
+    {
+        await using var iam = await IamServer.StartAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await iam.AdminTokenAsync();
+        }
+        await using var db = await iam.Services.GetRequiredService<IDbContextFactory<IamDbContext>>().CreateDbContextAsync();
+        Assert.Equal(0, await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().CountAsync());
     }
 
     [Fact]
