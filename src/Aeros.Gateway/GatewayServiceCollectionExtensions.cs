@@ -61,6 +61,13 @@ public static class GatewayServiceCollectionExtensions
             kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, wanted);
             kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
         });
+        services.Configure<LoggerFilterOptions>(logging =>
+        {
+            // The host's request-start lines and YARP's "proxying to" lines carry full URLs with query strings (which
+            // may hold secrets): the gateway's own access log (event 6200) replaces them.
+            logging.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, null));
+            logging.Rules.Add(new LoggerFilterRule(null, "Yarp", LogLevel.Warning, null));
+        });
         services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
         services.AddReverseProxy().AddTransforms(context =>
         {
