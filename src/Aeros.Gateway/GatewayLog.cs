@@ -9,7 +9,7 @@ internal static partial class GatewayLog
         Message = "{Method} {Path} → {Status} api={Api} client={Client} gateway={GatewayMs:0.000}ms upstream={UpstreamMs:0.000}ms")]
     public static partial void Access(ILogger logger, string method, string path, int status, string api, string client, double gatewayMs, double upstreamMs);
 
-    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Rejected {Method} {Path}: {Status} {Reason}")]
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Debug, Message = "Rejected {Method} {Path}: {Status} {Reason}")]
     public static partial void Rejected(ILogger logger, string method, string path, int status, string reason);
 
     [LoggerMessage(EventId = 6210, Level = LogLevel.Information, Message = "Fetched the signing keys of {Issuer}: {Count} usable, skipped: {Skipped}")]
