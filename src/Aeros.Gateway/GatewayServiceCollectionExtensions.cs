@@ -30,7 +30,8 @@ public static class GatewayServiceCollectionExtensions
     /// with its JWKS caches, the policy (<see cref="GatewayOptions.PolicyFile"/> or the embedded default), the
     /// limiters, the response cache, and YARP with one route and cluster per configured backend. Kestrel's own header
     /// limit is raised above <see cref="GatewayLimitsOptions.MaxRequestHeadersBytes"/> so that the gateway answers
-    /// 431 with problem details itself.
+    /// 431 with problem details itself, and the host's and YARP's URL logging (which includes query strings) is
+    /// turned down to warnings; both settings apply to the whole host.
     /// </summary>
     public static IServiceCollection AddAerosGateway(this IServiceCollection services, Action<GatewayOptions>? configure = null)
     {

@@ -38,6 +38,12 @@ internal sealed class IeSelfApiEndpoint(IHttpForwarder forwarder, IeSelfApiResol
             return;
         }
         var rest = http.Request.RouteValues["rest"] as string ?? "";
+        if (rest.Split('/').Any(segment => segment is "." or ".." || segment.Contains('\\', StringComparison.Ordinal)))
+        {
+            // The forward must stay under the element's /self/: no way up to its other endpoints.
+            await GatewayProblems.WriteAsync(http, 400, "Bad Request", "The self-API path must not contain '.' or '..' segments or backslashes.");
+            return;
+        }
         var error = await forwarder.SendAsync(http, baseUrl, _invoker, _config, new Transformer(rest, time));
         if (error != ForwarderError.None)
         {

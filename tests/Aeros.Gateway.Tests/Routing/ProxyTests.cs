@@ -158,6 +158,14 @@ public sealed class ProxyTests
         Assert.True(viaBroker.Headers.Contains(GatewayHeaders.UpstreamLatency));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        // Dot segments, even percent-encoded, never lead out of the element's /self/ API.
+        foreach (var sneaky in new[] { "ie/edge-1/self/v1/%2e%2e/%2e%2e/admin", "ie/edge-1/self/v1/..%5C..%5Cadmin" })
+        {
+            using var escape = await gateway.GetAsync(sneaky, token);
+            Assert.True(escape.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Unauthorized, $"{sneaky}: {(int)escape.StatusCode}");
+        }
+        Assert.Single(configured.Requests);
     }
 
     [Fact]
