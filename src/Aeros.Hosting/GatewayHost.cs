@@ -1,3 +1,4 @@
+using Aeros.Agent.Hosting;
 using Aeros.Gateway;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
