@@ -121,7 +121,7 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
             return heuristic with { Bound = BoundIfComplete(bound, heuristic, impossible), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic, impossible)), SolveTime = time.GetElapsedTime(started) };
         }
         var assignment = new int[batch.Count];
-        var reasons = new string[batch.Count];
+        var reasons = new DecisionReason[batch.Count];
         var optimal = status == CpSolverStatus.Optimal && (latencyModelled || !links.Any || problem.Latency is null);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -145,17 +145,17 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
             var c = batch[i];
             if (assignment[i] < 0)
             {
-                reasons[i] = x[i].Count == 0
-                    ? PlacementConstraints.ExplainInfeasible(c, state.Nodes, options, state.Areas, left => state.ExplainDynamic(c, left))
-                    : $"capacity: no joint placement fits it together with the other components ({x[i].Count} nodes fit it alone)";
+                reasons[i] = DecisionReason.Of(x[i].Count == 0
+                    ? state.Explain(c)
+                    : $"capacity: no joint placement fits it together with the other components ({x[i].Count} nodes fit it alone)");
                 continue;
             }
             var (energy, balance) = state.Terms(c, assignment[i]);
             var how = optimal ? "optimal" : "best found";
-            reasons[i] = $"cp-sat {how}: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}";
+            reasons[i] = DecisionReason.Of($"cp-sat {how}: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}");
         }
         var complete = assignment.Count(n => n < 0) == impossible;
-        return PlacementEvaluation.Result(state, batch, assignment, reasons, SolverName, problem.Latency, weights, optimal,
+        return PlacementEvaluation.Result(state, batch, assignment, reasons, SolverName, links, problem.Latency, weights, optimal,
             complete ? bound : null, time.GetElapsedTime(started));
     }
 

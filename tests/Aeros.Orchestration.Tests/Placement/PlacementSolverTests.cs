@@ -174,8 +174,8 @@ public sealed class PlacementSolverTests
     {
         var result = new HeuristicSolver(Options()).Solve(new PlacementProblem([Node("cheap", watts: 4), Node("costly", watts: 100)], [Component("c")]), CancellationToken.None);
         var decision = Assert.Single(result.Decisions);
-        Assert.Equal(1.0, decision.ScoreParts["energyW"], 9); // 1 core × 4 W / 4 cores
-        Assert.Equal(decision.Objective!.Value, decision.ScoreParts["energy"] + decision.ScoreParts["balance"] + decision.ScoreParts["latency"], 9);
+        Assert.Equal(1.0, decision.ScoreParts.EnergyW, 9); // 1 core × 4 W / 4 cores
+        Assert.Equal(decision.Objective!.Value, decision.ScoreParts.Energy + decision.ScoreParts.Balance + decision.ScoreParts.Latency, 9);
         Assert.StartsWith("lowest cost", decision.Reason, StringComparison.Ordinal);
         Assert.Contains("energy +1 W", decision.Reason, StringComparison.Ordinal);
         Assert.Contains("2 feasible of 2, runner-up costly", decision.Reason, StringComparison.Ordinal);
