@@ -76,6 +76,79 @@ internal sealed class GreedyPlacer(
         return (assignment.AsMemory(0, count), reasons.AsMemory(0, count), links);
     }
 
+    /// <summary>
+    /// Starts from <paramref name="start"/> (node index per component, −1 = none; e.g. CP-SAT's answer to the model
+    /// without latency), unplaces one end of every link that breaks its latency limit (and anything that does not fit
+    /// the capacity view), re-places those greedily and runs the improvement passes. Kept components get
+    /// <paramref name="keptReason"/>. Results are valid until the next call.
+    /// </summary>
+    public (ReadOnlyMemory<int> Assignment, ReadOnlyMemory<DecisionReason> Reasons, BatchLinks Links) Repair(
+        IReadOnlyList<PlacementComponent> batch, ReadOnlySpan<int> start, Func<int, DecisionReason> keptReason, CancellationToken cancellationToken)
+    {
+        var count = batch.Count;
+        var links = BatchLinks.Build(batch);
+        if (assignment.Length < count)
+        {
+            assignment = new int[count];
+            reasons = new DecisionReason[count];
+            candidates = new int[count][];
+        }
+        Array.Fill(assignment, -1, 0, count);
+        for (var i = 0; i < count; i++)
+        {
+            candidates[i] = state.StaticCandidates(batch[i]);
+            var n = start[i];
+            if (n >= 0 && Array.BinarySearch(candidates[i], n) >= 0 && state.FitsNow(n, batch[i]))
+            {
+                assignment[i] = n;
+                state.Commit(n, batch[i]);
+            }
+        }
+        if (latency is not null)
+        {
+            foreach (var (a, b, max) in links.Pairs())
+            {
+                if (max is { } limit && assignment[a] >= 0 && assignment[b] >= 0 && assignment[a] != assignment[b]
+                    && latency(state.Nodes[assignment[a]], state.Nodes[assignment[b]]) is { } ms && ms > limit)
+                {
+                    state.Release(assignment[b], batch[b]);
+                    assignment[b] = -1;
+                }
+            }
+        }
+        for (var i = 0; i < count; i++)
+        {
+            if (assignment[i] >= 0)
+            {
+                reasons[i] = keptReason(i);
+            }
+        }
+        foreach (var i in Order(batch, candidates))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (assignment[i] >= 0)
+            {
+                continue;
+            }
+            var c = batch[i];
+            var (best, bestScore, second, secondScore, feasible) = Scan(i, c, candidates[i], links);
+            if (best < 0)
+            {
+                reasons[i] = DecisionReason.Of(state.Explain(c));
+                continue;
+            }
+            assignment[i] = best;
+            state.Commit(best, c);
+            reasons[i] = Reason(c, best, bestScore, second, secondScore, feasible, i, links);
+        }
+        if (mode == GreedyMode.Model && count > 1)
+        {
+            Improve(batch, links, cancellationToken);
+        }
+        Array.Clear(candidates, 0, count);
+        return (assignment.AsMemory(0, count), reasons.AsMemory(0, count), links);
+    }
+
     /// <summary>Pinned first, then the fewest statically feasible nodes, then the largest request, then input order.</summary>
     private static int[] Order(IReadOnlyList<PlacementComponent> batch, int[][] candidates)
     {

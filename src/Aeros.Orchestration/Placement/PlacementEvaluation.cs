@@ -21,32 +21,28 @@ public static class PlacementEvaluation
     }
 
     /// <summary>
-    /// A lower bound of the objective of any placement that places every component: each component at its cheapest
-    /// statically feasible node it fits on alone (capacity shared with others and latency ignored); components that
-    /// fit nowhere add nothing.
+    /// A proven lower bound of the objective of any placement that places every component that fits somewhere on its
+    /// own (components that fit nowhere add nothing): capacities relaxed with Lagrange multipliers, links cut to a
+    /// spanning forest whose trees are solved exactly with latency and latency limits (see docs/orchestration.md). With
+    /// <paramref name="iterations"/> 0 it is the plain per-component minimum (capacity and latency ignored).
     /// </summary>
-    public static double LowerBound(PlacementProblem problem, PlacementOptions options)
+    /// <param name="problem">The problem.</param>
+    /// <param name="options">Engine options (constraints' thresholds, weights).</param>
+    /// <param name="iterations">Subgradient iterations; each is one pass of dynamic programming over the components' candidates.</param>
+    /// <param name="cancellationToken">Stops the iterations.</param>
+    public static double LowerBound(PlacementProblem problem, PlacementOptions options, int iterations = LagrangianBound.DefaultIterations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var state = new PlacementState(problem.Nodes, options);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
         var weights = problem.Weights ?? options.Weights;
-        var sum = 0.0;
-        foreach (var c in problem.Components)
+        if (iterations == 0)
         {
-            var best = double.PositiveInfinity;
-            foreach (var n in state.StaticCandidates(c))
-            {
-                if (state.FitsNow(n, c))
-                {
-                    best = Math.Min(best, state.Cost(c, n, weights));
-                }
-            }
-            if (!double.IsPositiveInfinity(best))
-            {
-                sum += best; // a component that fits nowhere is unplaced in every placement and adds nothing
-            }
+            return LagrangianBound.Compute(new PlacementState(problem.Nodes, options), problem.Components, null, weights, 0, 1, cancellationToken);
         }
-        return sum;
+        // The subgradient steps aim at a known placement's objective (the heuristic's, milliseconds).
+        var upper = new HeuristicSolver(options).Solve(problem, cancellationToken).Objective;
+        return LagrangianBound.Compute(new PlacementState(problem.Nodes, options), problem.Components, problem.Latency, weights, upper, iterations, cancellationToken);
     }
 
     /// <summary>The total objective of an assignment (unplaced components add nothing).</summary>

@@ -1,3 +1,4 @@
+using Aeros.Abstractions.Continuum;
 using Aeros.Orchestration.Placement;
 using static Aeros.Orchestration.Tests.Placement.PlacementTestData;
 
@@ -66,5 +67,58 @@ public sealed class PlacementStateTests
         // The result (decision, its array, the result record) and the port set of each newly used node: a few hundred
         // bytes. Reason strings, score dictionaries or a rebuilt candidate list would each add far more.
         Assert.InRange(perDecision, 1, 800);
+    }
+}
+
+/// <summary>The Lagrangian lower bound: never above a proven optimum, and it counts latency where the plain bound cannot.</summary>
+public sealed class PlacementBoundTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(21)]
+    public void LowerBound_SmallGeneratedInstances_NotAboveTheCpSatOptimumWithLatency(int seed)
+    {
+        var options = Options(workers: 2);
+        options.CpSatTimeBudget = TimeSpan.FromSeconds(60); // an upper bound for a loaded machine; optimality comes in well under a second
+        var problem = PlacementInstanceGenerator.Generate(12, 20, seed); // 20 nodes: CP-SAT models latency exactly
+        var exact = new CpSatSolver(options).Solve(problem, CancellationToken.None);
+        Assert.True(exact.Optimal, "CP-SAT did not prove optimality within the budget");
+        var plain = PlacementEvaluation.LowerBound(problem, options, iterations: 0);
+        var bound = PlacementEvaluation.LowerBound(problem, options);
+        Assert.InRange(bound, plain, exact.Objective + 1e-6);
+    }
+
+    [Fact]
+    public void LowerBound_LinkedComponentsThatCannotShareANode_CountsTheirLatency()
+    {
+        // a is pinned to home; b cannot go there (wrong architecture) and must pay the latency to near or far.
+        var home = Node("home") with { Location = new GeoPoint(2, 41) };
+        var near = Node("near") with { Location = new GeoPoint(2.5, 41), CpuArchitecture = CpuArchitecture.ARM64 };
+        var far = Node("far") with { Location = new GeoPoint(20, 55), CpuArchitecture = CpuArchitecture.ARM64 };
+        var problem = new PlacementProblem(
+            [home, near, far],
+            [Component("a") with { PinnedNodeId = "home" }, Component("b") with { CpuArchitecture = CpuArchitecture.ARM64, Links = [new PlacementLink("a")] }],
+            PlacementInstanceGenerator.Latency);
+        var options = Options();
+        var plain = PlacementEvaluation.LowerBound(problem, options, iterations: 0);
+        var bound = PlacementEvaluation.LowerBound(problem, options);
+        var latencyTerm = options.Weights.Latency * PlacementInstanceGenerator.Latency(home, near)!.Value;
+        Assert.Equal(plain + latencyTerm, bound, 6); // both components on their cheapest node, plus the nearest link
+        var exact = new CpSatSolver(options).Solve(problem, CancellationToken.None);
+        Assert.Equal(exact.Objective, bound, 6);
+    }
+
+    [Fact]
+    public void LowerBound_CapacityForcesTheSecondComponentElsewhere_RaisedAboveThePerComponentMinimum()
+    {
+        // Both want cheap, which holds one: every placement pays costly for one of them.
+        var problem = new PlacementProblem([Node("cheap", watts: 4, cores: 2), Node("costly", watts: 100, cores: 2)], [Component("a", cpu: 1.5), Component("b", cpu: 1.5)]);
+        var options = Options();
+        var plain = PlacementEvaluation.LowerBound(problem, options, iterations: 0);
+        var bound = PlacementEvaluation.LowerBound(problem, options);
+        var exact = new CpSatSolver(options).Solve(problem, CancellationToken.None);
+        Assert.True(bound > plain + 1, $"bound {bound} not above the plain {plain}");
+        Assert.True(bound <= exact.Objective + 1e-6, $"bound {bound} above the optimum {exact.Objective}");
     }
 }
