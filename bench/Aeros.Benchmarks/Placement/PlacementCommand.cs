@@ -114,7 +114,7 @@ internal sealed class PlacementCommand(PlacementBenchOptions options)
             if (bound is { } b && heuristic.Unplaced == cpSat.Unplaced)
             {
                 gap = Gap(heuristic.Objective, b);
-                gapText = $"≤ {Pct(gap.Value)} to the best bound {F(b)} ({(cpSat.Bound >= simpleBound ? "CP-SAT" : "Lagrangian, with latency")})";
+                gapText = $"≤ {Pct(gap.Value)} to the best bound {F(b)} ({(cpSat.Bound >= simpleBound ? "CP-SAT solver: max of its model's and the Lagrangian bound" : "Lagrangian bound, with latency")})";
             }
             else
             {
@@ -123,7 +123,7 @@ internal sealed class PlacementCommand(PlacementBenchOptions options)
         }
         var inv = CultureInfo.InvariantCulture;
         var name = $"{instance} ({components} × {nodes})";
-        var cpState = cpSat.Solver != CpSatSolver.SolverName ? "no solution in budget" : cpSat.Optimal ? "optimal" : $"gap {(cpSat.Gap is { } g ? Pct(g) : "unknown")}";
+        var cpState = cpSat.Solver != CpSatSolver.SolverName ? "nothing better found in budget: the heuristic's answer" : cpSat.Optimal ? "optimal" : $"gap {(cpSat.Gap is { } g ? Pct(g) : "unknown")}";
         Row(md, name, "objective (lower is better)", F(heuristic.Objective), $"{F(cpSat.Objective)} ({cpState})", F(leastAllocated.Objective), $"{Ratio(heuristic.Objective, leastAllocated.Objective)} of LeastAllocated", "");
         Row(md, name, "energy W (Σ marginal power)", F(Energy(heuristic)), F(Energy(cpSat)), F(Energy(leastAllocated)), $"{Ratio(Energy(heuristic), Energy(leastAllocated))} of LeastAllocated", "");
         var cpGapText = cpSat.Optimal ? "0 (optimal)" : cpSat.Gap is { } cg ? $"≤ {Pct(cg)} to its bound {F(cpSat.Bound!.Value)}" : "unknown";

@@ -58,6 +58,7 @@ internal readonly record struct DecisionReason
         {
             ReasonKind.LeastAllocated => $"least allocated: {F(-Score * 100)} % free after placing; {of}",
             ReasonKind.LowestCost => $"lowest cost {F(Score)}: {CostText()}; {of}" + (Other >= 0 ? $", runner-up {nodes[Other].Id} at {F(OtherScore)}" : ""),
+            ReasonKind.Moved when double.IsNaN(OtherScore) => $"swapped by local improvement with a component on {nodes[Other].Id} (cost now {F(Score)}); {CostText()}",
             ReasonKind.Moved => $"moved by local improvement from {nodes[Other].Id} (cost {F(OtherScore)} → {F(Score)}); {CostText()}",
             _ => Text ?? "",
         };

@@ -264,11 +264,82 @@ internal sealed class GreedyPlacer(
                 }
                 state.Commit(assignment[i], c);
             }
+            moved += Swap(batch, links, cancellationToken);
             if (moved == 0)
             {
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// Exchanges the nodes of two components where that lowers the objective and both still fit: what single moves
+    /// cannot do when the cheap node is full (a large component takes a small one's place).
+    /// </summary>
+    private int Swap(IReadOnlyList<PlacementComponent> batch, BatchLinks links, CancellationToken cancellationToken)
+    {
+        var swapped = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (var j = i + 1; j < batch.Count; j++)
+            {
+                int ni = assignment[i], nj = assignment[j];
+                if (ni < 0 || nj < 0 || ni == nj || Array.BinarySearch(candidates[i], nj) < 0 || Array.BinarySearch(candidates[j], ni) < 0)
+                {
+                    continue;
+                }
+                var (ci, cj) = (batch[i], batch[j]);
+                var before = state.Cost(ci, ni, weights) + state.Cost(cj, nj, weights);
+                var after = state.Cost(ci, nj, weights) + state.Cost(cj, ni, weights);
+                var linked = links.Of(i).Count > 0 || links.Of(j).Count > 0;
+                if (!linked && after >= before - 1e-9)
+                {
+                    continue;
+                }
+                if (linked)
+                {
+                    before += LinkCost(i, ni, links) + LinkCost(j, nj, links);
+                }
+                state.Release(ni, ci);
+                state.Release(nj, cj);
+                (assignment[i], assignment[j]) = (nj, ni);
+                var ok = state.FitsNow(nj, ci);
+                if (ok)
+                {
+                    state.Commit(nj, ci);
+                    ok = state.FitsNow(ni, cj);
+                    state.Release(nj, ci);
+                }
+                ok = ok && (!linked || (LinksOk(i, nj, links) && LinksOk(j, ni, links)));
+                if (ok && linked)
+                {
+                    after += LinkCost(i, nj, links) + LinkCost(j, ni, links);
+                }
+                if (ok && after < before - 1e-9)
+                {
+                    foreach (var (k, from) in new[] { (i, ni), (j, nj) })
+                    {
+                        var n = assignment[k];
+                        state.Commit(n, batch[k]);
+                        var (energy, balance) = state.Terms(batch[k], n);
+                        reasons[k] = new DecisionReason
+                        {
+                            Kind = ReasonKind.Moved, Nodes = state.Nodes, Score = state.Cost(batch[k], n, weights) + LinkCost(k, n, links), Other = from,
+                            OtherScore = double.NaN, EnergyW = energy, Balance = balance, LatencyCost = LinkCost(k, n, links),
+                        };
+                    }
+                    swapped++;
+                }
+                else
+                {
+                    (assignment[i], assignment[j]) = (ni, nj);
+                    state.Commit(ni, ci);
+                    state.Commit(nj, cj);
+                }
+            }
+        }
+        return swapped;
     }
 
     private bool LinksOk(int i, int n, BatchLinks links)

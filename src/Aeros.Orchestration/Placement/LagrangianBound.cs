@@ -254,7 +254,7 @@ internal static class LagrangianBound
             {
                 (best, sinceBetter) = (value, 0);
             }
-            else if (++sinceBetter >= 15)
+            else if (++sinceBetter >= 25)
             {
                 (theta, sinceBetter) = (theta / 2, 0);
             }
