@@ -1,5 +1,6 @@
 using Aeros.Benchmarks.AgentFootprint;
 using Aeros.Benchmarks.BrokerLoad;
+using Aeros.Benchmarks.Gateway;
 using Aeros.Benchmarks.NotifyLoad;
 using Aeros.Benchmarks.Orchestration;
 using Aeros.Benchmarks.Placement;
@@ -16,6 +17,7 @@ return args switch
     ["failover", .. var rest] => await FailoverCommand.RunAsync(rest),
     ["deploy-latency", .. var rest] => await DeployLatencyCommand.RunAsync(rest),
     ["token-issuance", .. var rest] => await TokenIssuanceCommand.RunAsync(rest),
+    ["gateway", .. var rest] => await GatewayBenchCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     [IdleProcess.Command, ..] => IdleProcess.Run(), // hidden: agent-footprint's baseline
@@ -49,6 +51,8 @@ static int Usage()
                         Run 'deploy-latency --help' for its options.
           token-issuance  Client-credential tokens/s of a real 'aeros iam serve' with N concurrent clients, against a
                         bare Kestrel server signing a comparable JWT. Run 'token-issuance --help' for its options.
+          gateway       Broker GET by id directly, through nginx (plain reverse proxy) and through 'aeros gateway' with
+                        JWT validation and RBAC, in one run; prints the ratios. Needs nginx (apt-get install nginx).
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).
         """);
     return 2;

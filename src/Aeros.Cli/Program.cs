@@ -6,6 +6,7 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
 {
     AgentCommand.Create(),
     BrokerCommand.Create(),
+    GatewayCommand.Create(),
     DomainCommand.Create(),
     UpCommand.Create(),
     DownCommand.Create(),
