@@ -38,6 +38,9 @@ public sealed class ClientCredentialsOptions
 
     /// <summary>Whether a credential is configured (a token endpoint is set).</summary>
     public bool IsEnabled => TokenUrl is not null;
+
+    /// <summary>Every error of these options, each message starting with <paramref name="settingName"/> (for options that embed a credential).</summary>
+    public IReadOnlyList<string> Validate(string settingName) => ClientCredentialsOptionsValidator.Errors(this, settingName);
 }
 
 /// <summary>Validates <see cref="ClientCredentialsOptions"/>, listing every error at once. Nothing set is valid (no token is sent).</summary>
