@@ -188,9 +188,9 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         {
             return new QueryPage([], query.Count ? 0 : null);
         }
-        return await ReadAsync((connection, ct) => sql.Residual.NeedsEntity
-            ? QueryFilteredAsync(connection, sql, query, ct)
-            : QueryInDatabaseAsync(connection, sql, query, ct), cancellationToken);
+        return await ReadAsync((connection, ct) => sql.Residual.IsEmpty
+            ? QueryInDatabaseAsync(connection, sql, query, ct)
+            : QueryFilteredAsync(connection, sql, query, ct), cancellationToken);
     }
 
     /// <summary>Everything is decided by the database: LIMIT/OFFSET and COUNT(*), from one snapshot.</summary>
@@ -262,14 +262,17 @@ internal sealed partial class PostgresEntityStore : IEntityStore
                         continue;
                     }
                     var inPage = matched >= query.Offset && matched < pageEnd;
-                    var entity = StoredEntityCodec.Decode((byte[])reader.GetValue(1));
-                    if (!filter.Matches(entity))
+                    if (filter.NeedsEntity || inPage)
                     {
-                        continue;
-                    }
-                    if (inPage)
-                    {
-                        entities.Add(entity);
+                        var entity = StoredEntityCodec.Decode((byte[])reader.GetValue(1));
+                        if (!filter.Matches(entity))
+                        {
+                            continue;
+                        }
+                        if (inPage)
+                        {
+                            entities.Add(entity);
+                        }
                     }
                     matched++;
                     done = matched >= pageEnd && !query.Count;

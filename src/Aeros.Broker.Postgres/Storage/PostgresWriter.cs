@@ -192,7 +192,7 @@ internal sealed partial class PostgresWriter
         }
 
         Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _committedItems, batch.Count(i => i.State == WriteItemState.Ran));
+        Interlocked.Add(ref _committedItems, batch.Count(i => i.State != WriteItemState.Retry));
         foreach (var item in batch)
         {
             if (item.State == WriteItemState.Ran && item.CreateTenant)
