@@ -363,7 +363,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         catch (Exception e) when (PostgresErrors.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
         {
             // A broken pooled connection must not be handed out again.
-            NpgsqlConnection.ClearPool(new NpgsqlConnection(dataSource.ConnectionString));
+            dataSource.Clear();
             throw PostgresErrors.Unavailable(e);
         }
         catch (PostgresException e) when (e.SqlState == "2201B")
