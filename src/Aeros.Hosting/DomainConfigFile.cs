@@ -1,3 +1,4 @@
+using Aeros.Agent.Hosting;
 using YamlDotNet.RepresentationModel;
 
 namespace Aeros.Hosting;

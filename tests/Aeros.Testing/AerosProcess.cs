@@ -21,6 +21,9 @@ public sealed class AerosProcess : IAsyncDisposable
 
     public static string AerosDll { get; } = Path.Combine(AppContext.BaseDirectory, "aeros.dll");
 
+    /// <summary>The agent-only executable (src/Aeros.Cli.Agent), in the bin folder of test projects that reference it.</summary>
+    public static string AerosAgentDll { get; } = Path.Combine(AppContext.BaseDirectory, "aeros-agent.dll");
+
     public bool HasExited => _exited.Task.IsCompleted;
 
     public int ExitCode => _process.ExitCode;
@@ -39,7 +42,11 @@ public sealed class AerosProcess : IAsyncDisposable
     public static AerosProcess Start(params string[] args) => Start(null, args);
 
     /// <summary>Starts <c>aeros {args}</c> with extra environment variables.</summary>
-    public static AerosProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static AerosProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartProgram(AerosDll, environment, args);
+
+    /// <summary>Starts <c>dotnet {dll} {args}</c> (e.g. <see cref="AerosAgentDll"/>) with extra environment variables.</summary>
+    public static AerosProcess StartProgram(string dll, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -49,7 +56,7 @@ public sealed class AerosProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        info.ArgumentList.Add(AerosDll);
+        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -84,6 +84,13 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
         return failure is null ? 0 : 1;
     }
 
+    /// <summary>
+    /// <c>aeros agent ...</c>, or just <c>aeros-agent ...</c> for the agent-only executable (src/Aeros.Cli.Agent), which takes
+    /// the agent's options at its root.
+    /// </summary>
+    private static string[] AgentCommandPrefix(string program) =>
+        Path.GetFileNameWithoutExtension(program).Equals("aeros-agent", StringComparison.Ordinal) ? [] : ["agent"];
+
     /// <summary>What one run measured.</summary>
     private sealed record Result(
         FootprintSeries Agent, FootprintSeries Baseline, double AgentStartMs, double BaselineStartMs, double AgentRssAtStartMiB,
@@ -110,7 +117,7 @@ internal sealed class AgentFootprintCommand(AgentFootprintOptions options)
         Progress($"starting the agent ({agentProgram})");
         started = Stopwatch.GetTimestamp();
         await using var agent = ChildProcess.Start("the agent", agentProgram,
-            ["agent", "--broker", broker.BaseAddress.ToString().TrimEnd('/'), "--domain", Domain, "--state-dir", state],
+            [.. AgentCommandPrefix(agentProgram), "--broker", broker.BaseAddress.ToString().TrimEnd('/'), "--domain", Domain, "--state-dir", state],
             options.AgentEnvironment);
         var info = new Uri(agent.BaseAddress, InfoPath);
         await PollAsync(agent, async () =>

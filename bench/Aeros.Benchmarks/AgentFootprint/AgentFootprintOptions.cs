@@ -12,10 +12,11 @@ internal sealed record AgentFootprintOptions
           --workloads N        Process workloads ('sleep 3600') applied through the agent's API first (default 5).
           --settle SECONDS     Wait after the workloads run, before sampling (default 5).
           --aeros PATH         The aeros program that runs the agent: aeros.dll (run with dotnet) or a published
-                               executable (e.g. a NativeAOT or trimmed build). Default: the Release build of
+                               executable (e.g. a NativeAOT or trimmed build; an 'aeros-agent' executable is
+                               run without the 'agent' subcommand). Default: the Release build of
                                src/Aeros.Cli (built if missing). The broker always runs from the default build.
           --env NAME=VALUE     An environment variable for the agent only (repeatable), to try runtime knobs such
-                               as DOTNET_GCHeapHardLimit=0x1000000 or DOTNET_TieredCompilation=0.
+                               as DOTNET_TieredCompilation=0 (NativeAOT reads GC knobs as bare hex: DOTNET_GCgen0size=80000).
           --output FILE        Also write the Markdown report to FILE.
         """;
 

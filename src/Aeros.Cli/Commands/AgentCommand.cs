@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Aeros.Agent;
 using Aeros.Agent.Awareness;
-using Aeros.Hosting;
+using Aeros.Agent.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +16,14 @@ namespace Aeros.Cli.Commands;
 /// </summary>
 internal static class AgentCommand
 {
-    public static Command Create()
+    /// <summary>The <c>agent</c> subcommand of <c>aeros</c>.</summary>
+    public static Command Create() => Configure(new Command("agent"), "aeros agent");
+
+    /// <summary>
+    /// Gives <paramref name="command"/> the agent's options, description and action; <paramref name="displayName"/> is
+    /// how messages name the program (<c>aeros agent</c>, or <c>aeros-agent</c> for the agent-only executable).
+    /// </summary>
+    public static Command Configure(Command command, string displayName)
     {
         var broker = new Option<string?>("--broker") { Description = "Root URL of the domain's broker, e.g. http://127.0.0.1:9090 (the NGSI-LD API is under /ngsi-ld/v1). Required (here or 'broker:' in --config)." };
         var domain = new Option<string?>("--domain") { Description = "The domain this node belongs to (letters, digits, '.', '_', '-'). Required (here or 'domain:' in --config)." };
@@ -24,10 +31,11 @@ internal static class AgentCommand
         var urls = new Option<string?>("--urls") { Description = $"Where the self-API (/self/v1) and /metrics listen (several separated by ';'). Default {AgentHost.DefaultUrls}." };
         var config = new Option<string?>("--config") { Description = "An agent.yaml with the same settings (broker, domain, ieId, urls, stateDirectory) and the rest of the agent's options (samplingPeriod, tier, location, idleWatts, maxWatts, weights, thresholds, ...; see docs/agent.md). Command-line options win." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Directory of the agent's state (created if missing); disk figures are those of its file system. Default .aeros/agent." };
-        var command = new Command("agent", "Run the IE agent of this node: registers the node as an InfrastructureElement in the domain broker and keeps it current, samples the node (self-awareness), scores its health (self-diagnose), runs and heals its workloads, and serves the self-API at /self/v1 (OpenAPI at /self/v1/openapi.json) and Prometheus metrics at /metrics. See docs/agent.md.")
+        command.Description = "Run the IE agent of this node: registers the node as an InfrastructureElement in the domain broker and keeps it current, samples the node (self-awareness), scores its health (self-diagnose), runs and heals its workloads, and serves the self-API at /self/v1 (OpenAPI at /self/v1/openapi.json) and Prometheus metrics at /metrics. See docs/agent.md.";
+        foreach (var option in new Option[] { broker, domain, ieId, urls, config, stateDir })
         {
-            broker, domain, ieId, urls, config, stateDir,
-        };
+            command.Options.Add(option);
+        }
         command.SetAction(async (parse, cancellationToken) =>
         {
             AgentConfigFile.Contents file;
@@ -38,7 +46,7 @@ internal static class AgentCommand
             }
             catch (AgentConfigException e)
             {
-                await Console.Error.WriteLineAsync($"aeros agent: {e.Message}");
+                await Console.Error.WriteLineAsync($"{displayName}: {e.Message}");
                 return ExitCodes.BadConfiguration;
             }
             var errors = new List<string>();
@@ -78,13 +86,13 @@ internal static class AgentCommand
             {
                 foreach (var error in errors)
                 {
-                    await Console.Error.WriteLineAsync($"aeros agent: {error}");
+                    await Console.Error.WriteLineAsync($"{displayName}: {error}");
                 }
-                await Console.Error.WriteLineAsync("Run 'aeros agent --help' to see the options.");
+                await Console.Error.WriteLineAsync($"Run '{displayName} --help' to see the options.");
                 return ExitCodes.BadUsage;
             }
             var stateDirValue = parse.GetValue(stateDir);
-            return await RunAsync(urlsValue, file.Settings, options =>
+            return await RunAsync(displayName, urlsValue, file.Settings, options =>
             {
                 options.Broker = brokerUri;
                 options.Domain = domainValue!;
@@ -101,7 +109,7 @@ internal static class AgentCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, IReadOnlyDictionary<string, string?> settings, Action<AgentOptions> configure, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string displayName, string urls, IReadOnlyDictionary<string, string?> settings, Action<AgentOptions> configure, CancellationToken cancellationToken)
     {
         WebApplication app;
         try
@@ -111,17 +119,17 @@ internal static class AgentCommand
         }
         catch (OptionsValidationException e)
         {
-            await Console.Error.WriteLineAsync("aeros agent: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
+            await Console.Error.WriteLineAsync($"{displayName}: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
             return ExitCodes.BadConfiguration;
         }
         catch (InvalidOperationException e) when (e.InnerException is FormatException || e.Message.Contains("convert", StringComparison.OrdinalIgnoreCase))
         {
-            await Console.Error.WriteLineAsync($"aeros agent: invalid configuration: {e.Message}");
+            await Console.Error.WriteLineAsync($"{displayName}: invalid configuration: {e.Message}");
             return ExitCodes.BadConfiguration;
         }
         catch (IOException e)
         {
-            await Console.Error.WriteLineAsync($"aeros agent: cannot start: {e.Message}");
+            await Console.Error.WriteLineAsync($"{displayName}: cannot start: {e.Message}");
             return ExitCodes.Failure;
         }
         var identity = app.Services.GetRequiredService<AgentIdentity>();

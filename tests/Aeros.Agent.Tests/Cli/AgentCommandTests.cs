@@ -121,6 +121,31 @@ public sealed class AgentCommandTests
         Assert.Contains("[err] aeros agent: --domain is required (or 'domain:' in --config).", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AgentExecutable_NoBrokerNoDomain_ExitsTwoListingBothUnderItsOwnName()
+    {
+        await using var process = AerosProcess.StartProgram(AerosProcess.AerosAgentDll, null);
+        await process.WaitForExitAsync("running aeros-agent without options");
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("[err] aeros-agent: --broker is required (or 'broker:' in --config).", process.Output, StringComparison.Ordinal);
+        Assert.Contains("[err] aeros-agent: --domain is required (or 'domain:' in --config).", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentExecutable_Help_ListsTheAgentOptions()
+    {
+        await using var process = AerosProcess.StartProgram(AerosProcess.AerosAgentDll, null, "--help");
+        await process.WaitForExitAsync("running aeros-agent --help");
+
+        Assert.Equal(0, process.ExitCode);
+        foreach (var option in new[] { "--broker", "--domain", "--ie-id", "--urls", "--config", "--state-dir" })
+        {
+            Assert.Contains(option, process.Output, StringComparison.Ordinal);
+        }
+        Assert.Contains("InfrastructureElement", process.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--broker", "ftp://x")]
     [InlineData("--domain", "a b")]

@@ -2,7 +2,7 @@ using Aeros.Agent.Tests.TestSupport;
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Reporting;
 using Aeros.Agent.Tests.Diagnose;
-using Aeros.Hosting;
+using Aeros.Agent.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -9,7 +9,8 @@ namespace Aeros.Agent.Tests.Scenarios;
 
 /// <summary>
 /// A real broker (in-process) and a real agent process started exactly as an operator does:
-/// <c>aeros agent --broker URL --domain NAME --urls http://127.0.0.1:PORT --state-dir DIR</c>. Disposing kills the
+/// <c>aeros agent --broker URL --domain NAME --urls http://127.0.0.1:PORT --state-dir DIR</c> (or the same options to the
+/// agent-only executable <c>aeros-agent</c>). Disposing kills the
 /// agent (and its process workloads), stops the broker and deletes the state directory.
 /// </summary>
 internal sealed class AgentNode : IAsyncDisposable
@@ -49,13 +50,15 @@ internal sealed class AgentNode : IAsyncDisposable
     /// <summary>When the self-API first answered, on the test's clock.</summary>
     public DateTimeOffset AnsweredAt { get; private set; }
 
-    public static async Task<AgentNode> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<AgentNode> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool agentOnlyExecutable = false)
     {
         var broker = await TestBroker.StartAsync().Within("starting the broker");
         var state = Path.Combine(Path.GetTempPath(), "aeros-scn-" + Guid.NewGuid().ToString("N"));
         var port = AerosProcess.FreePort();
-        var agent = AerosProcess.Start(environment, "agent", "--broker", broker.Url.ToString().TrimEnd('/'), "--domain", Domain,
-            "--urls", $"http://127.0.0.1:{port}", "--state-dir", state);
+        string[] options = ["--broker", broker.Url.ToString().TrimEnd('/'), "--domain", Domain, "--urls", $"http://127.0.0.1:{port}", "--state-dir", state];
+        var agent = agentOnlyExecutable
+            ? AerosProcess.StartProgram(AerosProcess.AerosAgentDll, environment, options)
+            : AerosProcess.Start(environment, ["agent", .. options]);
         var node = new AgentNode(broker, agent, state, port);
         try
         {

@@ -13,10 +13,12 @@ namespace Aeros.Agent.Tests.Scenarios;
 [Trait("Category", "Slow")]
 public sealed class AgentScenarioTests
 {
-    [Fact]
-    public async Task Agent_Started_IeEntityInTheBrokerWithin2sWithTheDataModelAttributes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the agent-only executable aeros-agent (what a node installs, published as NativeAOT)
+    public async Task Agent_Started_IeEntityInTheBrokerWithin2sWithTheDataModelAttributes(bool agentOnlyExecutable)
     {
-        await using var node = await AgentNode.StartAsync();
+        await using var node = await AgentNode.StartAsync(agentOnlyExecutable: agentOnlyExecutable);
 
         JsonObject? entity = null;
         // The wait is generous (a loaded CI machine); the 2 s requirement is checked on the agent's own clock below.
@@ -56,10 +58,12 @@ public sealed class AgentScenarioTests
         await TestDeadline.Until(async () => AgentNode.Heartbeat((await node.EntityAsync())!) > first, "the heartbeat advances", TimeSpan.FromSeconds(12));
     }
 
-    [Fact]
-    public async Task Agent_WorkloadProcessKilled_RestartedAfterTheBackoff()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Agent_WorkloadProcessKilled_RestartedAfterTheBackoff(bool agentOnlyExecutable)
     {
-        await using var node = await AgentNode.StartAsync();
+        await using var node = await AgentNode.StartAsync(agentOnlyExecutable: agentOnlyExecutable);
         await node.PutWorkloadAsync("sleeper", """{"kind": "Process", "command": "sleep", "args": ["300"]}""");
         var first = await RunningAsync(node, "sleeper", previousPid: null);
 

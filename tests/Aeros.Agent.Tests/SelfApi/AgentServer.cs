@@ -1,6 +1,6 @@
 using Aeros.Agent.Tests.TestSupport;
 using Aeros.Agent.Diagnose;
-using Aeros.Hosting;
+using Aeros.Agent.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

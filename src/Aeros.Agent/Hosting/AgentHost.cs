@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Aeros.Hosting;
+namespace Aeros.Agent.Hosting;
 
 /// <summary>
 /// Builds the IE agent's host: a slim web host (Kestrel only, no MVC, no OpenAPI library) with the agent's services,

@@ -2,14 +2,14 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Aeros.Hosting;
+namespace Aeros.Agent.Hosting;
 
 /// <summary>
 /// What the YAML configuration files (domain.yaml, agent.yaml) share: reading the file, parsing the top-level
 /// mapping, and flattening values into configuration keys (<c>a:b:0</c>). Errors are made by the caller's
 /// <c>error</c> function so each file reports its own exception type.
 /// </summary>
-internal static class YamlSettings
+public static class YamlSettings
 {
     /// <summary>The text of <paramref name="path"/>.</summary>
     public static string ReadText(string path, Func<string, Exception?, Exception> error)
