@@ -18,7 +18,8 @@ public sealed class DatabaseOutageTests
     [Fact]
     public async Task Requests_DatabaseStoppedThenStarted_Fail503ThenSucceedWithoutRestart()
     {
-        await using var cluster = await PostgresCluster.StartAsync().WaitAsync(PostgresCluster.CommandDeadline);
+        // Durable: the server is stopped with -m immediate, and the acknowledged write must survive it.
+        await using var cluster = await PostgresCluster.StartAsync(durable: true).WaitAsync(PostgresCluster.CommandDeadline);
         var connection = cluster.EnsureDatabase("outage");
         await using var broker = await TestBroker.StartAsync(o =>
         {
