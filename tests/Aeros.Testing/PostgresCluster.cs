@@ -51,6 +51,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"PostgreSQL 15 is not installed (no initdb/pg_ctl in {BinDirectory}); apt-get install postgresql-15.");
         }
+        DeleteStaleClusters();
         var directory = Path.Combine(Path.GetTempPath(), "aeros-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var cluster = new PostgresCluster(directory, FreePort(), durable);
@@ -167,6 +168,34 @@ public sealed class PostgresCluster : IAsyncDisposable
     public void DisposeNow() => DisposeAsync().AsTask().Wait(CommandDeadline);
 
     private static bool RunsAsRoot => Environment.UserName == "root";
+
+    /// <summary>
+    /// Deletes the directories of earlier clusters whose server no longer runs (a test host may exit before its
+    /// ProcessExit clean-up finished deleting a large data directory).
+    /// </summary>
+    private static void DeleteStaleClusters()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), "aeros-pg-*"))
+        {
+            var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+            try
+            {
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
+                {
+                    continue; // its server runs: another test run's cluster
+                }
+                if (Directory.GetLastWriteTimeUtc(directory) > TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-1))
+                {
+                    continue; // possibly being created right now
+                }
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort.
+            }
+        }
+    }
 
     private Task PgAsync(string program, string[] args, CancellationToken cancellationToken)
     {
