@@ -28,7 +28,8 @@ internal sealed class RawHttpLoadGenerator : ILoadClient
     /// <param name="baseAddress">The server: <c>http://IP:PORT/</c> (an IP address, not a host name).</param>
     /// <param name="concurrency">Connections, hence requests in flight.</param>
     /// <param name="requestTimeout">Per-request deadline, from writing the request to the end of the response.</param>
-    public RawHttpLoadGenerator(Uri baseAddress, int concurrency, TimeSpan requestTimeout)
+    /// <param name="extraHeaders">Headers sent with every request, e.g. an <c>Authorization</c> bearer token (gateway bench).</param>
+    public RawHttpLoadGenerator(Uri baseAddress, int concurrency, TimeSpan requestTimeout, IReadOnlyDictionary<string, string>? extraHeaders = null)
     {
         if (baseAddress.Scheme != Uri.UriSchemeHttp || !IPAddress.TryParse(baseAddress.Host, out var address))
         {
@@ -37,7 +38,8 @@ internal sealed class RawHttpLoadGenerator : ILoadClient
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         this.requestTimeout = requestTimeout;
         var endPoint = new IPEndPoint(address, baseAddress.Port);
-        var head = Encoding.ASCII.GetBytes($" HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nAccept: application/json\r\n");
+        var extra = extraHeaders is null ? "" : string.Concat(extraHeaders.Select(h => $"{h.Key}: {h.Value}\r\n"));
+        var head = Encoding.ASCII.GetBytes($" HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nAccept: application/json\r\n{extra}");
         connections = new RawConnection[concurrency];
         for (var i = 0; i < concurrency; i++)
         {

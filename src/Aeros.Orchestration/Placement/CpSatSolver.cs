@@ -116,12 +116,18 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
         double? bound = status is CpSolverStatus.Optimal or CpSolverStatus.Feasible or CpSolverStatus.Unknown
             ? (solver.BestObjectiveBound - (termCount * 0.5)) / Scale
             : null;
+        if (!latencyModelled && problem.Latency is not null && links.Any && bound is { } modelBound)
+        {
+            // The model's bound leaves latency out; the Lagrangian bound keeps it within each tree of linked components.
+            var withLatency = LagrangianBound.Compute(new PlacementState(problem.Nodes, options), batch, problem.Latency, weights, heuristic.Objective, LagrangianBound.DefaultIterations, cancellationToken);
+            bound = Math.Max(modelBound, withLatency);
+        }
         if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
         {
             return heuristic with { Bound = BoundIfComplete(bound, heuristic, impossible), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic, impossible)), SolveTime = time.GetElapsedTime(started) };
         }
         var assignment = new int[batch.Count];
-        var reasons = new string[batch.Count];
+        var reasons = new DecisionReason[batch.Count];
         var optimal = status == CpSolverStatus.Optimal && (latencyModelled || !links.Any || problem.Latency is null);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -135,27 +141,33 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
                 }
             }
         }
-        if (!latencyModelled && problem.Latency is not null && links.Any && !LatencyLimitsHold(state, batch, assignment, links, problem.Latency))
+        if (!latencyModelled && problem.Latency is not null && links.Any)
         {
-            // The model left latency out (too many nodes) and its answer breaks a limit: keep the heuristic's.
-            return heuristic with { Bound = BoundIfComplete(bound, heuristic, impossible), Gap = Gap(heuristic.Objective, BoundIfComplete(bound, heuristic, impossible)), SolveTime = time.GetElapsedTime(started) };
+            // The model left latency out (too many nodes): its answer may break a latency limit and ignores the latency
+            // cost. The heuristic repairs it (re-places one end of each broken link, then moves components while that
+            // pays); the better of that and the heuristic's own answer is returned with the model's bound, which stays a
+            // valid lower bound (latency costs are ≥ 0 and dropping limits only widens the feasible set).
+            var repaired = Repair(problem, weights, assignment, x, status == CpSolverStatus.Optimal, started, cancellationToken);
+            var chosen = repaired.Unplaced <= heuristic.Unplaced && repaired.Objective < heuristic.Objective ? repaired : heuristic;
+            var chosenBound = BoundIfComplete(bound, chosen, impossible);
+            return chosen with { Bound = chosenBound, Gap = Gap(chosen.Objective, chosenBound), SolveTime = time.GetElapsedTime(started) };
         }
         for (var i = 0; i < batch.Count; i++)
         {
             var c = batch[i];
             if (assignment[i] < 0)
             {
-                reasons[i] = x[i].Count == 0
-                    ? PlacementConstraints.ExplainInfeasible(c, state.Nodes, options, state.Areas, left => state.ExplainDynamic(c, left))
-                    : $"capacity: no joint placement fits it together with the other components ({x[i].Count} nodes fit it alone)";
+                reasons[i] = DecisionReason.Of(x[i].Count == 0
+                    ? state.Explain(c)
+                    : $"capacity: no joint placement fits it together with the other components ({x[i].Count} nodes fit it alone)");
                 continue;
             }
             var (energy, balance) = state.Terms(c, assignment[i]);
             var how = optimal ? "optimal" : "best found";
-            reasons[i] = $"cp-sat {how}: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}";
+            reasons[i] = DecisionReason.Of($"cp-sat {how}: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}");
         }
         var complete = assignment.Count(n => n < 0) == impossible;
-        return PlacementEvaluation.Result(state, batch, assignment, reasons, SolverName, problem.Latency, weights, optimal,
+        return PlacementEvaluation.Result(state, batch, assignment, reasons, SolverName, links, problem.Latency, weights, optimal,
             complete ? bound : null, time.GetElapsedTime(started));
     }
 
@@ -243,16 +255,17 @@ public sealed class CpSatSolver(PlacementOptions options, TimeProvider? timeProv
         }
     }
 
-    private static bool LatencyLimitsHold(PlacementState state, IReadOnlyList<PlacementComponent> batch, int[] assignment, BatchLinks links, Func<PlacementNode, PlacementNode, double?> latency)
+    private PlacementResult Repair(
+        PlacementProblem problem, PlacementWeights weights, int[] start, List<(int Node, BoolVar Var)>[] x, bool relaxationOptimal, long started, CancellationToken cancellationToken)
     {
-        foreach (var (a, b, max) in links.Pairs())
+        var state = new PlacementState(problem.Nodes, options);
+        var placer = new GreedyPlacer(state, problem.Latency, weights, GreedyMode.Model);
+        var how = relaxationOptimal ? "optimal" : "best found";
+        var (assignment, reasons, links) = placer.Repair(problem.Components, start, i =>
         {
-            if (max is { } limit && assignment[a] >= 0 && assignment[b] >= 0 && assignment[a] != assignment[b]
-                && latency(state.Nodes[assignment[a]], state.Nodes[assignment[b]]) is { } ms && ms > limit)
-            {
-                return false;
-            }
-        }
-        return batch.Count >= 0;
+            var (energy, balance) = state.Terms(problem.Components[i], start[i]);
+            return DecisionReason.Of($"cp-sat {how} without latency, kept by the latency repair: energy +{PlacementConstraints.F(energy)} W, balance {PlacementConstraints.F(balance)}; {x[i].Count} feasible of {state.Nodes.Length}");
+        }, cancellationToken);
+        return PlacementEvaluation.Result(state, problem.Components, assignment.Span, reasons.Span, SolverName, links, problem.Latency, weights, false, null, time.GetElapsedTime(started));
     }
 }

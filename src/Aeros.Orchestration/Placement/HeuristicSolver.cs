@@ -44,11 +44,12 @@ public sealed class PlacementSession
     {
         ArgumentNullException.ThrowIfNull(components);
         var started = timeProvider.GetTimestamp();
-        var (assignment, reasons) = placer.PlaceBatch(components, cancellationToken);
+        var (assignment, reasons, links) = placer.PlaceBatch(components, cancellationToken);
+        var placed = assignment.Span;
         // One component without links: the scan took the minimum over every feasible node, which is optimal.
-        var optimal = placer.SolverName == HeuristicSolver.SolverName && components.Count == 1 && assignment[0] >= 0;
-        var result = PlacementEvaluation.Result(state, components, assignment, reasons, placer.SolverName, latency, weights, optimal, null, timeProvider.GetElapsedTime(started));
-        state.RefreshUtil(assignment.Where(n => n >= 0));
+        var optimal = placer.SolverName == HeuristicSolver.SolverName && components.Count == 1 && placed[0] >= 0;
+        var result = PlacementEvaluation.Result(state, components, placed, reasons.Span, placer.SolverName, links, latency, weights, optimal, null, timeProvider.GetElapsedTime(started));
+        state.RefreshUtil(placed);
         return result;
     }
 }

@@ -23,6 +23,24 @@ internal static class PlacementConstraints
     {
         /// <summary>Whether the constraint applies to every component (a property of the node alone).</summary>
         public bool Universal => Name is "status" or "reachable" or "health";
+
+        /// <summary>
+        /// The only part of the component that <see cref="Satisfied"/> reads (null: none), so that the nodes satisfying
+        /// it can be computed once per value and shared by every component with that value. Keep it in step with
+        /// <see cref="Satisfied"/> (PlacementStateTests compares the cached sets with a direct evaluation).
+        /// </summary>
+        public object? Parameter(PlacementComponent component) => Name switch
+        {
+            "pinned" => component.PinnedNodeId,
+            "domain" => component.Domain,
+            "cpuArchitecture" => component.CpuArchitecture,
+            "gpuMemory" => component.GpuMemoryMinMb,
+            "cpuUsage" => component.CpuUsageMaxPct,
+            "memSize" => component.MemSizeMinMb,
+            "energyEfficiency" => component.EnergyEfficiencyMin,
+            "area" => component.Area, // the same list instance (areas are cached per instance too)
+            _ => null,
+        };
     }
 
     /// <summary>The static constraints in funnel order.</summary>
@@ -116,38 +134,6 @@ internal static class PlacementConstraints
             }
         }
         return true;
-    }
-
-    /// <summary>
-    /// Why nothing fits: runs the static funnel over <paramref name="nodes"/> and names the first constraint that
-    /// leaves no node; when the static constraints leave some, <paramref name="dynamicExplain"/> explains the rest.
-    /// </summary>
-    internal static string ExplainInfeasible(
-        PlacementComponent component,
-        IReadOnlyList<PlacementNode> nodes,
-        PlacementOptions options,
-        AreaCache areas,
-        Func<IReadOnlyList<PlacementNode>, string> dynamicExplain)
-    {
-        if (nodes.Count == 0)
-        {
-            return "no nodes: the problem has no candidate nodes";
-        }
-        IReadOnlyList<PlacementNode> left = nodes;
-        foreach (var constraint in Static)
-        {
-            if (!constraint.Applies(component))
-            {
-                continue;
-            }
-            var next = left.Where(n => constraint.Satisfied(component, n, options, areas)).ToList();
-            if (next.Count == 0)
-            {
-                return constraint.Explain(component, left, options);
-            }
-            left = next;
-        }
-        return dynamicExplain(left);
     }
 
     internal static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);

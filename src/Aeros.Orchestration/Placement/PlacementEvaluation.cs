@@ -17,102 +17,107 @@ public static class PlacementEvaluation
             var decision = decisions.FirstOrDefault(d => d.ComponentId == c.Id);
             return decision?.NodeId is { } id && state.IndexById.TryGetValue(id, out var n) ? n : -1;
         }).ToArray();
-        return Evaluate(state, problem.Components, assignment, problem.Latency, problem.Weights ?? options.Weights).Total;
+        return Evaluate(state, problem.Components, assignment, BatchLinks.Build(problem.Components), problem.Latency, problem.Weights ?? options.Weights);
     }
 
     /// <summary>
-    /// A lower bound of the objective of any placement that places every component: each component at its cheapest
-    /// statically feasible node it fits on alone (capacity shared with others and latency ignored); components that
-    /// fit nowhere add nothing.
+    /// A proven lower bound of the objective of any placement that places every component that fits somewhere on its
+    /// own (components that fit nowhere add nothing): capacities relaxed with Lagrange multipliers, links cut to a
+    /// spanning forest whose trees are solved exactly with latency and latency limits (see docs/orchestration.md). With
+    /// <paramref name="iterations"/> 0 it is the plain per-component minimum (capacity and latency ignored).
     /// </summary>
-    public static double LowerBound(PlacementProblem problem, PlacementOptions options)
+    /// <param name="problem">The problem.</param>
+    /// <param name="options">Engine options (constraints' thresholds, weights).</param>
+    /// <param name="iterations">Subgradient iterations; each is one pass of dynamic programming over the components' candidates.</param>
+    /// <param name="cancellationToken">Stops the iterations.</param>
+    public static double LowerBound(PlacementProblem problem, PlacementOptions options, int iterations = LagrangianBound.DefaultIterations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var state = new PlacementState(problem.Nodes, options);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
         var weights = problem.Weights ?? options.Weights;
-        var sum = 0.0;
-        foreach (var c in problem.Components)
+        if (iterations == 0)
         {
-            var best = double.PositiveInfinity;
-            foreach (var n in state.StaticCandidates(c))
-            {
-                if (state.FitsNow(n, c))
-                {
-                    best = Math.Min(best, state.Cost(c, n, weights));
-                }
-            }
-            if (!double.IsPositiveInfinity(best))
-            {
-                sum += best; // a component that fits nowhere is unplaced in every placement and adds nothing
-            }
+            return LagrangianBound.Compute(new PlacementState(problem.Nodes, options), problem.Components, null, weights, 0, 1, cancellationToken);
         }
-        return sum;
+        // The subgradient steps aim at a known placement's objective (the heuristic's, milliseconds).
+        var upper = new HeuristicSolver(options).Solve(problem, cancellationToken).Objective;
+        return LagrangianBound.Compute(new PlacementState(problem.Nodes, options), problem.Components, problem.Latency, weights, upper, iterations, cancellationToken);
     }
 
-    /// <summary>Per component: its share of the objective and the parts; plus the total.</summary>
-    internal static (double Total, double?[] Objectives, Dictionary<string, double>[] Parts) Evaluate(
+    /// <summary>The total objective of an assignment (unplaced components add nothing).</summary>
+    internal static double Evaluate(
         PlacementState state,
         IReadOnlyList<PlacementComponent> batch,
-        int[] assignment,
+        ReadOnlySpan<int> assignment,
+        BatchLinks links,
         Func<PlacementNode, PlacementNode, double?>? latency,
         PlacementWeights weights)
     {
-        var links = BatchLinks.Build(batch);
-        var objectives = new double?[batch.Count];
-        var parts = new Dictionary<string, double>[batch.Count];
         var total = 0.0;
         for (var i = 0; i < batch.Count; i++)
         {
-            var n = assignment[i];
-            if (n < 0)
+            if (assignment[i] >= 0)
             {
-                parts[i] = [];
-                continue;
+                total += Parts(state, batch, i, assignment, links, latency, weights).Total;
             }
-            var (energy, balance) = state.Terms(batch[i], n);
-            var lat = 0.0;
-            if (latency is not null)
+        }
+        return total;
+    }
+
+    /// <summary>The weighted terms of placed component <paramref name="i"/> (its share of each link: half).</summary>
+    internal static PlacementScoreParts Parts(
+        PlacementState state,
+        IReadOnlyList<PlacementComponent> batch,
+        int i,
+        ReadOnlySpan<int> assignment,
+        BatchLinks links,
+        Func<PlacementNode, PlacementNode, double?>? latency,
+        PlacementWeights weights)
+    {
+        var n = assignment[i];
+        var (energy, balance) = state.Terms(batch[i], n);
+        var lat = 0.0;
+        if (latency is not null)
+        {
+            foreach (var (j, _) in links.Of(i))
             {
-                foreach (var (j, _) in links.Of(i))
+                if (assignment[j] >= 0 && assignment[j] != n && latency(state.Nodes[n], state.Nodes[assignment[j]]) is { } ms)
                 {
-                    if (assignment[j] >= 0 && assignment[j] != n && latency(state.Nodes[n], state.Nodes[assignment[j]]) is { } ms)
-                    {
-                        lat += weights.Latency * ms / 2; // each link's term is shared by its two ends
-                    }
+                    lat += weights.Latency * ms / 2; // each link's term is shared by its two ends
                 }
             }
-            var objective = (weights.Energy * energy) + (weights.Balance * balance) + lat;
-            objectives[i] = objective;
-            total += objective;
-            parts[i] = new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["energyW"] = energy,
-                ["energy"] = weights.Energy * energy,
-                ["balance"] = weights.Balance * balance,
-                ["latency"] = lat,
-            };
         }
-        return (total, objectives, parts);
+        return new PlacementScoreParts(energy, weights.Energy * energy, weights.Balance * balance, lat);
     }
 
     /// <summary>Builds the result of an assignment.</summary>
     internal static PlacementResult Result(
         PlacementState state,
         IReadOnlyList<PlacementComponent> batch,
-        int[] assignment,
-        string[] reasons,
+        ReadOnlySpan<int> assignment,
+        ReadOnlySpan<DecisionReason> reasons,
         string solver,
+        BatchLinks links,
         Func<PlacementNode, PlacementNode, double?>? latency,
         PlacementWeights weights,
         bool optimal,
         double? bound,
         TimeSpan elapsed)
     {
-        var (total, objectives, parts) = Evaluate(state, batch, assignment, latency, weights);
         var decisions = new PlacementDecision[batch.Count];
+        var total = 0.0;
         for (var i = 0; i < batch.Count; i++)
         {
-            decisions[i] = new PlacementDecision(batch[i].Id, assignment[i] >= 0 ? state.Nodes[assignment[i]].Id : null, solver, objectives[i], reasons[i], parts[i]);
+            var n = assignment[i];
+            if (n < 0)
+            {
+                decisions[i] = new PlacementDecision(batch[i].Id, null, solver, null, reasons[i], default);
+                continue;
+            }
+            var parts = Parts(state, batch, i, assignment, links, latency, weights);
+            total += parts.Total;
+            decisions[i] = new PlacementDecision(batch[i].Id, state.Nodes[n].Id, solver, parts.Total, reasons[i], parts);
         }
         if (optimal)
         {

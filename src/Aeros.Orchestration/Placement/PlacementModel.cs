@@ -174,20 +174,74 @@ public sealed record PlacementProblem(
     Func<PlacementNode, PlacementNode, double?>? Latency = null,
     PlacementWeights? Weights = null);
 
+/// <summary>The weighted terms of a decision's objective (all 0 when the component is not placed).</summary>
+/// <param name="EnergyW">Estimated marginal power in W (unweighted).</param>
+/// <param name="Energy">The energy term: weight × <paramref name="EnergyW"/>.</param>
+/// <param name="Balance">The balance term: weight × the utilization the component lands on.</param>
+/// <param name="Latency">The component's share of its links' latency terms (half of each link's).</param>
+public readonly record struct PlacementScoreParts(double EnergyW, double Energy, double Balance, double Latency)
+{
+    /// <summary>The sum of the weighted terms (the decision's objective when placed).</summary>
+    public double Total => Energy + Balance + Latency;
+}
+
 /// <summary>The decision for one component.</summary>
-/// <param name="ComponentId">The component.</param>
-/// <param name="NodeId">The chosen element, or null when nothing feasible exists.</param>
-/// <param name="Solver">Which solver decided: <c>heuristic</c>, <c>cp-sat</c> or <c>least-allocated</c>.</param>
-/// <param name="Objective">The component's share of the objective (its energy and balance terms, plus half of each link's latency term); null when not placed.</param>
-/// <param name="Reason">Why the node won, or which constraint nothing satisfies (with counts).</param>
-/// <param name="ScoreParts">The weighted terms of <paramref name="Objective"/>: <c>energyW</c> (unweighted W), <c>energy</c>, <c>balance</c>, <c>latency</c>.</param>
-public sealed record PlacementDecision(
-    string ComponentId,
-    string? NodeId,
-    string Solver,
-    double? Objective,
-    string Reason,
-    IReadOnlyDictionary<string, double> ScoreParts);
+/// <remarks>
+/// The reason text of a heuristic decision is formatted on first read from numbers kept at decision time, so that
+/// placing services one after another does not pay for text nobody reads; it does not change afterwards.
+/// </remarks>
+public sealed class PlacementDecision
+{
+    private string? reason;
+    private readonly DecisionReason facts;
+
+    /// <summary>Creates a decision with its reason text.</summary>
+    /// <param name="componentId">The component.</param>
+    /// <param name="nodeId">The chosen element, or null when nothing feasible exists.</param>
+    /// <param name="solver">Which solver decided: <c>heuristic</c>, <c>cp-sat</c> or <c>least-allocated</c>.</param>
+    /// <param name="objective">The component's share of the objective; null when not placed.</param>
+    /// <param name="reason">Why the node won, or which constraint nothing satisfies (with counts).</param>
+    /// <param name="scoreParts">The weighted terms of <paramref name="objective"/>.</param>
+    public PlacementDecision(string componentId, string? nodeId, string solver, double? objective, string reason, PlacementScoreParts scoreParts)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        (ComponentId, NodeId, Solver, Objective, ScoreParts, this.reason) = (componentId, nodeId, solver, objective, scoreParts, reason);
+    }
+
+    internal PlacementDecision(string componentId, string? nodeId, string solver, double? objective, in DecisionReason reason, PlacementScoreParts scoreParts)
+    {
+        (ComponentId, NodeId, Solver, Objective, ScoreParts) = (componentId, nodeId, solver, objective, scoreParts);
+        if (reason.Text is { } text)
+        {
+            this.reason = text;
+        }
+        else
+        {
+            facts = reason;
+        }
+    }
+
+    /// <summary>The component.</summary>
+    public string ComponentId { get; }
+
+    /// <summary>The chosen element, or null when nothing feasible exists.</summary>
+    public string? NodeId { get; }
+
+    /// <summary>Which solver decided: <c>heuristic</c>, <c>cp-sat</c> or <c>least-allocated</c>.</summary>
+    public string Solver { get; }
+
+    /// <summary>The component's share of the objective (its energy and balance terms, plus half of each link's latency term); null when not placed.</summary>
+    public double? Objective { get; }
+
+    /// <summary>The weighted terms of <see cref="Objective"/>.</summary>
+    public PlacementScoreParts ScoreParts { get; }
+
+    /// <summary>Why the node won, or which constraint nothing satisfies (with counts).</summary>
+    public string Reason => reason ??= facts.Format(); // a benign race: both threads format the same text
+
+    /// <inheritdoc />
+    public override string ToString() => $"{ComponentId} → {NodeId ?? "(none)"} [{Solver}]: {Reason}";
+}
 
 /// <summary>The outcome of one problem.</summary>
 /// <param name="Decisions">One decision per component, in the problem's order.</param>

@@ -41,8 +41,8 @@ public sealed class PlacementOptions
     /// <summary>
     /// Latency between linked components enters the CP-SAT model (as an (N+1)² table per link) only up to this many
     /// nodes: beyond, the table makes CP-SAT too slow, so the engine uses the heuristic for problems with links, and
-    /// <see cref="CpSatSolver"/> solves the relaxation without latency (its bound stays valid; its answer is kept only
-    /// when it meets every latency limit).
+    /// <see cref="CpSatSolver"/> solves the relaxation without latency, has the heuristic repair its answer (latency
+    /// limits, then improvement passes) and reports the larger of its bound and the Lagrangian bound with latency.
     /// </summary>
     public int CpSatMaxLatencyNodes { get; set; } = DefaultCpSatMaxLatencyNodes;
 

@@ -11,8 +11,10 @@ internal sealed class PlacementState
 {
     private const double Epsilon = 1e-9;
     private readonly Dictionary<StaticKey, int[]> staticCache = [];
+    private readonly Dictionary<StaticKey, string> staticExplanations = [];
+    private readonly Dictionary<(int Constraint, object? Parameter), ulong[]> atoms = [];
     private readonly HashSet<PlacementPort>?[] addedPorts;
-    private int[]? usable;
+    private ulong[]? usable;
 
     public PlacementState(IReadOnlyList<PlacementNode> nodes, PlacementOptions options)
     {
@@ -87,39 +89,143 @@ internal sealed class PlacementState
         return candidates;
     }
 
+    /// <summary>
+    /// Why <paramref name="component"/> fits nowhere now: the first static constraint that leaves no node (cached per
+    /// signature, as it never changes), else what in the capacity view rules out its statically feasible nodes.
+    /// </summary>
+    public string Explain(PlacementComponent component)
+    {
+        var candidates = StaticCandidates(component);
+        if (candidates.Length > 0)
+        {
+            // The static funnel would end with exactly these nodes: only the capacity view needs explaining.
+            return ExplainDynamic(component, candidates);
+        }
+        var key = StaticKey.Of(component);
+        if (!staticExplanations.TryGetValue(key, out var text))
+        {
+            text = ExplainStatic(component);
+            staticExplanations[key] = text;
+        }
+        return text;
+    }
+
+    /// <summary>
+    /// The static funnel: applies the constraints in <see cref="PlacementConstraints.Static"/> order to the node set (as
+    /// bit sets, so a step costs a few hundred word operations) and explains the first one that leaves no node.
+    /// </summary>
+    private string ExplainStatic(PlacementComponent component)
+    {
+        if (Nodes.Length == 0)
+        {
+            return "no nodes: the problem has no candidate nodes";
+        }
+        var words = (Nodes.Length + 63) >> 6;
+        var left = new ulong[words];
+        for (var n = 0; n < Nodes.Length; n++)
+        {
+            left[n >> 6] |= 1UL << n;
+        }
+        var next = new ulong[words];
+        for (var k = 0; k < PlacementConstraints.Static.Length; k++)
+        {
+            var constraint = PlacementConstraints.Static[k];
+            if (!constraint.Applies(component))
+            {
+                continue;
+            }
+            var atom = Atom(k, constraint.Parameter(component), n => constraint.Satisfied(component, n, Options, Areas));
+            var any = 0UL;
+            for (var w = 0; w < words; w++)
+            {
+                next[w] = left[w] & atom[w];
+                any |= next[w];
+            }
+            if (any == 0)
+            {
+                return constraint.Explain(component, [.. Indices(left).Select(n => Nodes[n])], Options);
+            }
+            (left, next) = (next, left);
+        }
+        return ExplainDynamic(component, Indices(left));
+    }
+
+    private static int[] Indices(ReadOnlySpan<ulong> set)
+    {
+        var count = 0;
+        foreach (var word in set)
+        {
+            count += System.Numerics.BitOperations.PopCount(word);
+        }
+        var result = new int[count];
+        var next = 0;
+        for (var w = 0; w < set.Length; w++)
+        {
+            for (var word = set[w]; word != 0; word &= word - 1)
+            {
+                result[next++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+            }
+        }
+        return result;
+    }
+
     private int[] ComputeCandidates(PlacementComponent component)
     {
-        // The constraints every component has (status, reachable, health) are checked once per state; a pinned
-        // component looks at its node only; the rest only checks the constraints the component asks for.
-        usable ??= [.. Enumerable.Range(0, Nodes.Length).Where(i => PlacementConstraints.Usable(Nodes[i], Options))];
-        IEnumerable<int> from = usable;
+        // Each constraint is evaluated once per node and parameter value (a bit set per "atom", such as domain = d1 or
+        // cpuUsage ≤ 60); a new signature only intersects the bit sets of its atoms.
+        var words = (Nodes.Length + 63) >> 6;
+        usable ??= Atom(-1, null, n => PlacementConstraints.Usable(n, Options));
         if (component.PinnedNodeId is { } pinned)
         {
-            from = IndexById.TryGetValue(pinned, out var n) && Array.BinarySearch(usable, n) >= 0 ? [n] : [];
-        }
-        var applicable = PlacementConstraints.Static.Where(c => !c.Universal && c.Applies(component)).ToArray();
-        if (applicable.Length == 0)
-        {
-            return from as int[] ?? [.. from];
-        }
-        var list = new List<int>();
-        foreach (var i in from)
-        {
-            var ok = true;
-            foreach (var constraint in applicable)
+            if (!IndexById.TryGetValue(pinned, out var p) || (usable[p >> 6] & (1UL << p)) == 0)
             {
-                if (!constraint.Satisfied(component, Nodes[i], Options, Areas))
+                return [];
+            }
+            foreach (var constraint in PlacementConstraints.Static)
+            {
+                if (!constraint.Universal && constraint.Applies(component) && !constraint.Satisfied(component, Nodes[p], Options, Areas))
                 {
-                    ok = false;
-                    break;
+                    return [];
                 }
             }
-            if (ok)
+            return [p];
+        }
+        Span<ulong> set = words <= 256 ? stackalloc ulong[words] : new ulong[words];
+        usable.CopyTo(set);
+        for (var k = 0; k < PlacementConstraints.Static.Length; k++)
+        {
+            var constraint = PlacementConstraints.Static[k];
+            if (constraint.Universal || !constraint.Applies(component))
             {
-                list.Add(i);
+                continue;
+            }
+            var atom = Atom(k, constraint.Parameter(component), n => constraint.Satisfied(component, n, Options, Areas));
+            for (var w = 0; w < words; w++)
+            {
+                set[w] &= atom[w];
             }
         }
-        return [.. list];
+        return Indices(set);
+    }
+
+    /// <summary>The bit set of nodes satisfying constraint <paramref name="k"/> with parameter <paramref name="parameter"/> (cached).</summary>
+    private ulong[] Atom(int k, object? parameter, Func<PlacementNode, bool> satisfied)
+    {
+        if (atoms.TryGetValue((k, parameter), out var bits))
+        {
+            return bits;
+        }
+        bits = new ulong[(Nodes.Length + 63) >> 6];
+        for (var n = 0; n < Nodes.Length; n++)
+        {
+            // Satisfied depends on the component only through the parameter, so any component with it gives the same set.
+            if (satisfied(Nodes[n]))
+            {
+                bits[n >> 6] |= 1UL << n;
+            }
+        }
+        atoms[(k, parameter)] = bits;
+        return bits;
     }
 
     /// <summary>Whether <paramref name="component"/> fits on node <paramref name="n"/> in the current capacity view (CPU, memory, disk, ports).</summary>
@@ -194,11 +300,14 @@ internal sealed class PlacementState
     }
 
     /// <summary>Ends a batch: the utilization the balance term uses becomes the current one for the touched nodes.</summary>
-    public void RefreshUtil(IEnumerable<int> nodes)
+    public void RefreshUtil(ReadOnlySpan<int> nodes)
     {
         foreach (var n in nodes)
         {
-            Util[n] = Utilization(n);
+            if (n >= 0)
+            {
+                Util[n] = Utilization(n);
+            }
         }
     }
 
@@ -215,9 +324,9 @@ internal sealed class PlacementState
     }
 
     /// <summary>Why <paramref name="component"/> fits none of <paramref name="candidates"/> in the current capacity view.</summary>
-    public string ExplainDynamic(PlacementComponent component, IReadOnlyList<PlacementNode> candidates)
+    public string ExplainDynamic(PlacementComponent component, IReadOnlyList<int> candidates)
     {
-        var left = candidates.Select(c => IndexById[c.Id]).ToList();
+        var left = candidates;
         var cpu = left.Where(n => FitsCpu(n, component)).ToList();
         if (cpu.Count == 0)
         {

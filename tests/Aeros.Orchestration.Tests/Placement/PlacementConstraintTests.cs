@@ -78,7 +78,7 @@ public sealed class PlacementConstraintTests
         foreach (var (name, (ask, breakIt, _)) in Cases)
         {
             var problem = new PlacementProblem([breakIt(cheap)], [ask(Component("c"))]);
-            var forced = new PlacementDecision("c", "cheap", "test", 0, "forced", new Dictionary<string, double>());
+            var forced = new PlacementDecision("c", "cheap", "test", 0, "forced", default);
             Assert.True(PlacementVerifier.Violations(problem, options, [forced]).Count > 0, $"the verifier missed {name}");
         }
     }

@@ -86,6 +86,27 @@ public sealed class PlacementSolverTests
     }
 
     [Fact]
+    public void Heuristic_LargeComponentStuckOnACostlyNode_SwapsWithTheSmallOneOnTheCheapNode()
+    {
+        // small has fewer candidates, so it is placed first and takes cheap; big (1.6 cores) no longer fits there and lands
+        // on costly. No single move helps (cheap is full for big, costly is worse for small); the swap saves ~50 W.
+        var nodes = new[]
+        {
+            Node("cheap", watts: 4, cores: 2),
+            Node("costly", watts: 100, cores: 2),
+            Node("other", watts: 400, cores: 2) with { CpuArchitecture = CpuArchitecture.ARM64 },
+        };
+        var problem = new PlacementProblem(nodes, [Component("small", cpu: 0.5) with { CpuArchitecture = CpuArchitecture.AMD64 }, Component("big", cpu: 1.6)]);
+        var options = Options();
+        var heuristic = new HeuristicSolver(options).Solve(problem, CancellationToken.None);
+        var exact = new CpSatSolver(options).Solve(problem, CancellationToken.None);
+        Assert.Equal(["costly", "cheap"], heuristic.Decisions.Select(d => d.NodeId!));
+        Assert.All(heuristic.Decisions, d => Assert.StartsWith("swapped by local improvement", d.Reason, StringComparison.Ordinal));
+        Assert.Equal(exact.Objective, heuristic.Objective, 6);
+        Assert.Empty(PlacementVerifier.Violations(problem, options, heuristic.Decisions));
+    }
+
+    [Fact]
     public void Engine_SmallBatch_UsesCpSat_LargeOrSingle_UsesHeuristic()
     {
         var options = Options();
@@ -174,8 +195,8 @@ public sealed class PlacementSolverTests
     {
         var result = new HeuristicSolver(Options()).Solve(new PlacementProblem([Node("cheap", watts: 4), Node("costly", watts: 100)], [Component("c")]), CancellationToken.None);
         var decision = Assert.Single(result.Decisions);
-        Assert.Equal(1.0, decision.ScoreParts["energyW"], 9); // 1 core × 4 W / 4 cores
-        Assert.Equal(decision.Objective!.Value, decision.ScoreParts["energy"] + decision.ScoreParts["balance"] + decision.ScoreParts["latency"], 9);
+        Assert.Equal(1.0, decision.ScoreParts.EnergyW, 9); // 1 core × 4 W / 4 cores
+        Assert.Equal(decision.Objective!.Value, decision.ScoreParts.Energy + decision.ScoreParts.Balance + decision.ScoreParts.Latency, 9);
         Assert.StartsWith("lowest cost", decision.Reason, StringComparison.Ordinal);
         Assert.Contains("energy +1 W", decision.Reason, StringComparison.Ordinal);
         Assert.Contains("2 feasible of 2, runner-up costly", decision.Reason, StringComparison.Ordinal);

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging;
+
+namespace Aeros.Gateway;
+
+/// <summary>The gateway's source-generated log messages (event ids 6200–6399). None carries a header value or a token.</summary>
+internal static partial class GatewayLog
+{
+    [LoggerMessage(EventId = 6200, Level = LogLevel.Information,
+        Message = "{Method} {Path} → {Status} api={Api} client={Client} gateway={GatewayMs:0.000}ms upstream={UpstreamMs:0.000}ms")]
+    public static partial void Access(ILogger logger, string method, string path, int status, string api, string client, double gatewayMs, double upstreamMs);
+
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Debug, Message = "Rejected {Method} {Path}: {Status} {Reason}")]
+    public static partial void Rejected(ILogger logger, string method, string path, int status, string reason);
+
+    [LoggerMessage(EventId = 6210, Level = LogLevel.Information, Message = "Fetched the signing keys of {Issuer}: {Count} usable, skipped: {Skipped}")]
+    public static partial void JwksFetched(ILogger logger, string issuer, int count, string skipped);
+
+    [LoggerMessage(EventId = 6211, Level = LogLevel.Warning, Message = "Fetching the signing keys of {Issuer} failed: {Reason}")]
+    public static partial void JwksFetchFailed(ILogger logger, string issuer, string reason);
+
+    [LoggerMessage(EventId = 6220, Level = LogLevel.Warning, Message = "The self-API of {IeId} could not be resolved: {Reason}")]
+    public static partial void IeLookupFailed(ILogger logger, string ieId, string reason);
+
+    [LoggerMessage(EventId = 6230, Level = LogLevel.Warning, Message = "The OpenAPI document of {Api} at {Url} could not be read: {Reason}")]
+    public static partial void OpenApiFailed(ILogger logger, string api, string url, string reason);
+
+    [LoggerMessage(EventId = 6240, Level = LogLevel.Warning, Message = "Forwarding {Method} {Path} to {Api} failed: {Error}")]
+    public static partial void ForwardFailed(ILogger logger, string method, string path, string api, string error);
+
+    [LoggerMessage(EventId = 6250, Level = LogLevel.Information, Message = "Gateway of domain {Domain} loaded policy {Policy} with {Routes} routes")]
+    public static partial void Started(ILogger logger, string domain, string policy, int routes);
+}

@@ -1,0 +1,363 @@
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Gateway;
+
+/// <summary>
+/// Options of the domain's secure API gateway (configuration section <c>Gateway</c>, e.g.
+/// <c>Gateway__DomainName=domain1</c>): which domain it guards, the backends it routes to, the token issuers it
+/// trusts, the policy file and the limits. See docs/security.md.
+/// </summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Default of <see cref="Audience"/>: the audience the embedded IAM puts in its access tokens.</summary>
+    public const string DefaultAudience = "aeros";
+
+    /// <summary>Default of <see cref="ClockSkew"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>The domain this gateway guards: a token must carry it in its domains (or <c>*</c>) unless its role spans all domains.</summary>
+    public string? DomainName { get; set; }
+
+    /// <summary>The audience every token must carry (<c>aud</c>), unless its issuer sets its own.</summary>
+    public string Audience { get; set; } = DefaultAudience;
+
+    /// <summary>How far <c>exp</c> and <c>nbf</c> may be off this machine's clock. Small and explicit: at most 5 minutes.</summary>
+    public TimeSpan ClockSkew { get; set; } = DefaultClockSkew;
+
+    /// <summary>The issuers whose tokens are accepted (at least one).</summary>
+    public IList<TrustedIssuerOptions> Issuers { get; } = [];
+
+    /// <summary>The policy file (YAML, docs/security.md). Null: the embedded default policy.</summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>The broker's destinations (route <c>/ngsi-ld/</c>).</summary>
+    public BackendOptions Broker { get; set; } = new();
+
+    /// <summary>The HLO's destinations (route <c>/hlo/</c>; its OpenAPI document is aggregated).</summary>
+    public BackendOptions Hlo { get; set; } = new() { OpenApiPath = "/hlo/v1/openapi.json" };
+
+    /// <summary>The LLO's destinations (route <c>/llo/</c>).</summary>
+    public BackendOptions Llo { get; set; } = new();
+
+    /// <summary>The federator's destinations (route <c>/federation/</c>).</summary>
+    public BackendOptions Federation { get; set; } = new();
+
+    /// <summary>The IAM's destinations (route <c>/iam/</c>; only its OIDC protocol endpoints pass without a token).</summary>
+    public BackendOptions Iam { get; set; } = new();
+
+    /// <summary>
+    /// Self-API base URLs of infrastructure elements by IE id (route <c>/ie/{ieId}/self/...</c>). An IE not listed is
+    /// looked up in the broker (<c>InfrastructureElement.selfApiUrl</c>).
+    /// </summary>
+    public IDictionary<string, string> InfrastructureElements { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How long a self-API URL looked up in the broker is reused.</summary>
+    public TimeSpan IeLookupCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Request, header and rate limits.</summary>
+    public GatewayLimitsOptions Limits { get; set; } = new();
+
+    /// <summary>The JWKS refresh behaviour shared by every issuer.</summary>
+    public JwksOptions Jwks { get; set; } = new();
+
+    /// <summary>Whether every request is logged (method, path without query, status, client, latencies; never headers or tokens).</summary>
+    public bool AccessLog { get; set; } = true;
+
+    /// <summary>The backends by API name as the policy names them.</summary>
+    internal IEnumerable<(string Api, BackendOptions Backend)> Backends()
+    {
+        yield return (GatewayApis.Broker, Broker);
+        yield return (GatewayApis.Hlo, Hlo);
+        yield return (GatewayApis.Llo, Llo);
+        yield return (GatewayApis.Federation, Federation);
+        yield return (GatewayApis.Iam, Iam);
+    }
+}
+
+/// <summary>An issuer whose tokens the gateway accepts: the embedded IAM or an external Keycloak realm.</summary>
+public sealed class TrustedIssuerOptions
+{
+    /// <summary>The exact <c>iss</c> value, e.g. <c>http://127.0.0.1:9090/iam/</c> or <c>https://kc.example/realms/aeros</c>.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The JWKS URL. Null: taken from <c>&lt;issuer&gt;/.well-known/openid-configuration</c> (<c>jwks_uri</c>).</summary>
+    public Uri? JwksUri { get; set; }
+
+    /// <summary><c>aeros</c> (roles in <c>roles</c>) or <c>keycloak</c> (roles in <c>realm_access.roles</c> and <c>resource_access.&lt;client&gt;.roles</c>).</summary>
+    public string Kind { get; set; } = IssuerKinds.Aeros;
+
+    /// <summary>The audience this issuer's tokens must carry. Null: <see cref="GatewayOptions.Audience"/>.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Keycloak: the clients whose <c>resource_access.&lt;client&gt;.roles</c> are read (realm roles are always read).</summary>
+    public IList<string> RoleClients { get; } = [];
+
+    /// <summary>Keycloak role name → Aeros role name. Empty: names are taken as they are. Roles not listed are ignored when it is not empty.</summary>
+    public IDictionary<string, string> RoleMap { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The claim holding the token's domains (a JSON array or a space-separated string).</summary>
+    public string DomainsClaim { get; set; } = "domains";
+}
+
+/// <summary>Kinds of <see cref="TrustedIssuerOptions.Kind"/>.</summary>
+public static class IssuerKinds
+{
+    /// <summary>The embedded IAM: roles in the <c>roles</c> claim.</summary>
+    public const string Aeros = "aeros";
+
+    /// <summary>An external Keycloak realm.</summary>
+    public const string Keycloak = "keycloak";
+}
+
+/// <summary>The API names used by routes and the policy file.</summary>
+public static class GatewayApis
+{
+    /// <summary>The NGSI-LD broker, <c>/ngsi-ld/</c>.</summary>
+    public const string Broker = "broker";
+
+    /// <summary>The HLO, <c>/hlo/</c>.</summary>
+    public const string Hlo = "hlo";
+
+    /// <summary>The LLO, <c>/llo/</c>.</summary>
+    public const string Llo = "llo";
+
+    /// <summary>The federator, <c>/federation/</c>.</summary>
+    public const string Federation = "federation";
+
+    /// <summary>The IAM's API other than the OIDC protocol endpoints, <c>/iam/</c>.</summary>
+    public const string Iam = "iam";
+
+    /// <summary>The self-APIs of infrastructure elements, <c>/ie/{ieId}/self/</c>.</summary>
+    public const string Ie = "ie";
+
+    /// <summary>The aggregated OpenAPI document, <c>/openapi.json</c>.</summary>
+    public const string OpenApi = "openapi";
+
+    /// <summary>Every API name.</summary>
+    public static readonly IReadOnlyList<string> All = [Broker, Hlo, Llo, Federation, Iam, Ie, OpenApi];
+}
+
+/// <summary>One backend: its destinations (several are load-balanced and health-checked) and its own limits.</summary>
+public sealed class BackendOptions
+{
+    /// <summary>Base URLs of the backend's replicas. Empty: the route answers 503 (backend not configured).</summary>
+    public IList<Uri> Destinations { get; } = [];
+
+    /// <summary>Path probed by the active health check when there are several destinations (any 2xx is healthy).</summary>
+    public string? HealthCheckPath { get; set; }
+
+    /// <summary>How often the active health check probes each destination.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The backend's OpenAPI document path (aggregated at <c>/openapi.json</c>); null: none.</summary>
+    public string? OpenApiPath { get; set; }
+
+    /// <summary>Requests per second this route accepts from all clients together before answering 503. Null: <see cref="GatewayLimitsOptions.RouteRequestsPerSecond"/>.</summary>
+    public double? RequestsPerSecond { get; set; }
+
+    /// <summary>Requests in flight on this route before answering 503. Null: <see cref="GatewayLimitsOptions.RouteMaxConcurrentRequests"/>.</summary>
+    public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>The longest a backend may take to answer.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+}
+
+/// <summary>Size and rate limits of the gateway.</summary>
+public sealed class GatewayLimitsOptions
+{
+    /// <summary>Largest request body (413 above): 1 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest total size of request header names and values (431 above): 16 KiB.</summary>
+    public int MaxRequestHeadersBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Sustained requests per second of one client (token <c>client_id</c>/<c>azp</c>/<c>sub</c>; the address for anonymous calls); 429 above.</summary>
+    public double ClientRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests one client may make in a burst above its sustained rate.</summary>
+    public int ClientBurst { get; set; } = 1000;
+
+    /// <summary>Default sustained requests per second of one route (all clients); 503 above.</summary>
+    public double RouteRequestsPerSecond { get; set; } = 50_000;
+
+    /// <summary>Default requests in flight per route; 503 above.</summary>
+    public int RouteMaxConcurrentRequests { get; set; } = 1024;
+
+    /// <summary>Clients tracked by the per-client limiter before idle ones are forgotten.</summary>
+    public int MaxTrackedClients { get; set; } = 100_000;
+
+    /// <summary>Entries of the response cache (GETs the policy lets be cached).</summary>
+    public int MaxCacheEntries { get; set; } = 10_000;
+
+    /// <summary>Largest response body the cache keeps.</summary>
+    public int MaxCachedBodyBytes { get; set; } = 256 * 1024;
+}
+
+/// <summary>How the signing keys of issuers are fetched.</summary>
+public sealed class JwksOptions
+{
+    /// <summary>Keys are refetched after this even when no unknown <c>kid</c> asks for it.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The least time between two fetches of one issuer's keys: a flood of unknown kids makes at most one fetch per this.</summary>
+    public TimeSpan MinRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest one discovery or JWKS fetch may take.</summary>
+    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Validates <see cref="GatewayOptions"/>, listing every error at once.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DomainName) || options.DomainName.Length > 64
+            || !options.DomainName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            errors.Add($"Gateway DomainName '{options.DomainName}' is invalid: use 1-64 letters, digits, '.', '_' or '-'.");
+        }
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            errors.Add("Gateway Audience must not be empty.");
+        }
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Gateway ClockSkew must be between 0 and 300 s (was {options.ClockSkew.TotalSeconds} s).");
+        }
+        if (options.Issuers.Count == 0)
+        {
+            errors.Add("Gateway Issuers must list at least one trusted issuer.");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Issuers.Count; i++)
+        {
+            var issuer = options.Issuers[i];
+            if (!IsHttpUrl(issuer.Issuer))
+            {
+                errors.Add($"Gateway Issuers[{i}].Issuer '{issuer.Issuer}' must be an absolute http or https URL.");
+            }
+            else if (!seen.Add(issuer.Issuer!))
+            {
+                errors.Add($"Gateway Issuers[{i}].Issuer '{issuer.Issuer}' is listed twice.");
+            }
+            if (issuer.JwksUri is { } jwks && !IsHttpUrl(jwks.ToString()))
+            {
+                errors.Add($"Gateway Issuers[{i}].JwksUri '{jwks}' must be an absolute http or https URL.");
+            }
+            if (issuer.Kind is not (IssuerKinds.Aeros or IssuerKinds.Keycloak))
+            {
+                errors.Add($"Gateway Issuers[{i}].Kind '{issuer.Kind}' must be '{IssuerKinds.Aeros}' or '{IssuerKinds.Keycloak}'.");
+            }
+            if (string.IsNullOrWhiteSpace(issuer.DomainsClaim))
+            {
+                errors.Add($"Gateway Issuers[{i}].DomainsClaim must not be empty.");
+            }
+        }
+        if (options.PolicyFile is { } policy)
+        {
+            if (!File.Exists(policy))
+            {
+                errors.Add($"Gateway PolicyFile '{policy}' does not exist.");
+            }
+            else
+            {
+                try
+                {
+                    Policy.GatewayPolicy.Load(policy);
+                }
+                catch (Policy.GatewayPolicyException e)
+                {
+                    errors.Add(e.Message);
+                }
+            }
+        }
+        foreach (var (api, backend) in options.Backends())
+        {
+            for (var i = 0; i < backend.Destinations.Count; i++)
+            {
+                if (!IsHttpUrl(backend.Destinations[i].ToString()))
+                {
+                    errors.Add($"Gateway {api} Destinations[{i}] '{backend.Destinations[i]}' must be an absolute http or https URL.");
+                }
+            }
+            if (backend.HealthCheckPath is { } path && !path.StartsWith('/'))
+            {
+                errors.Add($"Gateway {api} HealthCheckPath '{path}' must start with '/'.");
+            }
+            if (backend.OpenApiPath is { } openApi && !openApi.StartsWith('/'))
+            {
+                errors.Add($"Gateway {api} OpenApiPath '{openApi}' must start with '/'.");
+            }
+            if (backend.HealthCheckInterval < TimeSpan.FromMilliseconds(100))
+            {
+                errors.Add($"Gateway {api} HealthCheckInterval must be at least 0.1 s.");
+            }
+            if (backend.RequestsPerSecond is <= 0)
+            {
+                errors.Add($"Gateway {api} RequestsPerSecond must be positive.");
+            }
+            if (backend.MaxConcurrentRequests is < 1)
+            {
+                errors.Add($"Gateway {api} MaxConcurrentRequests must be at least 1.");
+            }
+            if (backend.Timeout <= TimeSpan.Zero)
+            {
+                errors.Add($"Gateway {api} Timeout must be positive.");
+            }
+        }
+        foreach (var (ie, url) in options.InfrastructureElements)
+        {
+            if (!IsHttpUrl(url))
+            {
+                errors.Add($"Gateway InfrastructureElements '{ie}' URL '{url}' must be an absolute http or https URL.");
+            }
+        }
+        var limits = options.Limits;
+        if (limits.MaxRequestBodyBytes < 0)
+        {
+            errors.Add("Gateway Limits MaxRequestBodyBytes must not be negative.");
+        }
+        if (limits.MaxRequestHeadersBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add($"Gateway Limits MaxRequestHeadersBytes must be between 1 KiB and 1 MiB (was {limits.MaxRequestHeadersBytes}).");
+        }
+        if (!(limits.ClientRequestsPerSecond > 0))
+        {
+            errors.Add("Gateway Limits ClientRequestsPerSecond must be positive.");
+        }
+        if (limits.ClientBurst < 1)
+        {
+            errors.Add("Gateway Limits ClientBurst must be at least 1.");
+        }
+        if (!(limits.RouteRequestsPerSecond > 0))
+        {
+            errors.Add("Gateway Limits RouteRequestsPerSecond must be positive.");
+        }
+        if (limits.RouteMaxConcurrentRequests < 1)
+        {
+            errors.Add("Gateway Limits RouteMaxConcurrentRequests must be at least 1.");
+        }
+        if (limits.MaxTrackedClients < 100)
+        {
+            errors.Add("Gateway Limits MaxTrackedClients must be at least 100.");
+        }
+        if (limits.MaxCacheEntries < 0 || limits.MaxCachedBodyBytes < 0)
+        {
+            errors.Add("Gateway Limits MaxCacheEntries and MaxCachedBodyBytes must not be negative.");
+        }
+        if (options.Jwks.MinRefreshInterval < TimeSpan.Zero || options.Jwks.RefreshInterval < options.Jwks.MinRefreshInterval)
+        {
+            errors.Add("Gateway Jwks MinRefreshInterval must not be negative nor above RefreshInterval.");
+        }
+        if (options.Jwks.FetchTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway Jwks FetchTimeout must be positive.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static bool IsHttpUrl(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment);
+}

@@ -1,0 +1,152 @@
+using Aeros.Gateway.OpenApi;
+using Aeros.Gateway.Pipeline;
+using Aeros.Gateway.Routing;
+using Aeros.Gateway.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Aeros.Gateway;
+
+/// <summary>Registers and maps the domain's secure API gateway (docs/security.md).</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>The <see cref="HttpClient"/> that fetches discovery documents and JWKS.</summary>
+    public const string JwksHttpClientName = "Aeros.Gateway.Jwks";
+
+    /// <summary>The <see cref="HttpClient"/> of the gateway's own backend calls (IE look-ups, OpenAPI documents).</summary>
+    public const string BackendHttpClientName = "Aeros.Gateway.Backend";
+
+    /// <summary>
+    /// Adds the gateway: validated <see cref="GatewayOptions"/> (every error listed at start), the token validator
+    /// with its JWKS caches, the policy (<see cref="GatewayOptions.PolicyFile"/> or the embedded default), the
+    /// limiters, the response cache, and YARP with one route and cluster per configured backend. Kestrel's own header
+    /// limit is raised above <see cref="GatewayLimitsOptions.MaxRequestHeadersBytes"/> so that the gateway answers
+    /// 431 with problem details itself, and the host's and YARP's URL logging (which includes query strings) is
+    /// turned down to warnings; both settings apply to the whole host.
+    /// </summary>
+    public static IServiceCollection AddAerosGateway(this IServiceCollection services, Action<GatewayOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<GatewayOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(JwksHttpClientName, (sp, client) =>
+            client.Timeout = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Jwks.FetchTimeout);
+        services.AddHttpClient(BackendHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<GatewayPolicyHolder>();
+        services.TryAddSingleton<JwtValidator>();
+        services.TryAddSingleton<ClientRateLimiter>();
+        services.TryAddSingleton<RouteLimiter>();
+        services.TryAddSingleton<ResponseCache>();
+        services.TryAddSingleton<IeSelfApiResolver>();
+        services.TryAddSingleton<IeSelfApiEndpoint>();
+        services.TryAddSingleton<OpenApiAggregator>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+        {
+            // Kestrel's limit is the backstop only (it answers 431 without a body); the gateway's own check comes first.
+            var wanted = Math.Max(64 * 1024, gateway.Value.Limits.MaxRequestHeadersBytes * 2);
+            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, wanted);
+            kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
+        });
+        services.Configure<LoggerFilterOptions>(logging =>
+        {
+            // The host's request-start lines and YARP's "proxying to" lines carry full URLs with query strings (which
+            // may hold secrets): the gateway's own access log (event 6200) replaces them.
+            logging.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning, null));
+            logging.Rules.Add(new LoggerFilterRule(null, "Yarp", LogLevel.Warning, null));
+        });
+        services.AddSingleton<IProxyConfigProvider, GatewayProxyConfigProvider>();
+        services.AddReverseProxy().AddTransforms(context =>
+        {
+            var time = context.Services.GetRequiredService<TimeProvider>();
+            context.AddRequestTransform(t =>
+            {
+                UpstreamTiming.Started(t.HttpContext, time);
+                return ValueTask.CompletedTask;
+            });
+            context.AddResponseTransform(t =>
+            {
+                UpstreamTiming.Answered(t.HttpContext, time);
+                return ValueTask.CompletedTask;
+            });
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Maps the gateway on <paramref name="app"/>: routing, the gateway's checks (<c>401/403/413/429/431/503</c> as
+    /// problem details, no backend call on any of them), then the backend routes (<c>/ngsi-ld/</c>, <c>/hlo/</c>,
+    /// <c>/llo/</c>, <c>/federation/</c>, <c>/iam/</c>), the IE self-APIs (<c>/ie/{ieId}/self/...</c>) and the aggregated
+    /// <c>/openapi.json</c>. Every endpoint needs a valid token except the IAM's OIDC protocol endpoints
+    /// (<see cref="GatewayRouteMetadata.AnonymousPaths"/>).
+    /// </summary>
+    public static WebApplication MapAerosGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var services = app.Services;
+        app.UseRouting();
+        app.UseMiddleware<GatewayMiddleware>();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+            pipeline.Use(async (http, next) =>
+            {
+                await next();
+                if (http.GetForwarderErrorFeature() is { } error)
+                {
+                    var api = http.GetReverseProxyFeature().Route.Config.Metadata?.GetValueOrDefault(GatewayRoutes.ApiKey) ?? "?";
+                    await ForwardingErrors.WriteAsync(http, api, error.Error);
+                }
+            });
+        }).ConfigureEndpoints((IEndpointConventionBuilder builder, RouteConfig route) =>
+        {
+            var api = route.Metadata?.GetValueOrDefault(GatewayRoutes.ApiKey) ?? "?";
+            var anonymous = route.Metadata?.GetValueOrDefault(GatewayRoutes.AnonymousKey) == "true"
+                && GatewayRouteMetadata.AnonymousPaths.Contains(route.Match.Path, StringComparer.Ordinal);
+            builder.WithMetadata(new GatewayRouteMetadata(api, anonymous));
+        });
+        var ie = services.GetRequiredService<IeSelfApiEndpoint>();
+        app.Map(IeSelfApiEndpoint.Pattern, ie.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.Ie));
+        var openApi = services.GetRequiredService<OpenApiAggregator>();
+        app.MapGet(OpenApiAggregator.Path, openApi.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.OpenApi));
+        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var policy = services.GetRequiredService<GatewayPolicyHolder>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aeros.Gateway");
+        GatewayLog.Started(logger, options.DomainName!, policy.Source, GatewayRoutes.Build(options).Routes.Count + 2);
+        return app;
+    }
+}
+
+/// <summary>Feeds YARP the route table built from <see cref="GatewayOptions"/> (one immutable snapshot).</summary>
+internal sealed class GatewayProxyConfigProvider(IOptions<GatewayOptions> options) : IProxyConfigProvider
+{
+    private readonly Lazy<Snapshot> _snapshot = new(() =>
+    {
+        var (routes, clusters) = GatewayRoutes.Build(options.Value);
+        return new Snapshot(routes, clusters);
+    });
+
+    public IProxyConfig GetConfig() => _snapshot.Value;
+
+    private sealed class Snapshot(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    {
+        public IReadOnlyList<RouteConfig> Routes { get; } = routes;
+        public IReadOnlyList<ClusterConfig> Clusters { get; } = clusters;
+        public Microsoft.Extensions.Primitives.IChangeToken ChangeToken { get; } = new Microsoft.Extensions.Primitives.CancellationChangeToken(CancellationToken.None);
+    }
+}

@@ -1,0 +1,306 @@
+using System.Globalization;
+using Aeros.Gateway.Policy;
+using Aeros.Gateway.Routing;
+using Aeros.Gateway.Tokens;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Aeros.Gateway.Pipeline;
+
+/// <summary>
+/// The gateway's checks, in order, after routing picked an endpoint and before it runs; the first that fails answers
+/// with problem details and the backend is never called: header size (431), declared body size (413), bearer token
+/// (401), per-client rate (429), route known (404), policy (403), per-route rate and concurrency (503), streamed body
+/// size (413). Then the cache (safe GETs the policy allows) and the endpoint. Every response carries the latency
+/// headers; every request is access-logged without headers, query or token.
+/// </summary>
+internal sealed class GatewayMiddleware(
+    RequestDelegate next,
+    IOptions<GatewayOptions> options,
+    GatewayPolicyHolder policy,
+    JwtValidator tokens,
+    ClientRateLimiter clients,
+    RouteLimiter routes,
+    ResponseCache cache,
+    TimeProvider time,
+    ILogger<GatewayMiddleware> logger)
+{
+    private readonly GatewayOptions _options = options.Value;
+    private readonly string _domain = options.Value.DomainName!;
+
+    private sealed class RequestState(GatewayMiddleware owner, HttpContext http, long start)
+    {
+        public string Api = "-";
+        public string Client = "-";
+
+        public Task OnStarting()
+        {
+            var total = owner.ElapsedMs(start);
+            var upstream = UpstreamTiming.Elapsed(http);
+            var headers = http.Response.Headers;
+            headers[GatewayHeaders.GatewayLatency] = Ms(upstream is { } u ? Math.Max(0, total - u) : total);
+            if (upstream is { } up)
+            {
+                headers[GatewayHeaders.UpstreamLatency] = Ms(up);
+            }
+            return Task.CompletedTask;
+        }
+    }
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var start = time.GetTimestamp();
+        var state = new RequestState(this, http, start);
+        http.Response.OnStarting(static s => ((RequestState)s).OnStarting(), state);
+        try
+        {
+            await CheckAndRunAsync(http, state);
+        }
+        finally
+        {
+            if (_options.AccessLog && logger.IsEnabled(LogLevel.Information))
+            {
+                var total = ElapsedMs(start);
+                var upstream = UpstreamTiming.Elapsed(http) ?? 0;
+                GatewayLog.Access(logger, http.Request.Method, http.Request.Path.Value ?? "", http.Response.StatusCode, state.Api, state.Client,
+                    Math.Max(0, total - upstream), upstream);
+            }
+        }
+    }
+
+    private async Task CheckAndRunAsync(HttpContext http, RequestState state)
+    {
+        var request = http.Request;
+        var limits = _options.Limits;
+        var headerBytes = 0L;
+        foreach (var (name, values) in request.Headers)
+        {
+            headerBytes += name.Length + 4; // ": " and CRLF
+            foreach (var v in values)
+            {
+                headerBytes += v?.Length ?? 0;
+            }
+        }
+        if (headerBytes > limits.MaxRequestHeadersBytes)
+        {
+            await RejectAsync(http, 431, "Request Header Fields Too Large", $"The request headers take {headerBytes} bytes; the limit is {limits.MaxRequestHeadersBytes}.");
+            return;
+        }
+        if (request.ContentLength > limits.MaxRequestBodyBytes)
+        {
+            await RejectAsync(http, 413, "Content Too Large", $"The request body has {request.ContentLength} bytes; the limit is {limits.MaxRequestBodyBytes}.");
+            return;
+        }
+
+        var metadata = http.GetEndpoint()?.Metadata.GetMetadata<GatewayRouteMetadata>();
+        if (metadata is { Anonymous: true })
+        {
+            state.Api = metadata.Api;
+            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (!clients.TryAcquire("ip|" + address, out var wait))
+            {
+                await TooManyAsync(http, 429, wait, "Too many requests from this address.");
+                return;
+            }
+        }
+        else
+        {
+            var token = BearerToken(request);
+            if (token is null)
+            {
+                await UnauthorizedAsync(http, null);
+                return;
+            }
+            var validation = await tokens.ValidateAsync(token, http.RequestAborted);
+            if (validation.Principal is not { } principal)
+            {
+                await UnauthorizedAsync(http, validation.Error);
+                return;
+            }
+            state.Client = principal.ClientId;
+            if (!clients.TryAcquire(principal.RateLimitKey, out var wait))
+            {
+                await TooManyAsync(http, 429, wait, $"Client '{principal.ClientId}' is above its request rate.");
+                return;
+            }
+            if (metadata is null)
+            {
+                // No gateway route (or an endpoint somebody mapped without gateway metadata): refuse, fail closed.
+                await RejectAsync(http, 404, "Not Found", $"The gateway routes nothing at {request.Path}.");
+                return;
+            }
+            state.Api = metadata.Api;
+            var decision = policy.Current.Check(principal.Roles, principal.Domains, metadata.Api, request.Method, _domain);
+            if (!decision.Allowed)
+            {
+                await RejectAsync(http, 403, "Forbidden", decision.Reason!);
+                return;
+            }
+            http.Features.Set(principal);
+        }
+
+        if (!routes.TryEnter(state.Api, out var routeWait, out var reason))
+        {
+            await TooManyAsync(http, 503, routeWait, reason);
+            return;
+        }
+        try
+        {
+            await RunAsync(http, state.Api);
+        }
+        finally
+        {
+            routes.Exit(state.Api);
+        }
+    }
+
+    private async Task RunAsync(HttpContext http, string api)
+    {
+        var request = http.Request;
+        if (!await LimitStreamedBodyAsync(http))
+        {
+            return;
+        }
+        var isGet = HttpMethods.IsGet(request.Method);
+        if (!isGet || !policy.Current.CacheDurations.TryGetValue(api, out var duration)
+            || request.Headers.CacheControl.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(http);
+            if (!isGet && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method) && http.Response.StatusCode < 400)
+            {
+                cache.Invalidate(api);
+            }
+            return;
+        }
+        var key = ResponseCache.Key(api, request);
+        if (cache.TryGet(key) is { } hit)
+        {
+            var response = http.Response;
+            response.StatusCode = hit.Status;
+            foreach (var (name, value) in hit.Headers)
+            {
+                response.Headers[name] = value;
+            }
+            response.Headers[GatewayHeaders.Cache] = "hit";
+            response.ContentLength = hit.Body.Length;
+            await response.Body.WriteAsync(hit.Body, http.RequestAborted);
+            return;
+        }
+        var original = http.Response.Body;
+        var capture = new CapturingStream(original, cache.MaxBodyBytes);
+        http.Response.Body = capture;
+        http.Response.OnStarting(static s =>
+        {
+            var r = (HttpResponse)s;
+            if (r.StatusCode == 200)
+            {
+                r.Headers[GatewayHeaders.Cache] = "miss";
+            }
+            return Task.CompletedTask;
+        }, http.Response);
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.Response.Body = original;
+        }
+        if (http.Response.StatusCode == 200 && !capture.Overflowed)
+        {
+            cache.Store(api, key, http.Response, capture.Captured, duration);
+        }
+    }
+
+    /// <summary>
+    /// A body without Content-Length (chunked) is read up to the limit before anything is forwarded, so an oversized
+    /// one is refused with 413 instead of reaching the backend half-sent.
+    /// </summary>
+    private async Task<bool> LimitStreamedBodyAsync(HttpContext http)
+    {
+        var request = http.Request;
+        var limit = _options.Limits.MaxRequestBodyBytes;
+        if (request.ContentLength is not null || !request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            return true;
+        }
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        {
+            if (buffer.Length + n > limit)
+            {
+                await RejectAsync(http, 413, "Content Too Large", $"The request body is larger than the limit of {limit} bytes.");
+                return false;
+            }
+            buffer.Write(chunk, 0, n);
+        }
+        buffer.Position = 0;
+        request.Headers.Remove("Transfer-Encoding");
+        request.Body = buffer;
+        request.ContentLength = buffer.Length;
+        http.Response.RegisterForDispose(buffer);
+        return true;
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1)
+        {
+            return null;
+        }
+        var value = header[0];
+        if (value is null || value.Length < 8 || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        var token = value.AsSpan(7).Trim();
+        return token.IsEmpty ? null : token.ToString();
+    }
+
+    private Task UnauthorizedAsync(HttpContext http, string? error)
+    {
+        GatewayLog.Rejected(logger, http.Request.Method, http.Request.Path.Value ?? "", 401, error ?? "no bearer token");
+        return GatewayProblems.Unauthorized(http, error);
+    }
+
+    private Task TooManyAsync(HttpContext http, int status, TimeSpan wait, string detail)
+    {
+        GatewayLog.Rejected(logger, http.Request.Method, http.Request.Path.Value ?? "", status, detail);
+        return GatewayProblems.TooMany(http, status, wait, detail);
+    }
+
+    private Task RejectAsync(HttpContext http, int status, string title, string detail)
+    {
+        GatewayLog.Rejected(logger, http.Request.Method, http.Request.Path.Value ?? "", status, detail);
+        if (status is 413 or 431)
+        {
+            // The rest of an oversized request is not read: close the connection rather than drain it.
+            http.Response.Headers.Connection = "close";
+        }
+        return GatewayProblems.WriteAsync(http, status, title, detail);
+    }
+
+    private double ElapsedMs(long start) => time.GetElapsedTime(start).TotalMilliseconds;
+
+    private static string Ms(double ms) => ms.ToString("0.000", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The policy in force (loaded once at start; immutable).</summary>
+internal sealed class GatewayPolicyHolder
+{
+    public GatewayPolicyHolder(IOptions<GatewayOptions> options)
+    {
+        var file = options.Value.PolicyFile;
+        Current = file is null ? GatewayPolicy.LoadDefault() : GatewayPolicy.Load(file);
+        Source = file ?? "(embedded default)";
+    }
+
+    public GatewayPolicy Current { get; }
+
+    public string Source { get; }
+}
