@@ -4,6 +4,7 @@ using Aeros.Benchmarks.Gateway;
 using Aeros.Benchmarks.NotifyLoad;
 using Aeros.Benchmarks.Orchestration;
 using Aeros.Benchmarks.Placement;
+using Aeros.Benchmarks.TokenIssuance;
 using BenchmarkDotNet.Running;
 
 // A small dispatcher: each subcommand lives in its own folder.
@@ -15,10 +16,12 @@ return args switch
     ["placement", .. var rest] => await PlacementCommand.RunAsync(rest),
     ["failover", .. var rest] => await FailoverCommand.RunAsync(rest),
     ["deploy-latency", .. var rest] => await DeployLatencyCommand.RunAsync(rest),
+    ["token-issuance", .. var rest] => await TokenIssuanceCommand.RunAsync(rest),
     ["gateway", .. var rest] => await GatewayBenchCommand.RunAsync(rest),
     ["micro", .. var rest] => RunMicro(rest),
     [BareServer.Command, .. var rest] => await BareServer.RunAsync(rest), // hidden: broker-load starts it
     [IdleProcess.Command, ..] => IdleProcess.Run(), // hidden: agent-footprint's baseline
+    [BareTokenServer.Command, .. var rest] => await BareTokenServer.RunAsync(rest), // hidden: token-issuance's baseline
     _ => Usage(),
 };
 
@@ -46,6 +49,8 @@ static int Usage()
                         detection floor. Run 'failover --help' for its options.
           deploy-latency  HLO request → component Running, p50/p99, against starting the process on an agent directly.
                         Run 'deploy-latency --help' for its options.
+          token-issuance  Client-credential tokens/s of a real 'aeros iam serve' with N concurrent clients, against a
+                        bare Kestrel server signing a comparable JWT. Run 'token-issuance --help' for its options.
           gateway       Broker GET by id directly, through nginx (plain reverse proxy) and through 'aeros gateway' with
                         JWT validation and RBAC, in one run; prints the ratios. Needs nginx (apt-get install nginx).
           micro         BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow).

@@ -16,6 +16,7 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
     IeCommand.Create(),
     LogsCommand.Create(),
     DeleteCommand.Create(),
+    IamCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -20,4 +20,7 @@ internal static class ClientExitCodes
 
     /// <summary>The service already exists (409).</summary>
     public const int Conflict = 8;
+
+    /// <summary>The IAM refused the credential or the role (401/403).</summary>
+    public const int Denied = 9;
 }
