@@ -25,7 +25,7 @@ namespace Aeros.Benchmarks.Gateway;
 internal static class GatewayBenchCommand
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan InitialWarmUp = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan InitialWarmUp = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(string[] args)
