@@ -17,8 +17,20 @@ public sealed class BrokerOptions
     /// <summary>Default deepest JSON nesting accepted in a request body.</summary>
     public const int DefaultMaxJsonDepth = 64;
 
-    /// <summary>The storage engine: <c>sqlite</c> (embedded, the default).</summary>
-    public string Store { get; set; } = "sqlite";
+    /// <summary>The store value that selects the embedded SQLite engine (the default).</summary>
+    public const string SqliteStore = "sqlite";
+
+    /// <summary>The store value that selects the PostgreSQL engine (module <c>Aeros.Broker.Postgres</c>).</summary>
+    public const string PostgresStore = "postgres";
+
+    /// <summary>The storage engine: <c>sqlite</c> (embedded, the default) or <c>postgres</c>.</summary>
+    public string Store { get; set; } = SqliteStore;
+
+    /// <summary>
+    /// The Npgsql connection string of the PostgreSQL database when <see cref="Store"/> is <c>postgres</c>, e.g.
+    /// <c>Host=127.0.0.1;Port=5432;Username=aeros;Password=...;Database=aeros</c>. Ignored by SQLite.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>The directory that holds the broker's data files; created if missing.</summary>
     public string DataDirectory { get; set; } = Path.Combine(".aeros", "broker");
@@ -55,9 +67,13 @@ internal sealed class BrokerOptionsValidator : IValidateOptions<BrokerOptions>
     public ValidateOptionsResult Validate(string? name, BrokerOptions options)
     {
         var errors = new List<string>();
-        if (options.Store is not "sqlite")
+        if (options.Store is not (BrokerOptions.SqliteStore or BrokerOptions.PostgresStore))
         {
-            errors.Add($"Broker store '{options.Store}' is not supported; use 'sqlite'.");
+            errors.Add($"Broker store '{options.Store}' is not supported; use 'sqlite' or 'postgres'.");
+        }
+        if (options.Store == BrokerOptions.PostgresStore && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            errors.Add("Broker store 'postgres' needs a connection string (--postgres, Broker__PostgresConnectionString).");
         }
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {

@@ -1,3 +1,4 @@
+using Aeros.Broker.Postgres;
 using Aeros.Broker;
 using Aeros.JsonLd;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +15,12 @@ public static class BrokerHost
 {
     /// <summary>Configuration section bound to <see cref="BrokerOptions"/> (e.g. environment variable <c>Broker__MaxPageSize</c>).</summary>
     public const string BrokerSection = "Broker";
+
+    /// <summary>
+    /// Configuration section bound to <see cref="PostgresStoreOptions"/> (e.g. <c>Broker__Postgres__ConnectTimeoutSeconds</c>);
+    /// the store itself is chosen by <c>Broker__Store=postgres</c> and <c>Broker__PostgresConnectionString</c>.
+    /// </summary>
+    public const string PostgresSection = "Broker:Postgres";
 
     /// <summary>Configuration section bound to <see cref="JsonLdOptions"/> (e.g. <c>JsonLd__AllowRemoteContexts=false</c>).</summary>
     public const string JsonLdSection = "JsonLd";
@@ -42,6 +49,8 @@ public static class BrokerHost
             builder.Services.Configure(configureJsonLd);
         }
         builder.Services.AddAerosBroker(configure);
+        builder.Services.Configure<PostgresStoreOptions>(builder.Configuration.GetSection(PostgresSection));
+        builder.Services.AddAerosPostgresStore();
         var app = builder.Build();
         app.MapAerosBroker();
         return app;

@@ -20,6 +20,8 @@ public sealed class DomainConfigException(string message, Exception? inner = nul
 ///   resyncInterval: 00:00:10
 /// broker:
 ///   indexedAttributes: [hostname]
+///   # store: postgres
+///   # postgresConnectionString: Host=127.0.0.1;Port=5432;Username=aeros;Database=aeros
 /// </code>
 /// </summary>
 public static class DomainConfigFile

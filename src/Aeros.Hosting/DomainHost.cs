@@ -1,3 +1,4 @@
+using Aeros.Broker.Postgres;
 using Aeros.Broker;
 using Aeros.JsonLd;
 using Aeros.Orchestration.Federation;
@@ -64,6 +65,8 @@ public static class DomainHost
             builder.Services.Configure(configureJsonLd);
         }
         builder.Services.AddAerosBroker(configureBroker);
+        builder.Services.Configure<PostgresStoreOptions>(builder.Configuration.GetSection(BrokerHost.PostgresSection));
+        builder.Services.AddAerosPostgresStore();
         builder.Services.AddAerosFederation(configureFederation);
         builder.Services.Configure<LloOptions>(builder.Configuration.GetSection(LloSection));
         configureServices?.Invoke(builder.Services);

@@ -69,6 +69,9 @@ public sealed class NotificationListener : IAsyncDisposable
         }
     }
 
+    /// <summary>Takes a notification that has arrived already, if any (does not wait).</summary>
+    public bool TryTake(out JsonObject body) => _received.Reader.TryRead(out body!);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

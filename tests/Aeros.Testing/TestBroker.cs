@@ -62,6 +62,7 @@ public sealed class TestBroker : IAsyncDisposable
         {
             options.DataDirectory = DataDirectory;
             _configure?.Invoke(options);
+            TestStore.Apply(options);
         });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartStopTimeout);

@@ -22,6 +22,7 @@ internal sealed class BrokerLoadCommand
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private long nextEntity; // entity indices [0, nextEntity) have been sent to the broker
     private string? bareGc; // the GC the bare server was seen to use, if known
+    private string storeLabel = ""; // appended to phase names when more than one store runs
 
     private BrokerLoadCommand(BrokerLoadOptions options)
     {
@@ -62,7 +63,13 @@ internal sealed class BrokerLoadCommand
             {
                 var aeros = await BrokerProcess.ResolveAsync(options.AerosPath, cancellationToken); // fail (or build) first
                 await RunBaselineAsync(client, report, cancellationToken);
-                await RunBrokerAsync(aeros, client, report, cancellationToken);
+                foreach (var store in options.Stores)
+                {
+                    nextEntity = 0;
+                    Array.Clear(stored);
+                    storeLabel = options.Stores.Count > 1 || store != "sqlite" ? $" [{store}]" : "";
+                    await RunBrokerAsync(aeros, client, report, store, cancellationToken);
+                }
             }
             catch (DriverException e)
             {
@@ -152,7 +159,24 @@ internal sealed class BrokerLoadCommand
         }
     }
 
-    private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, CancellationToken cancellationToken)
+    private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, string store, CancellationToken cancellationToken)
+    {
+        if (store == "postgres")
+        {
+            Progress("starting a PostgreSQL 15 cluster (durable defaults)");
+            await using var cluster = await Aeros.Testing.PostgresCluster.StartAsync(durable: true, cancellationToken);
+            var connection = cluster.EnsureDatabase("aeros_bench");
+            report.AddNote($"PostgreSQL store{storeLabel}: throwaway PostgreSQL 15 cluster on 127.0.0.1:{cluster.Port} (fsync on, synchronous_commit on), same machine and cores as the broker");
+            var environment = BrokerProcess.IndexEnvironment(options.IndexedAttributes);
+            environment["Broker__Store"] = "postgres";
+            environment["Broker__PostgresConnectionString"] = connection;
+            await RunBrokerAsync(aeros, client, report, environment, cancellationToken);
+            return;
+        }
+        await RunBrokerAsync(aeros, client, report, BrokerProcess.IndexEnvironment(options.IndexedAttributes), cancellationToken);
+    }
+
+    private async Task RunBrokerAsync(string aeros, HttpClient client, Report report, Dictionary<string, string> environment, CancellationToken cancellationToken)
     {
         var data = Directory.CreateTempSubdirectory("aeros-bench-");
         report.AddNote($"Broker: `{aeros}`, data in {data.FullName} ({MachineInfo.FileSystemType(data.FullName) ?? "unknown file system"}), deleted after the run");
@@ -161,7 +185,7 @@ internal sealed class BrokerLoadCommand
             : $"Broker indexed attributes (Broker__IndexedAttributes): {string.Join(", ", options.IndexedAttributes)}");
         try
         {
-            await using var broker = BrokerProcess.Start(aeros, data.FullName, BrokerProcess.IndexEnvironment(options.IndexedAttributes));
+            await using var broker = BrokerProcess.Start(aeros, data.FullName, environment);
             Progress($"broker pid {broker.Id} at {broker.BaseAddress}, waiting until it answers");
             try
             {
@@ -179,7 +203,7 @@ internal sealed class BrokerLoadCommand
             finally
             {
                 var rss = broker.PeakRssKiB();
-                report.AddNote(rss is null ? "Broker peak RSS: unknown" : $"Broker peak RSS (VmHWM): {rss.Value / 1024.0:N0} MiB");
+                report.AddNote(rss is null ? $"Broker{storeLabel} peak RSS: unknown" : $"Broker{storeLabel} peak RSS (VmHWM): {rss.Value / 1024.0:N0} MiB");
             }
         }
         finally
@@ -200,7 +224,7 @@ internal sealed class BrokerLoadCommand
         createBodies = null; // async locals outlive their use: let the bodies go
         nextEntity += creates.Operations;
         Progress($"creates: {creates.Throughput:N0}/s, {creates.ErrorCount:N0} errors");
-        report.Add(new PhaseResult("Single create", "req/s", creates, new Target(5_000)));
+        report.Add(new PhaseResult("Single create" + storeLabel, "req/s", creates, new Target(5_000)));
         broker.EnsureRunning("single creates");
 
         // 2. Batch upserts until the store holds N entities (a warm-up of up to a tenth of the rest first).
@@ -216,7 +240,7 @@ internal sealed class BrokerLoadCommand
         batchBodies = null; // likewise
         nextEntity = Math.Min(n, batchStart + batches.Operations * options.BatchSize);
         Progress($"batch upsert: {batches.Throughput:N0} entities/s, {batches.ErrorCount:N0} errors");
-        report.Add(new PhaseResult($"Batch upsert ({options.BatchSize}/request)", "entities/s", batches, new Target(30_000),
+        report.Add(new PhaseResult($"Batch upsert ({options.BatchSize}/request){storeLabel}", "entities/s", batches, new Target(30_000),
             $"{batches.Units:N0} entities acknowledged in {batches.Succeeded:N0} of {batches.Operations:N0} requests"));
         broker.EnsureRunning("batch upserts");
         if (nextEntity < n)
@@ -238,20 +262,20 @@ internal sealed class BrokerLoadCommand
         // 3. GET by id.
         var probe = await NgsiLdRequests.GetBodyLengthAsync(client, broker.BaseAddress, EntityGenerator.Id(Pick()), cancellationToken);
         var gets = await MeasureAsync(load, "GET by id", NgsiLdRequests.GetById(() => Pick()), ReadCap, cancellationToken);
-        report.Add(new PhaseResult("GET entity by id", "req/s", gets, new Target(15_000, 0.33),
+        report.Add(new PhaseResult("GET entity by id" + storeLabel, "req/s", gets, new Target(15_000, 0.33),
             probe is null ? null : $"broker body {probe.Value:N0} bytes"));
         broker.EnsureRunning("GET by id");
 
         // 4. Queries by type + q, limit 100.
         var broadCounts = new ResultCounter();
         var broad = await MeasureAsync(load, "broad query", NgsiLdRequests.Query(BroadQuery, 1, 100, broadCounts), ReadCap, cancellationToken);
-        report.Add(new PhaseResult($"Query `q={BroadQuery}`", "req/s", broad, new Target(3_000), broadCounts.ToString()));
+        report.Add(new PhaseResult($"Query `q={BroadQuery}`{storeLabel}", "req/s", broad, new Target(3_000), broadCounts.ToString()));
         broker.EnsureRunning("the broad query");
 
         var selectiveCounts = new ResultCounter();
         var selective = await MeasureAsync(load, "selective query", NgsiLdRequests.HostnameQuery(() => Pick(), selectiveCounts),
             ReadCap, cancellationToken);
-        report.Add(new PhaseResult("Query `q=hostname==\"ie-<i>\"`", "req/s", selective, new Target(3_000), selectiveCounts.ToString()));
+        report.Add(new PhaseResult("Query `q=hostname==\"ie-<i>\"`" + storeLabel, "req/s", selective, new Target(3_000), selectiveCounts.ToString()));
         broker.EnsureRunning("the selective query");
     }
 

@@ -18,6 +18,9 @@ internal sealed record BrokerLoadOptions
                             under the repository root; built first if missing)
           --output FILE     also write the Markdown report to FILE
           --seed N          seed of the entity generator (default 42)
+          --store KIND      broker store: sqlite (default), postgres (a throwaway PostgreSQL 15 cluster with durable
+                            defaults, started by the driver from /usr/lib/postgresql/15/bin) or both (one after the
+                            other in this session, same phases)
           --indexed-attributes LIST
                             attributes the broker indexes (Broker__IndexedAttributes), comma-separated;
                             default hostname (the selective query's attribute); 'none' for none
@@ -32,6 +35,7 @@ internal sealed record BrokerLoadOptions
     public int Seed { get; init; } = 42;
     public LoadClientKind Client { get; init; } = LoadClientKind.Raw;
     public IReadOnlyList<string> IndexedAttributes { get; init; } = ["hostname"];
+    public IReadOnlyList<string> Stores { get; init; } = ["sqlite"];
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
@@ -68,6 +72,10 @@ internal sealed record BrokerLoadOptions
                     {
                         IndexedAttributes = value == "none" ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     };
+                    break;
+                case "--store":
+                    options = options with { Stores = value == "both" ? ["sqlite", "postgres"] : [value] };
+                    error = value is "sqlite" or "postgres" or "both" ? null : $"Option --store must be sqlite, postgres or both, not '{value}'.";
                     break;
                 case "--client":
                     options = value switch

@@ -30,6 +30,11 @@ internal static partial class NgsiLdErrorHandling
         {
             await NgsiLdResponses.WriteProblemAsync(http, NgsiLdException.NonexistentTenant(e.Tenant));
         }
+        catch (StoreUnavailableException e) when (!http.Response.HasStarted)
+        {
+            // The database is away: fail fast and let the client retry; the store reconnects by itself.
+            await NgsiLdResponses.WriteProblemAsync(http, new NgsiLdException(ErrorTypes.InternalError, "Service Unavailable", 503, e.Message));
+        }
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)
         {
             var error = e.StatusCode == StatusCodes.Status413PayloadTooLarge

@@ -1,3 +1,4 @@
+using Aeros.Broker.Storage;
 using Aeros.Broker.Registrations;
 using Aeros.Broker.Subscriptions;
 using Microsoft.AspNetCore.Routing;
@@ -43,6 +44,7 @@ internal static class RegistrationSubscriptionServiceCollectionExtensions
 internal sealed partial class RegistrationSubscriptionHostedService(
     RegistrationSubscriptionRegistry registry,
     RegistrationSubscriptionNotifier notifier,
+    ResourceChangeFeed resources,
     IOptions<SubscriptionOptions> options,
     TimeProvider time,
     ILogger<RegistrationSubscriptionHostedService> logger) : IHostedService
@@ -53,6 +55,7 @@ internal sealed partial class RegistrationSubscriptionHostedService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await registry.Subscriptions.LoadAsync(cancellationToken);
+        resources.Subscribe(registry.Subscriptions.Kind, registry.Subscriptions.ApplyStoredChangeAsync);
         _flushing = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);
     }
 

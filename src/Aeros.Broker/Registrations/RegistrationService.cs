@@ -114,6 +114,29 @@ internal sealed partial class RegistrationService(
         Notify(tenant, before, null);
     }
 
+    /// <summary>
+    /// Applies a change another broker process made to a stored registration (replicas sharing a database). It
+    /// only updates the registry: that process notified the registration subscriptions already.
+    /// </summary>
+    public Task ApplyStoredChangeAsync(StoredResourceChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Json is null)
+        {
+            registry.Remove(change.Tenant, change.Id);
+            return Task.CompletedTask;
+        }
+        try
+        {
+            registry.Set(change.Tenant, Deserialize(change.Json));
+        }
+        catch (Exception e) when (e is NgsiLdException or System.Text.Json.JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            LogUnreadable(logger, e, change.Id, change.Tenant);
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Reads every stored registration into the registry (at start).</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -194,9 +217,13 @@ internal sealed partial class RegistrationService(
 }
 
 /// <summary>Loads the stored registrations when the host starts (after the store is initialized).</summary>
-internal sealed class RegistrationLoader(RegistrationService service) : IHostedService
+internal sealed class RegistrationLoader(RegistrationService service, ResourceChangeFeed resources) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => service.LoadAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await service.LoadAsync(cancellationToken);
+        resources.Subscribe(ResourceKinds.Registration, service.ApplyStoredChangeAsync);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

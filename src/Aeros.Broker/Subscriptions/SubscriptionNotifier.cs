@@ -28,6 +28,7 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
     private long _droppedChanges;
     private long _processedChanges;
     private long _queued;
+    private long _periodicRuns;
     private long _stamp;
 
     public SubscriptionNotifier(SubscriptionRegistry registry, IEntityStore store, IServiceProvider services, IOptions<SubscriptionOptions> options,
@@ -57,6 +58,9 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
 
     /// <summary>Notifications handed to the dispatcher so far.</summary>
     public long Queued => Interlocked.Read(ref _queued);
+
+    /// <summary>Periodic (timeInterval) evaluations finished so far, whether they sent something or not.</summary>
+    public long PeriodicRuns => Interlocked.Read(ref _periodicRuns);
 
     public bool Observes(string tenant) => _registry.Observes(tenant);
 
@@ -283,6 +287,7 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
         finally
         {
             Volatile.Write(ref entry.PeriodicRunning, 0);
+            Interlocked.Increment(ref _periodicRuns);
         }
     }
 

@@ -199,6 +199,54 @@ internal sealed partial class SubscriptionRegistry(IEntityStore store, IJsonLdCo
         return entry;
     }
 
+    /// <summary>
+    /// Applies a change another broker process made to a stored subscription of this kind (replicas sharing a
+    /// database): adds or redefines it, or removes it when <see cref="StoredResourceChange.Json"/> is null.
+    /// </summary>
+    public async Task ApplyStoredChangeAsync(StoredResourceChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Json is null)
+        {
+            SubscriptionEntry? removed = null;
+            lock (_gate)
+            {
+                if (_tenants.TryGetValue(change.Tenant, out var byId) && byId.Remove(change.Id, out removed))
+                {
+                    RebuildIndex(change.Tenant);
+                }
+            }
+            if (removed is not null)
+            {
+                removed.State.Removed = true;
+                Changed?.Invoke(removed, false);
+            }
+            return;
+        }
+        SubscriptionEntry loaded;
+        try
+        {
+            loaded = await ReadStoredAsync(new StoredResource(Kind, change.Tenant, change.Id, change.Json), cancellationToken);
+        }
+        catch (Exception e) when (e is NgsiLdException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            Log.StoredSubscriptionUnreadable(logger, change.Id, change.Tenant, e);
+            return;
+        }
+        var existing = Find(change.Tenant, change.Id);
+        if (existing is null)
+        {
+            Add(loaded);
+            return;
+        }
+        existing.Definition = loaded.Definition;
+        lock (_gate)
+        {
+            RebuildIndex(existing.Tenant);
+        }
+        Changed?.Invoke(existing, true);
+    }
+
     private void Add(SubscriptionEntry entry)
     {
         lock (_gate)

@@ -38,6 +38,7 @@ internal sealed partial class SubscriptionHostedService(
     SubscriptionRegistry registry,
     SubscriptionNotifier notifier,
     EntityChangeFeed feed,
+    ResourceChangeFeed resources,
     IOptions<SubscriptionOptions> options,
     TimeProvider time,
     ILogger<SubscriptionHostedService> logger) : IHostedService
@@ -50,6 +51,7 @@ internal sealed partial class SubscriptionHostedService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await registry.LoadAsync(cancellationToken);
+        resources.Subscribe(registry.Kind, registry.ApplyStoredChangeAsync);
         feed.Subscribe(notifier);
         _matching = Task.Run(() => notifier.RunAsync(_stopping.Token), CancellationToken.None);
         _flushing = Task.Run(() => FlushLoopAsync(_stopping.Token), CancellationToken.None);

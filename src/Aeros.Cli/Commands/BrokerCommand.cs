@@ -19,10 +19,14 @@ internal static class BrokerCommand
         };
         var store = new Option<string>("--store")
         {
-            Description = "Storage engine: 'sqlite' (embedded file with write-ahead log; the default).",
+            Description = "Storage engine: 'sqlite' (embedded file with write-ahead log; the default) or 'postgres' (a PostgreSQL database named by --postgres; several brokers may share it).",
             DefaultValueFactory = _ => "sqlite",
         };
-        store.AcceptOnlyFromAmong("sqlite");
+        store.AcceptOnlyFromAmong("sqlite", "postgres");
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "PostgreSQL connection string for --store postgres, e.g. \"Host=127.0.0.1;Port=5432;Username=aeros;Password=...;Database=aeros\". The schema is created or migrated at start. Default: Broker__PostgresConnectionString.",
+        };
         var data = new Option<string>("--data")
         {
             Description = "Directory for the broker's data files (created if missing).",
@@ -37,14 +41,15 @@ internal static class BrokerCommand
             Description = "Fetch remote @context documents only from these host names (repeat the option or separate with commas). Default: any host.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009). More settings through environment variables: Broker__IndexedAttributes__0=<attribute> (value index for q), Broker__PageSize, Broker__MaxPageSize, Broker__MaxRequestBodyBytes, Broker__DurableWrites, JsonLd__RemoteFetchTimeout, JsonLd__CacheCapacity, ... (see docs/broker.md).")
+        var command = new Command("broker", "Run the NGSI-LD context broker alone (ETSI GS CIM 009). More settings through environment variables: Broker__IndexedAttributes__0=<attribute> (value index for q), Broker__PageSize, Broker__MaxPageSize, Broker__MaxRequestBodyBytes, Broker__DurableWrites, Broker__PostgresConnectionString, Broker__Postgres__ConnectTimeoutSeconds, JsonLd__RemoteFetchTimeout, JsonLd__CacheCapacity, ... (see docs/broker.md).")
         {
-            urls, store, data, noRemote, contextHosts,
+            urls, store, postgres, data, noRemote, contextHosts,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var urlValue = parse.GetValue(urls)!;
             var storeValue = parse.GetValue(store)!;
+            var postgresValue = parse.GetValue(postgres);
             var dataValue = parse.GetValue(data)!;
             var noRemoteValue = parse.GetValue(noRemote);
             var hosts = (parse.GetValue(contextHosts) ?? [])
@@ -53,6 +58,10 @@ internal static class BrokerCommand
             {
                 options.Store = storeValue;
                 options.DataDirectory = dataValue;
+                if (postgresValue is not null)
+                {
+                    options.PostgresConnectionString = postgresValue;
+                }
             }, "broker", cancellationToken, jsonLd =>
             {
                 if (noRemoteValue)

@@ -38,7 +38,19 @@ public sealed class CliTests : IDisposable
         var lines = stdout.Split('\n');
         AssertOptionExplained(lines, "--urls", "Where the broker listens");
         AssertOptionExplained(lines, "--store", "Storage engine");
+        AssertOptionExplained(lines, "--postgres", "PostgreSQL connection string");
         AssertOptionExplained(lines, "--data", "Directory for the broker's data files");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Broker_PostgresWithoutConnectionString_ExitsWithBadConfigurationListingTheError()
+    {
+        var (exitCode, stdout, stderr) = await BrokerProcess.RunAsync("broker", "--store", "postgres", "--urls", "http://127.0.0.1:0", "--data", _dataDirectory);
+
+        Assert.True(exitCode != 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("invalid configuration", stderr);
+        Assert.Contains("needs a connection string", stderr);
     }
 
     [Fact]

@@ -55,7 +55,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             await broker.SignalAsync("TERM");
             await broker.WaitForExitAsync(BrokerProcess.ExitDeadline, "graceful stop after the last verification");
         }
-        AssertIntegrity();
+        // The file check is SQLite's; on PostgreSQL the database server, not the killed broker, owns the files.
+        if (!Aeros.Testing.TestStore.IsPostgres)
+        {
+            AssertIntegrity();
+        }
         output.WriteLine($"{_ledger.AcknowledgedCreates.Count} acknowledged entities, {_ledger.Counters.Count} patched counters, {total.Elapsed.TotalSeconds:F1} s");
         Assert.True(total.Elapsed < TotalDeadline, $"{Cycles} kill/restart cycles took {total.Elapsed.TotalSeconds:F1} s (limit {TotalDeadline.TotalSeconds} s)");
         Assert.True(_ledger.AcknowledgedCreates.Count >= Cycles * AcksBeforeKill / 4, $"only {_ledger.AcknowledgedCreates.Count} acknowledged creates");

@@ -1,3 +1,4 @@
+using Aeros.Testing;
 using Aeros.Broker.Notifications;
 using Aeros.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -72,7 +73,11 @@ public sealed class NotificationOptionsTests
     public async Task BrokerHost_NotificationSettings_AreBoundAndDispatcherRegistered()
     {
         var data = Path.Combine(Path.GetTempPath(), "aeros-test-" + Guid.NewGuid().ToString("N"));
-        await using var app = BrokerHost.Create("http://127.0.0.1:0", options => options.DataDirectory = data,
+        await using var app = BrokerHost.Create("http://127.0.0.1:0", options =>
+        {
+            options.DataDirectory = data;
+            TestStore.Apply(options);
+        },
             ["--Broker:Notifications:QueueCapacity=7", "--Broker:Notifications:DrainTime=00:00:00.5"]);
         try
         {
@@ -100,7 +105,11 @@ public sealed class NotificationOptionsTests
     public async Task BrokerHost_InvalidNotificationSettings_FailAtStart()
     {
         var data = Path.Combine(Path.GetTempPath(), "aeros-test-" + Guid.NewGuid().ToString("N"));
-        await using var app = BrokerHost.Create("http://127.0.0.1:0", options => options.DataDirectory = data,
+        await using var app = BrokerHost.Create("http://127.0.0.1:0", options =>
+        {
+            options.DataDirectory = data;
+            TestStore.Apply(options);
+        },
             ["--Broker:Notifications:MaxAttempts=0"]);
         try
         {

@@ -1,3 +1,5 @@
+using Aeros.Broker.Postgres;
+using Aeros.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -49,7 +51,12 @@ public sealed class RegistrationPersistenceTests : IDisposable
         {
             builder.Services.AddSingleton(observer);
         }
-        builder.Services.AddAerosBroker(o => o.DataDirectory = _data);
+        builder.Services.AddAerosBroker(o =>
+        {
+            o.DataDirectory = _data;
+            TestStore.Apply(o);
+        });
+        builder.Services.AddAerosPostgresStore();
         var app = builder.Build();
         app.MapAerosBroker();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -30,7 +30,12 @@ internal sealed class TempStore : IAsyncDisposable
 
     public bool Durable { get; }
 
+#if AEROS_POSTGRES
+    /// <summary>The store under test: PostgreSQL, on the database that belongs to <see cref="DataDirectory"/>.</summary>
+    public Aeros.Broker.Postgres.Storage.PostgresEntityStore Store { get; private set; } = null!;
+#else
     public SqliteEntityStore Store { get; private set; } = null!;
+#endif
 
     /// <summary>The change feed the store publishes to (kept across reopening).</summary>
     public EntityChangeFeed Changes { get; } = new();
@@ -64,7 +69,13 @@ internal sealed class TempStore : IAsyncDisposable
     private async Task OpenAsync()
     {
         var options = Options.Create(new BrokerOptions { DataDirectory = DataDirectory, DurableWrites = Durable, IndexedAttributes = IndexedAttributes });
+#if AEROS_POSTGRES
+        Aeros.Testing.TestStore.Apply(options.Value);
+        Store = new Aeros.Broker.Postgres.Storage.PostgresEntityStore(options, Options.Create(new Aeros.Broker.Postgres.PostgresStoreOptions()),
+            TimeProvider.System, NullLogger<Aeros.Broker.Postgres.Storage.PostgresEntityStore>.Instance, Changes, new ResourceChangeFeed());
+#else
         Store = new SqliteEntityStore(options, TimeProvider.System, NullLogger<SqliteEntityStore>.Instance, Changes);
+#endif
         await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
     }
 

@@ -1,3 +1,5 @@
+using Aeros.Broker.Postgres;
+using Aeros.Testing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
@@ -181,7 +183,12 @@ internal sealed class SubscriptionHost : IAsyncDisposable
             o.StatsFlushInterval = TimeSpan.FromMilliseconds(200);
             ConfigureSubscriptions?.Invoke(o);
         });
-        builder.Services.AddAerosBroker(o => o.DataDirectory = DataDirectory);
+        builder.Services.AddAerosBroker(o =>
+        {
+            o.DataDirectory = DataDirectory;
+            TestStore.Apply(o);
+        });
+        builder.Services.AddAerosPostgresStore();
         _app = builder.Build();
         _app.MapAerosBroker();
         using var cts = new CancellationTokenSource(Deadline);

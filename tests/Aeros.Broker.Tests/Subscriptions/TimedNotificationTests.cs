@@ -47,7 +47,11 @@ public sealed class TimedNotificationTests : IAsyncLifetime
         var sub = await _host.SubscribeAsync("{\"type\": \"Subscription\", \"entities\": [{\"type\": \"" + type + "\"}], \"timeInterval\": 5, \"q\": \"level>0\", "
             + "\"notification\": {\"format\": \"keyValues\", \"endpoint\": {\"uri\": \"http://127.0.0.1:1/n\"}}}");
 
+        var runs = _host.Notifier.PeriodicRuns;
         _clock.Advance(TimeSpan.FromSeconds(5));
+        // The tick queries the store asynchronously: the entities below must come after its query (a database round
+        // trip can take longer than the writes), or they would be part of this "empty" tick.
+        await Aeros.Testing.TestDeadline.Until(() => Task.FromResult(_host.Notifier.PeriodicRuns > runs), "the first periodic tick ran");
         // An empty tick sends nothing; a change never triggers a periodic subscription.
         for (var i = 1; i <= 3; i++)
         {

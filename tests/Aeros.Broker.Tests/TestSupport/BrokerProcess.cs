@@ -1,3 +1,4 @@
+using Aeros.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -86,7 +87,7 @@ public sealed class BrokerProcess : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var process = Start(["broker", "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, .. extraArgs], new Uri($"http://127.0.0.1:{port}/"));
+            var process = Start(["broker", "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, .. TestStore.BrokerArguments(dataDirectory), .. extraArgs], new Uri($"http://127.0.0.1:{port}/"));
             try
             {
                 await process.WaitUntilAnsweringAsync();

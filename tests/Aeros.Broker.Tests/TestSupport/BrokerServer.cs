@@ -1,3 +1,4 @@
+using Aeros.Testing;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -29,6 +30,7 @@ public sealed class BrokerServer : IAsyncLifetime
         {
             options.DataDirectory = DataDirectory;
             Configure?.Invoke(options);
+            TestStore.Apply(options);
         });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _app.StartAsync(cts.Token);

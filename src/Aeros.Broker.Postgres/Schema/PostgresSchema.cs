@@ -1,0 +1,91 @@
+using Npgsql;
+
+namespace Aeros.Broker.Postgres.Schema;
+
+/// <summary>
+/// The database schema as versioned migrations. <see cref="MigrateAsync"/> runs the missing ones in one transaction
+/// under a transaction-scoped advisory lock, so brokers starting together against one database migrate it once and
+/// the others wait, then find it current. Migrations only ever append; a database newer than this code is refused.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>The advisory lock key of migrations ("aeros" in ASCII).</summary>
+    internal const long MigrationLockKey = 0x6165726F73;
+
+    /// <summary>The NOTIFY channel of resource changes (subscriptions, registrations) between replicas.</summary>
+    internal const string ResourceChannel = "aeros_resources";
+
+    /// <summary>The migrations, in order; the version reached after migration i is i + 1.</summary>
+    internal static readonly string[] Migrations =
+    [
+        // 1: tenants, entities, resources.
+        """
+        CREATE TABLE tenants (name text COLLATE "C" PRIMARY KEY);
+        -- body: the lossless stored form (StoredEntityCodec: attribute and instance order, timestamps to the tick);
+        -- doc: the same document as JSONB for SQL over entities (and for analytics tools);
+        -- vals: per attribute, the scalars a q term can compare ({"s":[strings],"n":[numbers],"b":[booleans]}).
+        CREATE TABLE entities (
+            tenant text COLLATE "C" NOT NULL,
+            id text COLLATE "C" NOT NULL,
+            types text[] NOT NULL,
+            body bytea NOT NULL,
+            doc jsonb NOT NULL,
+            vals jsonb NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX entities_types ON entities USING gin (types);
+        CREATE INDEX entities_vals ON entities USING gin (vals jsonb_path_ops);
+        CREATE TABLE resources (
+            tenant text COLLATE "C" NOT NULL,
+            kind text COLLATE "C" NOT NULL,
+            id text COLLATE "C" NOT NULL,
+            body text NOT NULL,
+            PRIMARY KEY (kind, tenant, id)
+        );
+        """,
+        // 2: the first type of each entity with its id, so "type=T ordered by id" pages from an index.
+        """
+        CREATE INDEX entities_first_type ON entities (tenant, (types[1]), id);
+        """,
+    ];
+
+    /// <summary>The schema version this code writes.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Brings the database to <see cref="CurrentVersion"/>; returns the version found.</summary>
+    public static async Task<int> MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
+        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS aeros_schema (version integer NOT NULL)", cancellationToken);
+        int found;
+        await using (var command = new NpgsqlCommand("SELECT max(version) FROM aeros_schema", connection))
+        {
+            found = await command.ExecuteScalarAsync(cancellationToken) is int version ? version : 0;
+        }
+        if (found > CurrentVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database schema is at version {found}, newer than this broker's {CurrentVersion}; upgrade the broker.");
+        }
+        for (var version = found; version < CurrentVersion; version++)
+        {
+            await ExecuteAsync(connection, Migrations[version], cancellationToken);
+        }
+        if (found < CurrentVersion)
+        {
+            await ExecuteAsync(connection, "DELETE FROM aeros_schema", cancellationToken);
+            await using var record = new NpgsqlCommand("INSERT INTO aeros_schema (version) VALUES ($1)", connection);
+            record.Parameters.Add(new NpgsqlParameter { Value = CurrentVersion });
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return found;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Aeros.Broker.Tests.TestSupport;
+using Aeros.Testing;
+using static Aeros.Broker.Tests.TestSupport.Ngsi;
+
+namespace Aeros.Broker.Postgres.Tests.Storage;
+
+/// <summary>
+/// The database goes away under a running broker and comes back: requests fail with 503 problem details meanwhile
+/// and succeed again afterwards, without restarting the broker. Uses its own cluster (the run's shared one stays up).
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class DatabaseOutageTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Requests_DatabaseStoppedThenStarted_Fail503ThenSucceedWithoutRestart()
+    {
+        // Durable: the server is stopped with -m immediate, and the acknowledged write must survive it.
+        await using var cluster = await PostgresCluster.StartAsync(durable: true).WaitAsync(PostgresCluster.CommandDeadline);
+        var connection = cluster.EnsureDatabase("outage");
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Store = BrokerOptions.PostgresStore;
+            o.PostgresConnectionString = connection;
+        }).WaitAsync(Deadline);
+        using var client = broker.CreateHttpClient();
+        var id = NewId("Outage");
+        using (var created = await client.SendAsync(Request(HttpMethod.Post, "/entities", Json(Entity(id)))).WaitAsync(Deadline))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await cluster.StopAsync().WaitAsync(PostgresCluster.CommandDeadline);
+
+        using (var read = await client.SendAsync(Request(HttpMethod.Get, $"/entities/{Uri.EscapeDataString(id)}")).WaitAsync(Deadline))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, read.StatusCode);
+            await AssertUnavailableProblemAsync(read);
+        }
+        using (var write = await client.SendAsync(Request(HttpMethod.Post, "/entities", Json(Entity(NewId("Outage"))))).WaitAsync(Deadline))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+            await AssertUnavailableProblemAsync(write);
+        }
+
+        await cluster.StartAgainAsync().WaitAsync(PostgresCluster.CommandDeadline);
+
+        var late = NewId("Outage");
+        var status = HttpStatusCode.ServiceUnavailable;
+        await TestDeadline.Until(() =>
+        {
+            using var response = client.Send(Request(HttpMethod.Post, "/entities", Json(Entity(late))));
+            status = response.StatusCode;
+            return status is HttpStatusCode.Created or HttpStatusCode.Conflict;
+        }, "the broker writing again after the database came back", () => $"last status {(int)status}", Deadline);
+        foreach (var stored in new[] { id, late })
+        {
+            using var response = await client.SendAsync(Request(HttpMethod.Get, $"/entities/{Uri.EscapeDataString(stored)}")).WaitAsync(Deadline);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    /// <summary>NGSI-LD problem details are served as application/json (§6.3.2), with the status in the body.</summary>
+    private static async Task AssertUnavailableProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var problem = (await ReadJsonAsync(response))!.AsObject();
+        Assert.Equal(503, problem["status"]?.GetValue<int>());
+        Assert.Equal("Service Unavailable", problem["title"]?.GetValue<string>());
+        Assert.Contains("unavailable", problem["detail"]?.GetValue<string>() ?? "", StringComparison.Ordinal);
+    }
+
+    private static JsonObject Entity(string id) => new() { ["id"] = id, ["type"] = "Outage", ["n"] = new JsonObject { ["type"] = "Property", ["value"] = 1 } };
+}
