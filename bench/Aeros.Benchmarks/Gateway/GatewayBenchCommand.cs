@@ -18,19 +18,21 @@ namespace Aeros.Benchmarks.Gateway;
 /// <c>gateway</c>: broker GET by id measured three ways in one run — directly, through Debian's nginx as a plain
 /// reverse proxy (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation
 /// (RS256, key from a JWKS the driver serves) and RBAC on (access log off too) — with the raw load client of
-/// broker-load. Prints throughput and p50/p99 of each, and the ratios the issue targets: gateway ≥ 90 % of nginx's
-/// throughput, gateway p50 ≤ direct p50 + 1 ms.
+/// broker-load, in interleaved rounds. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
+/// time per request of the proxy and of the broker (from <c>/proc</c>, steadier than req/s on a shared machine), and
+/// the ratios the issue targets: gateway ≥ 90 % of nginx's throughput, gateway p50 ≤ direct p50 + 1 ms.
 /// </summary>
 internal static class GatewayBenchCommand
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
-    private const int Rounds = 2;
+    private static readonly TimeSpan InitialWarmUp = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int entities = 1000, concurrency = 32, seconds = 10;
+        int entities = 1000, concurrency = 32, seconds = 10, rounds = 5;
         string? aerosPath = null;
+        var gatewayEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -39,20 +41,27 @@ internal static class GatewayBenchCommand
                 case "--entities" when int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 1_000_000: entities = n; i++; break;
                 case "--concurrency" when int.TryParse(value, CultureInfo.InvariantCulture, out var c) && c is > 0 and <= 1024: concurrency = c; i++; break;
                 case "--duration" when int.TryParse(value, CultureInfo.InvariantCulture, out var d) && d is > 0 and <= 3600: seconds = d; i++; break;
+                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var r) && r is > 0 and <= 100: rounds = r; i++; break;
                 case "--aeros" when value is not null: aerosPath = value; i++; break;
+                case "--gateway-env" when value?.IndexOf('=', StringComparison.Ordinal) > 0:
+                    gatewayEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                    i++;
+                    break;
                 default:
                     Console.Error.WriteLine($"""
                         gateway: unknown or invalid option '{args[i]}'.
-                        Usage: gateway [--entities 1000] [--concurrency 32] [--duration 10] [--aeros PATH/aeros.dll]
+                        Usage: gateway [--entities 1000] [--concurrency 32] [--duration 10] [--rounds 5] [--aeros PATH/aeros.dll]
+                                       [--gateway-env NAME=VALUE]...   (e.g. DOTNET_gcServer=1, to compare runtime settings)
                           Needs nginx on PATH (Debian: apt-get install nginx).
                         """);
                     return 2;
             }
         }
-        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), aerosPath, token));
+        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath, gatewayEnvironment, token));
     }
 
-    private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, string? aerosPath, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, int rounds, string? aerosPath,
+        IReadOnlyDictionary<string, string> gatewayEnvironment, CancellationToken cancellationToken)
     {
         var nginx = FindNginx();
         if (nginx is null)
@@ -84,7 +93,7 @@ internal static class GatewayBenchCommand
                   clientRequestsPerSecond: 1000000
                   clientBurst: 1000000
                 """, cancellationToken);
-            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", gatewayConfig]);
+            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", gatewayConfig], gatewayEnvironment);
             await gateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
 
             var nginxPort = FreePort();
@@ -97,28 +106,39 @@ internal static class GatewayBenchCommand
                 var auth = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token };
                 var random = new Random(42);
                 var phase = NgsiLdRequests.GetById(() => random.NextInt64(entities));
-
-                // Rounds interleave the three targets so that a burst of outside load does not land on one of them only;
-                // each target's best round is reported (the least disturbed), every round is printed.
-                var rounds = new List<(LoadResult Direct, LoadResult Nginx, LoadResult Gateway)>();
-                for (var round = 0; round < Rounds; round++)
+                var brokerCpu = ProcessCpu.Of(broker.Id);
+                Target[] targets =
+                [
+                    new("direct", broker.BaseAddress, null, null),
+                    new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id)),
+                    new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id)),
+                ];
+                Console.Error.WriteLine($"nginx: {targets[1].Proxy!.Count} processes (master and workers)");
+                foreach (var t in targets)
                 {
-                    rounds.Add((
-                        await MeasureAsync("direct", broker.BaseAddress, null, phase, concurrency, duration, cancellationToken),
-                        await MeasureAsync("nginx", nginxUrl, null, phase, concurrency, duration, cancellationToken),
-                        await MeasureAsync("gateway", gateway.BaseAddress, auth, phase, concurrency, duration, cancellationToken)));
+                    // Once per target before any round: the gateway's JIT tiers up here, not in round 1.
+                    await MeasureAsync(t, brokerCpu, phase, concurrency, InitialWarmUp, cancellationToken);
                 }
-                var direct = rounds.Select(r => r.Direct).MaxBy(r => r.Throughput)!;
-                var viaNginx = rounds.Select(r => r.Nginx).MaxBy(r => r.Throughput)!;
-                var viaGateway = rounds.Select(r => r.Gateway).MaxBy(r => r.Throughput)!;
-                foreach (var (r, i) in rounds.Select((r, i) => (r, i)))
+                // Rounds interleave the targets, in an order that rotates, so that a burst of outside load does not land on
+                // one of them only; the median round of each is reported with the spread, and every round is printed.
+                var samples = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
+                for (var round = 0; round < rounds; round++)
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"round {i + 1}: direct {r.Direct.Throughput:N0}/s p50 {r.Direct.PercentileMs(50):0.000} ms; nginx {r.Nginx.Throughput:N0}/s p50 {r.Nginx.PercentileMs(50):0.000} ms; gateway {r.Gateway.Throughput:N0}/s p50 {r.Gateway.PercentileMs(50):0.000} ms"));
+                    for (var k = 0; k < targets.Length; k++)
+                    {
+                        var t = targets[(k + round) % targets.Length];
+                        samples[t.Name].Add(await MeasureAsync(t, brokerCpu, phase, concurrency, duration, cancellationToken));
+                    }
+                    Console.WriteLine($"round {round + 1}: " + string.Join("; ", targets.Select(t =>
+                    {
+                        var s = samples[t.Name][^1];
+                        return string.Create(CultureInfo.InvariantCulture,
+                            $"{t.Name} {s.Load.Throughput:N0}/s p50 {s.Load.PercentileMs(50):0.000} ms proxy {s.ProxyMicros:0} µs/req broker {s.BrokerMicros:0} µs/req");
+                    })));
                 }
                 // Sanity: without the token the gateway refuses (so the figure above really includes JWT + RBAC).
                 using var anonymous = await http.GetAsync(new Uri(gateway.BaseAddress, "ngsi-ld/v1/entities/x"), cancellationToken);
-                Print(entities, concurrency, duration, direct, viaNginx, viaGateway, (int)anonymous.StatusCode);
+                Print(entities, concurrency, duration, rounds, samples["direct"], samples["nginx"], samples["gateway"], (int)anonymous.StatusCode, gatewayEnvironment);
                 return 0;
             }
             finally
@@ -148,45 +168,90 @@ internal static class GatewayBenchCommand
         }
     }
 
-    private static async Task<LoadResult> MeasureAsync(string name, Uri target, IReadOnlyDictionary<string, string>? headers, HttpPhase phase,
-        int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>A target of the bench: where to send the GETs and which processes are the proxy (none when direct).</summary>
+    private sealed record Target(string Name, Uri Url, IReadOnlyDictionary<string, string>? Headers, ProcessCpu? Proxy);
+
+    /// <summary>One measured run: the load result and the CPU microseconds per successful request of proxy and broker.</summary>
+    private sealed record Sample(LoadResult Load, double ProxyMicros, double BrokerMicros)
     {
-        using var load = new RawHttpLoadGenerator(target, concurrency, LoadGenerator.Grace, headers);
-        Console.Error.WriteLine($"{name}: warm-up");
-        // The recorder preallocates one latency slot per operation: bound the count well above what 2 cores reach.
-        await load.RunAsync(phase, 1_000_000, WarmUp, cancellationToken);
-        var result = await load.RunAsync(phase, (long)Math.Min(100_000 * duration.TotalSeconds, 50_000_000), duration, cancellationToken);
-        Console.Error.WriteLine($"{name}: {result.Throughput:N0}/s, p50 {result.PercentileMs(50):0.000} ms, {result.ErrorCount:N0} errors");
-        if (result.ErrorCount > 0)
-        {
-            Console.Error.WriteLine($"{name} errors: {string.Join(", ", result.Errors.Select(e => $"{e.Key} ×{e.Value.Count}"))}");
-        }
-        return result;
+        public double TotalMicros => ProxyMicros + BrokerMicros;
     }
 
-    private static void Print(int entities, int concurrency, TimeSpan duration, LoadResult direct, LoadResult nginx, LoadResult gateway, int anonymousStatus)
+    private static async Task<Sample> MeasureAsync(Target target, ProcessCpu brokerCpu, HttpPhase phase, int concurrency, TimeSpan duration,
+        CancellationToken cancellationToken)
     {
-        string Row(string name, LoadResult r) => string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {r.Throughput:N0} | {r.PercentileMs(50):0.000} | {r.PercentileMs(99):0.000} | {r.ErrorCount:N0} |");
-        var ratio = gateway.Throughput / nginx.Throughput;
-        var added = gateway.PercentileMs(50) - direct.PercentileMs(50);
+        using var load = new RawHttpLoadGenerator(target.Url, concurrency, LoadGenerator.Grace, target.Headers);
+        Console.Error.WriteLine($"{target.Name}: warm-up");
+        // The recorder preallocates one latency slot per operation: bound the count well above what 2 cores reach.
+        await load.RunAsync(phase, 1_000_000, WarmUp, cancellationToken);
+        var proxyBefore = target.Proxy?.Seconds() ?? 0;
+        var brokerBefore = brokerCpu.Seconds();
+        var result = await load.RunAsync(phase, (long)Math.Min(100_000 * duration.TotalSeconds, 50_000_000), duration, cancellationToken);
+        var proxySeconds = (target.Proxy?.Seconds() ?? 0) - proxyBefore;
+        var brokerSeconds = brokerCpu.Seconds() - brokerBefore;
+        var n = Math.Max(1, result.Succeeded);
+        var sample = new Sample(result, proxySeconds * 1e6 / n, brokerSeconds * 1e6 / n);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{target.Name}: {result.Throughput:N0}/s, p50 {result.PercentileMs(50):0.000} ms, proxy {sample.ProxyMicros:0} µs/req, broker {sample.BrokerMicros:0} µs/req, {result.ErrorCount:N0} errors"));
+        if (result.ErrorCount > 0)
+        {
+            Console.Error.WriteLine($"{target.Name} errors: {string.Join(", ", result.Errors.Select(e => $"{e.Key} ×{e.Value.Count}"))}");
+        }
+        return sample;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static void Print(int entities, int concurrency, TimeSpan duration, int rounds, List<Sample> direct, List<Sample> nginx, List<Sample> gateway,
+        int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment)
+    {
+        static double Rate(List<Sample> s) => Median(s.Select(x => x.Load.Throughput));
+        static double P50(List<Sample> s) => Median(s.Select(x => x.Load.PercentileMs(50)));
+        string Row(string name, List<Sample> s) => string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {Rate(s):N0} | {s.Min(x => x.Load.Throughput):N0}–{s.Max(x => x.Load.Throughput):N0} | {P50(s):0.000} | {Median(s.Select(x => x.Load.PercentileMs(99))):0.000} | {Median(s.Select(x => x.ProxyMicros)):0} | {Median(s.Select(x => x.BrokerMicros)):0} | {s.Sum(x => x.Load.ErrorCount):N0} |");
+        var ratio = Rate(gateway) / Rate(nginx);
+        var added = P50(gateway) - P50(direct);
+        var nginxCpu = Median(nginx.Select(x => x.ProxyMicros));
+        var gatewayCpu = Median(gateway.Select(x => x.ProxyMicros));
+        // If the 2 cores were the only limit, throughput would be inversely proportional to the server CPU per request.
+        var cpuRatio = Median(nginx.Select(x => x.TotalMicros)) / Median(gateway.Select(x => x.TotalMicros));
+        var env = gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             ## gateway: broker GET by id — direct, via nginx, via aeros gateway (JWT RS256 + RBAC)
 
-            {MachineInfo.Describe()}; {entities:N0} entities, concurrency {concurrency}, {duration.TotalSeconds:0} s per target after {WarmUp.TotalSeconds:0} s warm-up, best of {Rounds} interleaved rounds, raw client, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC
+            {MachineInfo.Describe()}; load average {LoadAverage()}; {entities:N0} entities, concurrency {concurrency}, {duration.TotalSeconds:0} s per target and round after {InitialWarmUp.TotalSeconds:0} s initial and {WarmUp.TotalSeconds:0} s per-round warm-up, median of {rounds} interleaved rounds (rotating order), raw client{env}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC
 
-            | target | GET/s | p50 ms | p99 ms | errors |
-            |---|---:|---:|---:|---:|
+            | target | GET/s (median) | GET/s (min–max) | p50 ms | p99 ms | proxy CPU µs/GET | broker CPU µs/GET | errors |
+            |---|---:|---:|---:|---:|---:|---:|---:|
             {Row("direct (broker)", direct)}
             {Row("nginx reverse proxy", nginx)}
             {Row("aeros gateway", gateway)}
 
-            - nginx / direct: {nginx.Throughput / direct.Throughput:P0}; gateway / direct: {gateway.Throughput / direct.Throughput:P0}
-            - **gateway / nginx: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
+            - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
+            - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
             - **gateway p50 − direct p50: {added:0.000} ms** (target ≤ 1 ms: {(added <= 1 ? "met" : "missed")})
+            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00})
+            - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
             - the same GET without a token through the gateway: HTTP {anonymousStatus}
             """));
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
     }
 
     private static async Task SeedAsync(HttpClient http, Uri broker, int count, CancellationToken cancellationToken)

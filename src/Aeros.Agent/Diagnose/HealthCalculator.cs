@@ -95,11 +95,12 @@ public static class HealthCalculator
             var memoryLimit = recovering ? t.OverloadMemory - t.RecoveryMargin : t.OverloadMemory;
             var scoreLimit = recovering ? t.OverloadScore + t.RecoveryScoreMargin : t.OverloadScore;
             var still = recovering ? " (not yet recovered)" : "";
-            if (snapshot.CurrentCpuUsage >= cpuLimit)
+            // A threshold of 100 % switches that check off: a saturated CPU (exactly 100 %) must not count as over it.
+            if (t.OverloadCpu < 100 && snapshot.CurrentCpuUsage >= cpuLimit)
             {
                 reasons.Add(Inv($"CPU usage {snapshot.CurrentCpuUsage} % >= {cpuLimit} %{still}"));
             }
-            if (snapshot.CurrentRamUsagePct >= memoryLimit)
+            if (t.OverloadMemory < 100 && snapshot.CurrentRamUsagePct >= memoryLimit)
             {
                 reasons.Add(Inv($"RAM usage {snapshot.CurrentRamUsagePct} % >= {memoryLimit} %{still}"));
             }

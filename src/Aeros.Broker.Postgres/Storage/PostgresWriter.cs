@@ -23,7 +23,7 @@ internal sealed partial class PostgresWriter
     private static readonly TimeSpan SlowCommit = TimeSpan.FromSeconds(1);
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<WriteItem> _queue = Channel.CreateUnbounded<WriteItem>(
+    private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly EntityChangeFeed _changes;
@@ -68,7 +68,7 @@ internal sealed partial class PostgresWriter
     /// <summary>Queues work; the task completes once it is committed (or faults).</summary>
     public Task<T> Enqueue<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
     {
-        var item = new WriteItem<T>(tenant, createTenant, work, cancellationToken);
+        var item = new QueuedWrite<T>(tenant, createTenant, work, cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
             throw new ObjectDisposedException(nameof(PostgresEntityStore), "The entity store is shutting down.");
@@ -82,8 +82,8 @@ internal sealed partial class PostgresWriter
     private void Run()
     {
         var reader = _queue.Reader;
-        var batch = new List<WriteItem>(_maxBatch);
-        var retry = new List<WriteItem>();
+        var batch = new List<QueuedWrite>(_maxBatch);
+        var retry = new List<QueuedWrite>();
         try
         {
             while (true)
@@ -133,7 +133,7 @@ internal sealed partial class PostgresWriter
         }
     }
 
-    private void RunBatch(List<WriteItem> batch, List<WriteItem> retry)
+    private void RunBatch(List<QueuedWrite> batch, List<QueuedWrite> retry)
     {
         var started = _time.GetTimestamp();
         foreach (var item in batch)
@@ -179,7 +179,7 @@ internal sealed partial class PostgresWriter
             var error = unavailable ? PostgresErrors.Unavailable(ex) : ex;
             foreach (var item in batch)
             {
-                if (item.State is WriteItemState.Ran or WriteItemState.Pending or WriteItemState.Retry)
+                if (item.State is QueuedWriteState.Ran or QueuedWriteState.Pending or QueuedWriteState.Retry)
                 {
                     item.Fail(error);
                 }
@@ -192,10 +192,10 @@ internal sealed partial class PostgresWriter
         }
 
         Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _committedItems, batch.Count(i => i.State != WriteItemState.Retry));
+        Interlocked.Add(ref _committedItems, batch.Count(i => i.State != QueuedWriteState.Retry));
         foreach (var item in batch)
         {
-            if (item.State == WriteItemState.Ran && item.CreateTenant)
+            if (item.State == QueuedWriteState.Ran && item.CreateTenant)
             {
                 _tenants.TryAdd(item.Tenant, 0);
             }
@@ -203,7 +203,7 @@ internal sealed partial class PostgresWriter
         PublishChanges(batch);
         foreach (var item in batch)
         {
-            if (item.State == WriteItemState.Retry)
+            if (item.State == QueuedWriteState.Retry)
             {
                 retry.Add(item);
             }
@@ -219,11 +219,11 @@ internal sealed partial class PostgresWriter
         }
     }
 
-    private void RunItem(NpgsqlTransaction transaction, WriteItem item)
+    private void RunItem(NpgsqlTransaction transaction, QueuedWrite item)
     {
         if (item.CancellationToken.IsCancellationRequested)
         {
-            item.State = WriteItemState.Canceled;
+            item.State = QueuedWriteState.Canceled;
             return;
         }
         // Nested savepoints without RELEASE: each item can be undone alone, at one round trip per item.
@@ -253,24 +253,24 @@ internal sealed partial class PostgresWriter
             if (PostgresErrors.IsRetryable(ex) && item.Attempts < MaxRetries)
             {
                 item.Attempts++;
-                item.State = WriteItemState.Retry;
+                item.State = QueuedWriteState.Retry;
                 Log.WriteRetried(_logger, item.Tenant, ex.Message);
                 return;
             }
             item.Error = ex;
-            item.State = WriteItemState.Failed;
+            item.State = QueuedWriteState.Failed;
             return;
         }
         session.End();
-        item.State = WriteItemState.Ran;
+        item.State = QueuedWriteState.Ran;
     }
 
-    private void PublishChanges(List<WriteItem> batch)
+    private void PublishChanges(List<QueuedWrite> batch)
     {
         List<EntityChange>? run = null;
         foreach (var item in batch)
         {
-            if (item.State != WriteItemState.Ran || item.Changes is not { Count: > 0 } changes)
+            if (item.State != QueuedWriteState.Ran || item.Changes is not { Count: > 0 } changes)
             {
                 continue;
             }
@@ -339,70 +339,5 @@ internal sealed partial class PostgresWriter
                 Log.ConnectionLost(_logger, ex.Message);
             }
         }
-    }
-
-    private enum WriteItemState
-    {
-        Pending,
-        Canceled,
-        Failed,
-        Retry,
-        Ran,
-    }
-
-    private abstract class WriteItem(string tenant, bool createTenant, CancellationToken cancellationToken)
-    {
-        public string Tenant { get; } = tenant;
-        public bool CreateTenant { get; } = createTenant;
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-        public WriteItemState State { get; set; }
-        public Exception? Error { get; set; }
-        public int Attempts { get; set; }
-        public List<EntityChange>? Changes { get; set; }
-
-        public void Reset()
-        {
-            State = WriteItemState.Pending;
-            Error = null;
-            Changes = null;
-        }
-
-        public abstract void Run(IEntityWriteSession session);
-
-        public abstract void Finish();
-
-        public abstract void Fail(Exception ex);
-    }
-
-    private sealed class WriteItem<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
-        : WriteItem(tenant, createTenant, cancellationToken)
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T? _result;
-
-        public Task<T> Task => _completion.Task;
-
-        public override void Run(IEntityWriteSession session) => _result = work(session);
-
-        public override void Finish()
-        {
-            switch (State)
-            {
-                case WriteItemState.Ran:
-                    _completion.TrySetResult(_result!);
-                    break;
-                case WriteItemState.Failed:
-                    _completion.TrySetException(Error!);
-                    break;
-                case WriteItemState.Canceled:
-                    _completion.TrySetCanceled(CancellationToken);
-                    break;
-                default:
-                    _completion.TrySetException(new InvalidOperationException("The write was not run."));
-                    break;
-            }
-        }
-
-        public override void Fail(Exception ex) => _completion.TrySetException(ex);
     }
 }

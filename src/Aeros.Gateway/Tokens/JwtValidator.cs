@@ -27,13 +27,16 @@ internal sealed class JwtValidator
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Remembered> _remembered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Remembered>.AlternateLookup<ReadOnlySpan<char>> _rememberedBySpan;
 
-    private sealed record Remembered(GatewayPrincipal Principal, IssuerKeys Keys, string Kid);
+    /// <summary>A token that passed, with what its time checks and its key check need to be repeated per request.</summary>
+    private sealed record Remembered(GatewayPrincipal Principal, DateTimeOffset? NotBefore, IssuerKeys Keys, string Kid);
 
     public JwtValidator(IOptions<GatewayOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILogger<JwtValidator> logger)
     {
         _options = options.Value;
         _time = time;
+        _rememberedBySpan = _remembered.GetAlternateLookup<ReadOnlySpan<char>>();
         var http = httpClients.CreateClient(GatewayServiceCollectionExtensions.JwksHttpClientName);
         _issuers = _options.Issuers.ToFrozenDictionary(
             i => i.Issuer!,
@@ -44,6 +47,26 @@ internal sealed class JwtValidator
     /// <summary>The key sets by issuer (tests read their fetch counts).</summary>
     public IReadOnlyDictionary<string, IssuerKeys> Issuers => _issuers;
 
+    /// <summary>
+    /// The principal of <paramref name="token"/> if it passed validation before and still passes every check that can
+    /// change since: <c>exp</c> and <c>nbf</c> against the current time, and its key still published by its issuer.
+    /// Null means "validate it" (<see cref="ValidateAsync"/>), not "invalid". Allocates nothing on a hit.
+    /// </summary>
+    public GatewayPrincipal? Recall(ReadOnlySpan<char> token)
+    {
+        if (!_rememberedBySpan.TryGetValue(token, out var known))
+        {
+            return null;
+        }
+        var now = _time.GetUtcNow();
+        if (now < known.Principal.ExpiresAt + _options.ClockSkew && !(now < known.NotBefore - _options.ClockSkew) && known.Keys.Has(known.Kid))
+        {
+            return known.Principal;
+        }
+        _rememberedBySpan.TryRemove(token, out _);
+        return null;
+    }
+
     /// <summary>Validates <paramref name="token"/>; the error never contains the token.</summary>
     public async ValueTask<TokenValidation> ValidateAsync(string token, CancellationToken cancellationToken)
     {
@@ -51,15 +74,11 @@ internal sealed class JwtValidator
         {
             return TokenValidation.Fail("The token is too long.");
         }
-        var now = _time.GetUtcNow();
-        if (_remembered.TryGetValue(token, out var known))
+        if (Recall(token) is { } recalled)
         {
-            if (now < known.Principal.ExpiresAt + _options.ClockSkew && known.Keys.Has(known.Kid))
-            {
-                return new TokenValidation(known.Principal, null);
-            }
-            _remembered.TryRemove(token, out _);
+            return new TokenValidation(recalled, null);
         }
+        var now = _time.GetUtcNow();
         var firstDot = token.IndexOf('.', StringComparison.Ordinal);
         var secondDot = firstDot < 0 ? -1 : token.IndexOf('.', firstDot + 1);
         if (firstDot <= 0 || secondDot < 0 || token.IndexOf('.', secondDot + 1) >= 0)
@@ -158,6 +177,7 @@ internal sealed class JwtValidator
             {
                 return TokenValidation.Fail("The token has expired.");
             }
+            DateTimeOffset? notBefore = null;
             if (claims.TryGetProperty("nbf", out _))
             {
                 if (!TryTime(claims, "nbf", out var nbf))
@@ -168,6 +188,7 @@ internal sealed class JwtValidator
                 {
                     return TokenValidation.Fail("The token is not valid yet (nbf).");
                 }
+                notBefore = nbf;
             }
             var sub = Str(claims, "sub");
             var client = Str(claims, "client_id") ?? Str(claims, "azp") ?? sub;
@@ -180,7 +201,7 @@ internal sealed class JwtValidator
             {
                 _remembered.Clear(); // crude but bounded: a flood of distinct valid tokens costs verifications, not memory
             }
-            _remembered[token] = new Remembered(principal, keys, kid);
+            _remembered[token] = new Remembered(principal, notBefore, keys, kid);
             return new TokenValidation(principal, null);
         }
     }

@@ -159,6 +159,23 @@ public sealed class HealthCalculatorTests
         Assert.Equal(status, report.Status);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Overloaded")] // no hysteresis either: 100 - recoveryMargin would keep a saturated node Overloaded
+    public void Evaluate_OverloadThresholdsAt100AndSaturatedNode_Ready(string? previous)
+    {
+        var config = Config(c =>
+        {
+            c.Thresholds.OverloadCpu = 100;
+            c.Thresholds.OverloadMemory = 100;
+            c.Thresholds.OverloadScore = 0;
+        });
+
+        var report = HealthCalculator.Evaluate(Snapshot(cpu: 100, memPct: 100), WorkloadCounts.None, BrokerReachability.Reachable, config, previous);
+
+        Assert.Equal("Ready", report.Status);
+    }
+
     [Fact]
     public void Evaluate_PreviousOverloadedAndScoreJustAboveThreshold_StaysOverloaded()
     {

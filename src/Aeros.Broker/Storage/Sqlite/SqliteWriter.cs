@@ -24,7 +24,7 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly SqliteCommand _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant;
     // Synchronous continuations: the only waiter is the writer thread blocked in Run, so a producer merely
     // signals it (no thread-pool hop, which would delay commits when the pool is busy).
-    private readonly Channel<WriteItem> _queue = Channel.CreateUnbounded<WriteItem>(
+    private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly TimeProvider _time;
@@ -74,7 +74,7 @@ internal sealed partial class SqliteWriter : IDisposable
     /// <summary>Queues work; the task completes once it is committed (or faults with the work's exception).</summary>
     public Task<T> Enqueue<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
     {
-        var item = new WriteItem<T>(tenant, createTenant, work, cancellationToken);
+        var item = new QueuedWrite<T>(tenant, createTenant, work, cancellationToken);
         if (!_queue.Writer.TryWrite(item))
         {
             throw new ObjectDisposedException(nameof(SqliteEntityStore), "The entity store is shutting down.");
@@ -88,7 +88,7 @@ internal sealed partial class SqliteWriter : IDisposable
     private void Run()
     {
         var reader = _queue.Reader;
-        var batch = new List<WriteItem>(MaxBatch);
+        var batch = new List<QueuedWrite>(MaxBatch);
         try
         {
             while (true)
@@ -131,7 +131,7 @@ internal sealed partial class SqliteWriter : IDisposable
         }
     }
 
-    private void RunBatch(List<WriteItem> batch)
+    private void RunBatch(List<QueuedWrite> batch)
     {
         var started = _time.GetTimestamp();
         try
@@ -164,7 +164,7 @@ internal sealed partial class SqliteWriter : IDisposable
             TryRollback();
             foreach (var item in batch)
             {
-                if (item.State is WriteItemState.Ran or WriteItemState.Pending)
+                if (item.State is QueuedWriteState.Ran or QueuedWriteState.Pending)
                 {
                     item.Fail(ex);
                 }
@@ -180,7 +180,7 @@ internal sealed partial class SqliteWriter : IDisposable
         Interlocked.Add(ref _committedItems, batch.Count);
         foreach (var item in batch)
         {
-            if (item.State == WriteItemState.Ran && item.CreateTenant)
+            if (item.State == QueuedWriteState.Ran && item.CreateTenant)
             {
                 _tenants.TryAdd(item.Tenant, 0);
             }
@@ -205,12 +205,12 @@ internal sealed partial class SqliteWriter : IDisposable
     /// Hands the committed changes to the feed in commit order, one list per run of units of work of the same tenant
     /// (usually one per commit): observers wake once per group commit, not once per write.
     /// </summary>
-    private void PublishChanges(List<WriteItem> batch)
+    private void PublishChanges(List<QueuedWrite> batch)
     {
         List<EntityChange>? run = null;
         foreach (var item in batch)
         {
-            if (item.State != WriteItemState.Ran || item.Changes is not { Count: > 0 } changes)
+            if (item.State != QueuedWriteState.Ran || item.Changes is not { Count: > 0 } changes)
             {
                 continue;
             }
@@ -234,11 +234,11 @@ internal sealed partial class SqliteWriter : IDisposable
         }
     }
 
-    private void RunItem(WriteItem item)
+    private void RunItem(QueuedWrite item)
     {
         if (item.CancellationToken.IsCancellationRequested)
         {
-            item.State = WriteItemState.Canceled;
+            item.State = QueuedWriteState.Canceled;
             return;
         }
         _savepoint.ExecuteNonQuery();
@@ -257,7 +257,7 @@ internal sealed partial class SqliteWriter : IDisposable
         {
             _session.End();
             item.Error = ex;
-            item.State = WriteItemState.Failed;
+            item.State = QueuedWriteState.Failed;
             // Undo this item only; if that is impossible the batch fails (caught by RunBatch).
             _rollbackTo.ExecuteNonQuery();
             _release.ExecuteNonQuery();
@@ -265,7 +265,7 @@ internal sealed partial class SqliteWriter : IDisposable
         }
         _session.End();
         _release.ExecuteNonQuery();
-        item.State = WriteItemState.Ran;
+        item.State = QueuedWriteState.Ran;
     }
 
     private void TryRollback()
@@ -294,64 +294,5 @@ internal sealed partial class SqliteWriter : IDisposable
             command.Dispose();
         }
         _connection.Dispose();
-    }
-
-    private enum WriteItemState
-    {
-        Pending,
-        Canceled,
-        Failed,
-        Ran,
-    }
-
-    private abstract class WriteItem(string tenant, bool createTenant, CancellationToken cancellationToken)
-    {
-        public string Tenant { get; } = tenant;
-        public bool CreateTenant { get; } = createTenant;
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-        public WriteItemState State { get; set; }
-        public Exception? Error { get; set; }
-
-        /// <summary>The entity changes the work made (when observed), published once committed.</summary>
-        public List<EntityChange>? Changes { get; set; }
-
-        public abstract void Run(IEntityWriteSession session);
-
-        /// <summary>Completes the caller's task according to <see cref="State"/> (after the commit).</summary>
-        public abstract void Finish();
-
-        public abstract void Fail(Exception ex);
-    }
-
-    private sealed class WriteItem<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
-        : WriteItem(tenant, createTenant, cancellationToken)
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T? _result;
-
-        public Task<T> Task => _completion.Task;
-
-        public override void Run(IEntityWriteSession session) => _result = work(session);
-
-        public override void Finish()
-        {
-            switch (State)
-            {
-                case WriteItemState.Ran:
-                    _completion.TrySetResult(_result!);
-                    break;
-                case WriteItemState.Failed:
-                    _completion.TrySetException(Error!);
-                    break;
-                case WriteItemState.Canceled:
-                    _completion.TrySetCanceled(CancellationToken);
-                    break;
-                default:
-                    _completion.TrySetException(new InvalidOperationException("The write was not run."));
-                    break;
-            }
-        }
-
-        public override void Fail(Exception ex) => _completion.TrySetException(ex);
     }
 }
