@@ -1,3 +1,4 @@
+using Aeros.Continuum.Security;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
@@ -72,6 +73,13 @@ public sealed partial class AgentOptions
 
     /// <summary>Whether the node is in maintenance (status Maintenance; changeable at run time).</summary>
     public bool Maintenance { get; set; }
+
+    /// <summary>
+    /// The agent's client credential for its domain's gateway (section <c>Agent:Auth</c>: <c>TokenUrl</c>, <c>ClientId</c>,
+    /// <c>ClientSecret</c>); unset: the agent calls the broker without a token. Pass the secret in the environment
+    /// (<c>Agent__Auth__ClientSecret</c>) or agent.yaml, never on the command line.
+    /// </summary>
+    public ClientCredentialsOptions Auth { get; set; } = new();
 
     /// <summary>Whether <paramref name="name"/> is a valid domain name.</summary>
     public static bool IsValidDomainName(string? name) => name is { Length: > 0 and <= 64 } && DomainNamePattern().IsMatch(name);
@@ -341,6 +349,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             errors.Add("Agent state directory must not be empty.");
         }
+        errors.AddRange(options.Auth.Validate("Agent auth"));
         if (options.HistoryCapacity is < 1 or > 100_000)
         {
             errors.Add($"Agent history capacity must be between 1 and 100000 (was {options.HistoryCapacity}).");

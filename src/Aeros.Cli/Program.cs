@@ -17,6 +17,7 @@ var root = new RootCommand("Aeros: the aerOS meta-OS for the IoT edge-cloud cont
     LogsCommand.Create(),
     DeleteCommand.Create(),
     IamCommand.Create(),
+    LoginCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -22,7 +22,13 @@ public sealed class DomainConfigException(string message, Exception? inner = nul
 ///   indexedAttributes: [hostname]
 ///   # store: postgres
 ///   # postgresConnectionString: Host=127.0.0.1;Port=5432;Username=aeros;Database=aeros
+/// security:                  # optional: the gateway on urls, the APIs behind it (docs/security.md)
+///   enabled: true
+///   issuer: http://127.0.0.1:9090/iam/
+///   client: { tokenUrl: http://127.0.0.1:9090/iam/connect/token, clientId: upv-host, clientSecret: ... }
 /// </code>
+/// The sections <c>security</c>, <c>iam</c> and <c>gateway</c> set <see cref="DomainSecurityOptions"/>, the embedded
+/// IAM's and the gateway's options.
 /// </summary>
 public static class DomainConfigFile
 {
@@ -44,6 +50,9 @@ public static class DomainConfigFile
         ["federation"] = DomainHost.FederationSection,
         ["broker"] = BrokerHost.BrokerSection,
         ["jsonLd"] = BrokerHost.JsonLdSection,
+        ["security"] = DomainHost.SecuritySection,
+        ["iam"] = IamHost.IamSection,
+        ["gateway"] = GatewayHost.GatewaySection,
     };
 
     private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new DomainConfigException(message, inner);
@@ -87,7 +96,7 @@ public static class DomainConfigFile
             }
             else
             {
-                throw new DomainConfigException($"{source}: unknown key '{key}' (known: urls, data, name, publicUrl, peers, entrypoint, owner, federation, broker, jsonLd).");
+                throw new DomainConfigException($"{source}: unknown key '{key}' (known: urls, data, name, publicUrl, peers, entrypoint, owner, federation, broker, jsonLd, security, iam, gateway).");
             }
         }
         return new Contents(urls, data, settings);

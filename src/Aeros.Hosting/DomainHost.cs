@@ -1,5 +1,8 @@
 using Aeros.Broker.Postgres;
 using Aeros.Broker;
+using Aeros.Continuum.Security;
+using Aeros.Gateway;
+using Aeros.Iam;
 using Aeros.JsonLd;
 using Aeros.Orchestration.Federation;
 using Aeros.Orchestration.Hlo;
@@ -8,7 +11,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Hosting;
 
@@ -28,11 +33,27 @@ public static class DomainHost
     /// <summary>Configuration section bound to <see cref="HloOptions"/> (e.g. <c>Hlo__QueueConcurrency=2</c>).</summary>
     public const string HloSection = "Hlo";
 
+    /// <summary>Configuration section bound to <see cref="DomainSecurityOptions"/> (e.g. <c>Security__Enabled=true</c>).</summary>
+    public const string SecuritySection = "Security";
+
+    /// <summary>
+    /// The URLs clients use: the gateway's when security is on (<see cref="DomainSecurityOptions"/>), else where the host
+    /// listens. Call after the host started.
+    /// </summary>
+    public static IReadOnlyList<string> PublicUrls(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetService<SecureFront>() is { } front ? front.Urls : [.. app.Urls];
+    }
+
     /// <summary>
     /// Creates the host listening on <paramref name="urls"/> (semicolon-separated). Options come from
     /// configuration (environment variables; sections <see cref="BrokerHost.BrokerSection"/>,
     /// <see cref="BrokerHost.JsonLdSection"/>, <see cref="FederationSection"/>; then <paramref name="settings"/>,
-    /// e.g. from a domain.yaml), then from the callbacks, which win. <paramref name="federationLogLevel"/> is the
+    /// e.g. from a domain.yaml), then from the callbacks, which win. With <see cref="SecuritySection"/> enabled (or
+    /// <paramref name="configureSecurity"/>), <paramref name="urls"/> serve the domain's gateway and the APIs listen on
+    /// <see cref="DomainSecurityOptions.InternalUrl"/> behind it; invalid security settings throw
+    /// <see cref="OptionsValidationException"/> listing every error. <paramref name="federationLogLevel"/> is the
     /// least level of the federator's log lines (joins, departures, unreachable domains); everything else logs
     /// warnings and errors only (the LLO's lines are in the same category). <paramref name="configureLlo"/> adjusts the
     /// LLO (section <see cref="LloSection"/>); <paramref name="configureServices"/> adds services before the LLO's, e.g.
@@ -40,7 +61,8 @@ public static class DomainHost
     /// </summary>
     public static WebApplication Create(string urls, Action<BrokerOptions> configureBroker, Action<FederationOptions> configureFederation,
         IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<JsonLdOptions>? configureJsonLd = null,
-        LogLevel federationLogLevel = LogLevel.Warning, Action<LloOptions>? configureLlo = null, Action<IServiceCollection>? configureServices = null)
+        LogLevel federationLogLevel = LogLevel.Warning, Action<LloOptions>? configureLlo = null, Action<IServiceCollection>? configureServices = null,
+        Action<DomainSecurityOptions>? configureSecurity = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(urls);
         ArgumentNullException.ThrowIfNull(configureBroker);
@@ -50,7 +72,14 @@ public static class DomainHost
         {
             builder.Configuration.AddInMemoryCollection(settings);
         }
-        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var publicUrls = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var security = builder.Configuration.GetSection(SecuritySection).Get<DomainSecurityOptions>() ?? new DomainSecurityOptions();
+        configureSecurity?.Invoke(security);
+        if (security.Validate() is { Count: > 0 } securityErrors)
+        {
+            throw new OptionsValidationException(SecuritySection, typeof(DomainSecurityOptions), securityErrors);
+        }
+        builder.WebHost.UseUrls(security.Enabled ? [LoopbackPorts.Resolve(security.InternalUrl).AbsoluteUri.TrimEnd('/')] : publicUrls);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Joins, departures and unreachable domains are what an operator watches a domain host for.
         builder.Logging.AddFilter("Aeros.Orchestration", federationLogLevel);
@@ -74,11 +103,78 @@ public static class DomainHost
         builder.Services.Configure<HloOptions>(builder.Configuration.GetSection(HloSection));
         builder.Services.AddAerosHlo();
         builder.Services.AddAerosLlo(configureLlo);
+        if (security.Enabled)
+        {
+            AddSecurity(builder, security, publicUrls);
+        }
         var app = builder.Build();
         app.MapAerosBroker();
         app.MapAerosFederation();
         app.MapAerosLlo();
         app.MapAerosHlo();
+        if (security.EmbeddedIam && security.Enabled)
+        {
+            app.MapAerosIam();
+        }
         return app;
+    }
+
+    /// <summary>
+    /// The secure front (ADR 0012): the gateway on the public URLs, the IAM when embedded, and the domain's credential on
+    /// every call to another domain (hand-offs, federation, distributed operations). Calls inside the process use the
+    /// internal URL and carry no token.
+    /// </summary>
+    private static void AddSecurity(WebApplicationBuilder builder, DomainSecurityOptions security, string[] publicUrls)
+    {
+        // Ports are fixed now: the federator advertises the public URL and the gateway needs the internal one.
+        var fixedPublic = publicUrls.Select(u => LoopbackPorts.Resolve(new Uri(u)).AbsoluteUri.TrimEnd('/')).ToArray();
+        var publicRoot = new Uri(fixedPublic[0] + "/");
+        var internalRoot = new Uri(builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey)!.Split(';')[0].TrimEnd('/') + "/");
+        builder.Services.PostConfigure<FederationOptions>(f => f.PublicUrl ??= publicRoot);
+        var issuer = security.Issuer ?? new Uri(publicRoot, "iam/");
+        if (security.EmbeddedIam)
+        {
+            builder.Services.Configure<IamOptions>(builder.Configuration.GetSection(IamHost.IamSection));
+            builder.Services.AddAerosIam(iam => iam.Issuer ??= issuer);
+            // EF Core logs each failed command with its SQL at Error; the IAM reports its own failures.
+            builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Critical);
+        }
+        var client = security.Client;
+        builder.Services.AddClientCredentials(c =>
+        {
+            c.TokenUrl = client.TokenUrl ?? new Uri(issuer, "connect/token");
+            c.ClientId = client.ClientId;
+            c.ClientSecret = client.ClientSecret;
+            c.Scope = client.Scope;
+            c.RefreshBeforeExpiry = client.RefreshBeforeExpiry;
+            c.RequestTimeout = client.RequestTimeout;
+        });
+        builder.Services.AddHttpClient(HloServiceCollectionExtensions.HandoffHttpClientName).AddClientCredentialsToken();
+        builder.Services.AddHttpClient(FederationServiceCollectionExtensions.PeerHttpClientName).AddClientCredentialsToken();
+        var gatewaySettings = builder.Configuration.GetSection(GatewayHost.GatewaySection).AsEnumerable()
+            .Where(kv => kv.Value is not null).ToList();
+        builder.Services.AddSingleton(sp => new SecureFront(fixedPublic, gatewaySettings, gateway =>
+            {
+                var federation = sp.GetRequiredService<IOptions<FederationOptions>>().Value;
+                gateway.DomainName ??= federation.DomainName;
+                foreach (var backend in new[] { gateway.Broker, gateway.Hlo, gateway.Llo, gateway.Federation, gateway.Iam })
+                {
+                    if (backend.Destinations.Count == 0)
+                    {
+                        backend.Destinations.Add(internalRoot);
+                    }
+                }
+                if (!gateway.Issuers.Any(i => string.Equals(i.Issuer, issuer.AbsoluteUri, StringComparison.Ordinal)))
+                {
+                    // The embedded IAM's keys are read inside the process, not through the gateway itself.
+                    gateway.Issuers.Add(new TrustedIssuerOptions
+                    {
+                        Issuer = issuer.AbsoluteUri,
+                        JwksUri = security.EmbeddedIam ? new Uri(internalRoot, "iam/.well-known/jwks") : null,
+                    });
+                }
+            },
+            sp.GetRequiredService<IServer>(), sp.GetRequiredService<ILogger<SecureFront>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SecureFront>());
     }
 }

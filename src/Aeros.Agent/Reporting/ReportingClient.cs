@@ -1,4 +1,7 @@
 using Aeros.Continuum;
+using Aeros.Continuum.Security;
+using Aeros.Security;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Aeros.Agent.Reporting;
@@ -12,11 +15,20 @@ internal sealed class ReportingClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ReportingClient(IOptions<AgentOptions> agent, IOptions<ReportingOptions> reporting, TimeProvider time)
+    private readonly ClientCredentialsTokenSource? _tokens;
+
+    public ReportingClient(IOptions<AgentOptions> agent, IOptions<ReportingOptions> reporting, TimeProvider time, ILogger<ClientCredentialsTokenSource>? tokenLogger = null)
     {
         var broker = agent.Value.Broker ?? throw new InvalidOperationException("The agent has no broker URL.");
         var timeout = reporting.Value.RequestTimeout;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        HttpMessageHandler handler = new SocketsHttpHandler { ConnectTimeout = timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (agent.Value.Auth.IsEnabled)
+        {
+            // Security on: the broker sits behind the domain's gateway, which wants the agent's token.
+            _tokens = new ClientCredentialsTokenSource(agent.Value.Auth, time, tokenLogger);
+            handler = new BearerTokenHandler(_tokens, handler);
+        }
+        _http = new HttpClient(handler)
         {
             BaseAddress = broker,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -26,5 +38,9 @@ internal sealed class ReportingClient : IDisposable
 
     public ContinuumClient Client { get; }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _tokens?.Dispose();
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Aeros.Broker.Api;
 using Aeros.Broker.Registrations;
 using Aeros.JsonLd;
+using Aeros.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,20 +37,28 @@ internal sealed partial class ContextSourceClient : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ContextSourceClient> _logger;
 
-    public ContextSourceClient(IOptions<DistributionOptions> options, SourceIdentity identity, TimeProvider time, ILogger<ContextSourceClient> logger)
+    // tokens: with security on (a domain host behind its gateway), the domain's own token for the other domains'
+    // gateways its registrations point to; null: requests carry no token.
+    public ContextSourceClient(IOptions<DistributionOptions> options, SourceIdentity identity, TimeProvider time, ILogger<ContextSourceClient> logger,
+        IAccessTokenSource? tokens = null)
     {
         _options = options.Value;
         _identity = identity;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
+        HttpMessageHandler handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
             UseProxy = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             ConnectTimeout = _options.DefaultTimeout,
-        })
+        };
+        if (tokens is not null)
+        {
+            handler = new BearerTokenHandler(tokens, handler);
+        }
+        _http = new HttpClient(handler)
         {
             // Each request carries its own deadline (the registration's timeout).
             Timeout = Timeout.InfiniteTimeSpan,

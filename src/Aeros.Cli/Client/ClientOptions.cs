@@ -44,14 +44,24 @@ internal sealed class ClientOptions
     public DomainTarget Resolve(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
+        var directory = Path.GetFullPath(parse.GetValue(Data)!);
         if (parse.GetValue(Url) is { } text)
         {
-            return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
-                ? new DomainTarget(url, null, null, null)
-                : new DomainTarget(null, null, null, $"--url '{text}' is not an http(s) URL.");
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            {
+                return new DomainTarget(null, null, null, $"--url '{text}' is not an http(s) URL.");
+            }
+            try
+            {
+                // A domain host named by URL gets the credential of 'aeros login' (if any).
+                return new DomainTarget(url, null, null, null) { Credential = CliCredentials.ReadLogin(directory) };
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                return new DomainTarget(null, null, null, e.Message);
+            }
         }
         var name = parse.GetValue(Domain)!;
-        var directory = Path.GetFullPath(parse.GetValue(Data)!);
         ContinuumState? state;
         try
         {
@@ -72,7 +82,7 @@ internal sealed class ClientOptions
             return new DomainTarget(null, null, state,
                 $"the local continuum has no domain '{name}' (it has {string.Join(", ", state.Domains.Select(d => d.Name))}).");
         }
-        return new DomainTarget(new Uri(domain.Url), domain.Name, state, null);
+        return new DomainTarget(new Uri(domain.Url), domain.Name, state, null) { Credential = state.Security };
     }
 
     private static Option<string> CreateOutput()
@@ -94,10 +104,16 @@ internal sealed class ClientOptions
 /// <param name="Error">Why there is no target.</param>
 internal sealed record DomainTarget(Uri? Url, string? DomainName, ContinuumState? State, string? Error)
 {
+    /// <summary>The credential whose token the requests carry (the continuum's or the login's); null: none.</summary>
+    public ContinuumCredential? Credential { get; init; }
+
     /// <summary>A client of the target with the given per-request timeout.</summary>
     public (HloClient Client, HttpClient Http) CreateClient(TimeSpan requestTimeout)
     {
-        var http = new HttpClient { Timeout = requestTimeout };
+        var http = CreateHttp(requestTimeout);
         return (new HloClient(http, Url ?? throw new InvalidOperationException(Error)), http);
     }
+
+    /// <summary>An <see cref="HttpClient"/> for the target (base address its URL) that sends the credential's token.</summary>
+    public HttpClient CreateHttp(TimeSpan timeout) => new(CliCredentials.Handler(Credential)) { BaseAddress = Url, Timeout = timeout };
 }

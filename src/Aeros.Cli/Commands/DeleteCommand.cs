@@ -16,9 +16,9 @@ internal static class DeleteCommand
     /// The components of <paramref name="serviceId"/> the (federated) broker still has, as "id status": the HLO deletes
     /// the Service at once and marks its components Removing; the LLO deletes each once its workload is stopped.
     /// </summary>
-    private static async Task<IReadOnlyList<string>> RemainingAsync(Uri domainUrl, string serviceId, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> RemainingAsync(DomainTarget target, string serviceId, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = domainUrl, Timeout = ClientOutput.RequestTimeout * 2 };
+        using var http = target.CreateHttp(ClientOutput.RequestTimeout * 2);
         var client = new ContinuumClient(http, new ContinuumClientOptions { MaxAttempts = 1, RequestTimeout = ClientOutput.RequestTimeout }, time);
         try
         {
@@ -28,7 +28,7 @@ internal static class DeleteCommand
         catch (Exception e) when (e is ContinuumClientException or HttpRequestException or Polly.Timeout.TimeoutRejectedException
             || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new HloClientException($"the broker at {domainUrl} did not answer while waiting for the components to go: {e.Message}", null, e);
+            throw new HloClientException($"the broker at {target.Url} did not answer while waiting for the components to go: {e.Message}", null, e);
         }
     }
 
@@ -76,7 +76,7 @@ internal static class DeleteCommand
                     {
                         var time = TimeProvider.System;
                         var started = time.GetTimestamp();
-                        var left = await RemainingAsync(target.Url!, serviceId, time, cancellationToken);
+                        var left = await RemainingAsync(target, serviceId, time, cancellationToken);
                         while (left.Count > 0)
                         {
                             if (time.GetElapsedTime(started) >= TimeSpan.FromSeconds(seconds))
@@ -84,7 +84,7 @@ internal static class DeleteCommand
                                 return await ClientOutput.ErrorAsync("delete", $"{serviceId}: {left.Count} component(s) still there after {seconds} s ({string.Join(", ", left)}).", ClientExitCodes.Timeout);
                             }
                             await Task.Delay(PollPeriod, time, cancellationToken);
-                            left = await RemainingAsync(target.Url!, serviceId, time, cancellationToken);
+                            left = await RemainingAsync(target, serviceId, time, cancellationToken);
                         }
                         outcome = "deleted";
                         if (!json)

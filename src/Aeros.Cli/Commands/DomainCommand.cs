@@ -173,8 +173,11 @@ internal static class DomainCommand
         WebApplication app;
         try
         {
+            // The embedded IAM (security on, first domain) keeps its database and keys with the domain's data.
+            var withIam = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase);
+            withIam.TryAdd(IamHost.IamSection + ":DataDirectory", Path.Combine(dataDirectory, "iam"));
             app = DomainHost.Create(urls, broker => broker.DataDirectory = Path.Combine(dataDirectory, "broker"), configureFederation,
-                settings, federationLogLevel: LogLevel.Information);
+                withIam, federationLogLevel: LogLevel.Information);
             await app.StartAsync(cancellationToken);
         }
         catch (OptionsValidationException e)
@@ -193,10 +196,11 @@ internal static class DomainCommand
             return ExitCodes.Failure;
         }
         var options = app.Services.GetRequiredService<IOptions<FederationOptions>>().Value;
-        foreach (var url in app.Urls)
+        var secured = DomainHost.PublicUrls(app).SequenceEqual(app.Urls) ? "" : " behind its gateway (tokens required)";
+        foreach (var url in DomainHost.PublicUrls(app))
         {
             var root = url.TrimEnd('/');
-            Console.WriteLine($"Domain '{options.DomainName}' listening at {root} (broker {root}/ngsi-ld/v1, federation {root}/federation/v1)");
+            Console.WriteLine($"Domain '{options.DomainName}' listening at {root}{secured} (broker {root}/ngsi-ld/v1, federation {root}/federation/v1)");
         }
         Console.WriteLine(options.Peers.Count == 0
             ? "No peers: this domain starts a continuum; others join with --peer <its public URL>."

@@ -36,7 +36,7 @@ internal static class IeCommand
                 return await ClientOutput.ErrorAsync("ie list", target.Error, ExitCodes.Failure);
             }
             var time = TimeProvider.System;
-            using var http = new HttpClient { BaseAddress = target.Url, Timeout = ClientOutput.RequestTimeout * 2 };
+            using var http = target.CreateHttp(ClientOutput.RequestTimeout * 2);
             var client = new ContinuumClient(http, new ContinuumClientOptions { MaxAttempts = 1, RequestTimeout = ClientOutput.RequestTimeout }, time);
             IReadOnlyList<InfrastructureElement> elements;
             try

@@ -36,7 +36,17 @@ internal static class StatusCommand
                     await Console.Error.WriteLineAsync($"aeros status: --url '{urlText}' is not an http(s) URL.");
                     return ExitCodes.BadUsage;
                 }
-                report = await ContinuumStatusReader.FromUrlAsync(domainUrl, time, cancellationToken);
+                ContinuumCredential? login;
+                try
+                {
+                    login = Client.CliCredentials.ReadLogin(parse.GetValue(data)!);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"aeros status: {e.Message}");
+                    return ExitCodes.Failure;
+                }
+                report = await ContinuumStatusReader.FromUrlAsync(domainUrl, time, cancellationToken, login);
             }
             else
             {

@@ -38,9 +38,14 @@ internal static class UpCommand
             Description = "Seconds to wait until every domain is federated and every IE registered; then everything is stopped and up fails.",
             DefaultValueFactory = _ => LocalContinuumOptions.DefaultReadyTimeout.TotalSeconds,
         };
+        var security = new Option<bool>("--security")
+        {
+            Description = "Run with security on: every domain behind its gateway, the continuum's IAM in domain1 (/iam), a client per agent and "
+                + "domain host, and an administrator credential for the CLI in the state file (docs/security.md).",
+        };
         var command = new Command("up", "Start a local continuum on loopback (domain hosts federated with each other and an agent per IE, each a child process) and run until Ctrl-C or 'aeros down'. See docs/local-continuum.md.")
         {
-            domains, ies, basePort, data, timeout,
+            domains, ies, basePort, data, timeout, security,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +56,7 @@ internal static class UpCommand
                 IesPerDomain = parse.GetValue(ies),
                 BasePort = parse.GetValue(basePort),
                 DataDirectory = parse.GetValue(data)!,
+                Security = parse.GetValue(security),
                 ReadyTimeout = double.IsFinite(seconds) && seconds is > 0 and < 86_400 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero,
             };
             var errors = LocalContinuumOptionsValidator.Errors(options);

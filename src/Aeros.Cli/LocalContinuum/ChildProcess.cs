@@ -37,7 +37,8 @@ internal sealed class ChildProcess : IDisposable
     public int? ExitCode => HasExited ? _process.ExitCode : null;
 
     /// <summary>Starts <c>aeros {args}</c>; its output goes to <paramref name="logFile"/> (appended, so earlier runs stay readable).</summary>
-    public static ChildProcess Start(string name, IReadOnlyList<string> args, string logFile)
+    /// <remarks><paramref name="environment"/> carries secrets (client credentials): never on the command line, never logged.</remarks>
+    public static ChildProcess Start(string name, IReadOnlyList<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
         var log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
@@ -55,6 +56,10 @@ internal sealed class ChildProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, log, logFile);
         process.OutputDataReceived += (_, e) => child.Append(e.Data);

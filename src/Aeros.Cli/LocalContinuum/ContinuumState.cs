@@ -16,8 +16,9 @@ namespace Aeros.Cli.LocalContinuum;
 /// <param name="DataDirectory">The absolute data directory.</param>
 /// <param name="Domains">The domain hosts, domain1 first.</param>
 /// <param name="Agents">The agents, domain by domain.</param>
+/// <param name="Security">With security on: the CLI's administrator credential (the file is then readable by its owner only).</param>
 public sealed record ContinuumState(int Version, int UpPid, long? UpStartTicks, DateTimeOffset StartedAt, string DataDirectory,
-    IReadOnlyList<ContinuumDomainState> Domains, IReadOnlyList<ContinuumAgentState> Agents)
+    IReadOnlyList<ContinuumDomainState> Domains, IReadOnlyList<ContinuumAgentState> Agents, ContinuumCredential? Security = null)
 {
     /// <summary>The current <see cref="Version"/>.</summary>
     public const int CurrentVersion = 1;
@@ -45,6 +46,13 @@ public sealed record ContinuumDomainState(string Name, string Url, string Broker
 /// <param name="StateDirectory">Its state directory.</param>
 /// <param name="LogFile">Its stdout/stderr.</param>
 public sealed record ContinuumAgentState(string IeId, string Domain, string Url, int Pid, long? StartTicks, string StateDirectory, string LogFile);
+
+/// <summary>A client credential of the continuum's IAM (the CLI's, from <c>aeros up --security</c> or <c>aeros login</c>).</summary>
+/// <param name="Issuer">The IAM's issuer, e.g. <c>http://127.0.0.1:9090/iam/</c>.</param>
+/// <param name="TokenUrl">Its token endpoint.</param>
+/// <param name="ClientId">The client id.</param>
+/// <param name="ClientSecret">The client secret.</param>
+public sealed record ContinuumCredential(string Issuer, string TokenUrl, string ClientId, string ClientSecret);
 
 /// <summary>Reads and writes <see cref="ContinuumState"/> files.</summary>
 public static class ContinuumStateFile
@@ -89,8 +97,21 @@ public static class ContinuumStateFile
         ArgumentNullException.ThrowIfNull(state);
         var path = PathOf(dataDirectory);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
+        WriteOwnerOnly(temporary, JsonSerializer.Serialize(state, Json));
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Writes <paramref name="text"/> to a new file readable and writable by its owner only (mode 0600): it may hold a secret.</summary>
+    internal static void WriteOwnerOnly(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        File.Delete(path);
+        using var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options);
+        writer.Write(text);
     }
 
     /// <summary>Removes the state file (no error when there is none).</summary>

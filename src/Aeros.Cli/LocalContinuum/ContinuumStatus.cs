@@ -51,9 +51,10 @@ internal static class ContinuumStatusReader
     public static async Task<ContinuumStatusReport> FromStateAsync(ContinuumState state, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
+        using var handler = Client.CliCredentials.Handler(state.Security);
         var domains = await Task.WhenAll(state.Domains.Select(d =>
-            DomainAsync(new Uri(d.Url), d.Name, d.Pid, ProcessControl.IsAlive(d.Pid, d.StartTicks), cancellationToken)));
-        var ies = await IesAsync(domains, time, cancellationToken);
+            DomainAsync(handler, new Uri(d.Url), d.Name, d.Pid, ProcessControl.IsAlive(d.Pid, d.StartTicks), cancellationToken)));
+        var ies = await IesAsync(handler, domains, time, cancellationToken);
         var known = ies.ToDictionary(i => i.Id);
         var reports = new List<IeStatusReport>();
         foreach (var agent in state.Agents)
@@ -69,44 +70,45 @@ internal static class ContinuumStatusReader
     }
 
     /// <summary>The status as one domain host at <paramref name="url"/> sees it: itself, the domains it federates with, every IE its broker returns.</summary>
-    public static async Task<ContinuumStatusReport> FromUrlAsync(Uri url, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<ContinuumStatusReport> FromUrlAsync(Uri url, TimeProvider time, CancellationToken cancellationToken, ContinuumCredential? credential = null)
     {
-        var self = await DomainAsync(url, null, null, null, cancellationToken);
+        using var handler = Client.CliCredentials.Handler(credential);
+        var self = await DomainAsync(handler, url, null, null, null, cancellationToken);
         var domains = new List<DomainStatusReport> { self };
         if (self.Up)
         {
-            foreach (var other in await PeersAsync(url, cancellationToken))
+            foreach (var other in await PeersAsync(handler, url, cancellationToken))
             {
-                domains.Add(await DomainAsync(other, null, null, null, cancellationToken));
+                domains.Add(await DomainAsync(handler, other, null, null, null, cancellationToken));
             }
         }
-        return new ContinuumStatusReport("url", null, null, null, domains, await IesAsync([self], time, cancellationToken));
+        return new ContinuumStatusReport("url", null, null, null, domains, await IesAsync(handler, [self], time, cancellationToken));
     }
 
-    private static async Task<DomainStatusReport> DomainAsync(Uri url, string? name, int? pid, bool? alive, CancellationToken cancellationToken)
+    private static async Task<DomainStatusReport> DomainAsync(HttpMessageHandler handler, Uri url, string? name, int? pid, bool? alive, CancellationToken cancellationToken)
     {
         var root = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-        var view = await GetJsonAsync(new Uri(root, "federation/v1/domains"), cancellationToken);
+        var view = await GetJsonAsync(handler, new Uri(root, "federation/v1/domains"), cancellationToken);
         var synced = view is null ? [] : LocalContinuumHost.SyncedDomains(view).Order(StringComparer.Ordinal).ToList();
         return new DomainStatusReport(name ?? (string?)view?["domain"], root.AbsoluteUri, new Uri(root, "ngsi-ld/v1/").AbsoluteUri,
             new Uri(root, "federation/v1/").AbsoluteUri, pid, alive, view is not null, synced);
     }
 
-    private static async Task<IReadOnlyList<Uri>> PeersAsync(Uri url, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Uri>> PeersAsync(HttpMessageHandler handler, Uri url, CancellationToken cancellationToken)
     {
         var root = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-        var view = await GetJsonAsync(new Uri(root, "federation/v1/domains"), cancellationToken);
+        var view = await GetJsonAsync(handler, new Uri(root, "federation/v1/domains"), cancellationToken);
         return [.. (view?["domains"]?.AsArray() ?? []).Select(d => (string?)d?["publicUrl"]).OfType<string>()
             .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var parsed) ? parsed : null).OfType<Uri>()];
     }
 
     /// <summary>Every IE the answering domains' brokers return (a federated query each), by id; an IE's own domain's copy wins.</summary>
-    private static async Task<IReadOnlyList<IeStatusReport>> IesAsync(IReadOnlyList<DomainStatusReport> domains, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<IeStatusReport>> IesAsync(HttpMessageHandler handler, IReadOnlyList<DomainStatusReport> domains, TimeProvider time, CancellationToken cancellationToken)
     {
         var byId = new Dictionary<string, IeStatusReport>(StringComparer.Ordinal);
         foreach (var domain in domains.Where(d => d.Up))
         {
-            using var http = new HttpClient { BaseAddress = new Uri(domain.Url), Timeout = RequestTimeout * 2 };
+            using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(domain.Url), Timeout = RequestTimeout * 2 };
             var client = new ContinuumClient(http, new ContinuumClientOptions { MaxAttempts = 1, RequestTimeout = RequestTimeout }, time);
             IReadOnlyList<InfrastructureElement> elements;
             try
@@ -135,9 +137,9 @@ internal static class ContinuumStatusReader
 
     private const string DomainPrefix = "urn:ngsi-ld:Domain:";
 
-    private static async Task<JsonNode?> GetJsonAsync(Uri url, CancellationToken cancellationToken)
+    private static async Task<JsonNode?> GetJsonAsync(HttpMessageHandler handler, Uri url, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = RequestTimeout };
+        using var http = new HttpClient(handler, disposeHandler: false) { Timeout = RequestTimeout };
         try
         {
             using var response = await http.GetAsync(url, cancellationToken);

@@ -19,6 +19,7 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
     private const int LogTailLines = 15;
 
     private readonly List<ChildProcess> _children = [];
+    private ContinuumSecurity? _security;
 
     /// <summary>Runs the continuum until <paramref name="stop"/> fires; the exit code of <c>aeros up</c>.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
@@ -70,9 +71,22 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
 
     private async Task<string?> StartAndWaitAsync(ContinuumLayout layout, long started, CancellationToken stop)
     {
-        using var http = new HttpClient { Timeout = ProbeTimeout };
         var entrypoint = layout.Domains[0];
-        await output.WriteLineAsync($"Starting {layout.Domains.Count} domain(s) and {layout.Agents.Count} agent(s) on 127.0.0.1 (data and logs in {layout.DataDirectory})");
+        _security = options.Security ? new ContinuumSecurity(layout) : null;
+        using var adminTokens = _security?.AdminTokens();
+        // With security on every probe passes the gateways, with the IAM's administrator token.
+        using var http = adminTokens is null ? new HttpClient { Timeout = ProbeTimeout } : ContinuumSecurity.Authorized(adminTokens, ProbeTimeout);
+        if (_security is not null)
+        {
+            // A fresh IAM per up: its administrator secret and every client secret are generated now.
+            var iam = ContinuumSecurity.IamDirectory(entrypoint);
+            if (Directory.Exists(iam))
+            {
+                Directory.Delete(iam, recursive: true);
+            }
+        }
+        await output.WriteLineAsync($"Starting {layout.Domains.Count} domain(s) and {layout.Agents.Count} agent(s) on 127.0.0.1 (data and logs in {layout.DataDirectory})"
+            + (_security is null ? "" : ", security on"));
 
         // domain1 first: the others join through it, and a peer that is not up yet would cost them a retry back-off.
         StartDomain(entrypoint, null);
@@ -81,6 +95,17 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         if (failure is not null)
         {
             return failure;
+        }
+        if (_security is not null)
+        {
+            using var provisioning = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            provisioning.CancelAfter(TimeSpan.FromSeconds(60));
+            using var admin = ContinuumSecurity.Authorized(adminTokens!, TimeSpan.FromSeconds(30));
+            if (await _security.ProvisionAsync(admin, provisioning.Token) is { } provisionError)
+            {
+                return provisionError;
+            }
+            await output.WriteLineAsync($"  IAM at {_security.Issuer}: clients for {layout.Domains.Count} domain host(s), {layout.Agents.Count} agent(s) and the CLI created");
         }
         foreach (var domain in layout.Domains.Skip(1))
         {
@@ -104,16 +129,16 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         {
             args.AddRange(["--peer", peer.AbsoluteUri.TrimEnd('/')]);
         }
-        Start(domain.Name, args, domain.LogFile);
+        Start(domain.Name, args, domain.LogFile, _security?.DomainEnvironment(domain));
     }
 
     private void StartAgent(PlannedAgent agent, PlannedDomain domain) => Start(Path.GetFileNameWithoutExtension(agent.LogFile),
         ["agent", "--broker", domain.Url.AbsoluteUri.TrimEnd('/'), "--domain", domain.Name, "--ie-id", agent.IeId,
-            "--urls", agent.Url.AbsoluteUri.TrimEnd('/'), "--state-dir", agent.StateDirectory], agent.LogFile);
+            "--urls", agent.Url.AbsoluteUri.TrimEnd('/'), "--state-dir", agent.StateDirectory], agent.LogFile, _security?.AgentEnvironment(agent));
 
-    private void Start(string name, IReadOnlyList<string> args, string logFile)
+    private void Start(string name, IReadOnlyList<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var child = ChildProcess.Start(name, args, logFile);
+        var child = ChildProcess.Start(name, args, logFile, environment);
         _children.Add(child);
         LogChildStarted(logger, name, child.Pid, logFile);
     }
@@ -259,7 +284,7 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
             {
                 var child = byName[Path.GetFileNameWithoutExtension(a.LogFile)];
                 return new ContinuumAgentState(a.IeId, a.Domain, a.Url.AbsoluteUri, child.Pid, child.StartTicks, a.StateDirectory, a.LogFile);
-            })]);
+            })], _security?.CliCredential);
     }
 
     private async Task PrintTableAsync(ContinuumState state, TimeSpan elapsed)
@@ -272,6 +297,12 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         }
         await output.WriteLineAsync();
         await output.WriteLineAsync($"State in {ContinuumStateFile.PathOf(state.DataDirectory)}, logs in {Path.Combine(state.DataDirectory, "logs")}.");
+        if (state.Security is { } security)
+        {
+            // The secret stays in the state file (mode 0600); the line reads it from there.
+            await output.WriteLineAsync($"Security on: every API needs a bearer token from {security.TokenUrl}; 'aeros deploy/services/status' use the CLI credential in the state file. A token:");
+            await output.WriteLineAsync($"  curl -s -d grant_type=client_credentials -d client_id={security.ClientId} --data-urlencode \"client_secret=$(jq -r .security.clientSecret {ContinuumStateFile.PathOf(state.DataDirectory)})\" {security.TokenUrl}");
+        }
         await output.WriteLineAsync($"Press Ctrl-C (or run 'aeros down --data {state.DataDirectory}') to stop.");
     }
 

@@ -10,6 +10,9 @@ namespace Aeros.Orchestration.Federation;
 /// <summary>Registers the domain federator module.</summary>
 public static class FederationServiceCollectionExtensions
 {
+    /// <summary>The name of the <see cref="HttpClient"/> the federator calls other domains with (a host adds e.g. a token handler to it).</summary>
+    public const string PeerHttpClientName = BrokerClient.HttpClientName;
+
     /// <summary>
     /// Adds the federator (a hosted reconcile loop that joins this domain to the continuum) with validated
     /// <see cref="FederationOptions"/>. The host must be a web host (the federator reads where it listens).

@@ -11,6 +11,9 @@ namespace Aeros.Orchestration.Hlo;
 /// <summary>Registers the domain's High-Level Orchestrator (docs/orchestration.md).</summary>
 public static class HloServiceCollectionExtensions
 {
+    /// <summary>The name of the <see cref="HttpClient"/> the HLO hands services to other domains' HLOs with (a host adds e.g. a token handler to it).</summary>
+    public const string HandoffHttpClientName = HandoffClient.HttpClientName;
+
     /// <summary>
     /// Adds the HLO: its API's services, the background queue and rescan (a hosted service), the placement engine, and
     /// its <see cref="IComponentReplacer"/> for the LLO's failover, with validated <see cref="HloOptions"/> (domain taken

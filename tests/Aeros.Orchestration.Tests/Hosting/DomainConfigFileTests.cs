@@ -33,6 +33,38 @@ public sealed class DomainConfigFileTests
         Assert.Equal("hostname", contents.Settings["Broker:indexedAttributes:0"]);
     }
 
+    [Fact]
+    public void Parse_SecurityIamAndGatewaySections_MapToTheirOptions()
+    {
+        var contents = DomainConfigFile.Parse("""
+            security:
+              enabled: true
+              issuer: http://127.0.0.1:9090/iam/
+              client: { clientId: d2-host, clientSecret: s3cret-s3cret-s3cret }
+            iam:
+              accessTokenLifetime: 00:05:00
+            gateway:
+              accessLog: false
+            """, "domain.yaml");
+
+        Assert.Equal("true", contents.Settings["Security:enabled"]);
+        Assert.Equal("http://127.0.0.1:9090/iam/", contents.Settings["Security:issuer"]);
+        Assert.Equal("d2-host", contents.Settings["Security:client:clientId"]);
+        Assert.Equal("00:05:00", contents.Settings["Iam:accessTokenLifetime"]);
+        Assert.Equal("false", contents.Settings["Gateway:accessLog"]);
+    }
+
+    [Fact]
+    public void Validate_SecurityEnabledWithoutIssuerOrClient_ListsEveryError()
+    {
+        var errors = new DomainSecurityOptions { Enabled = true, InternalUrl = new Uri("http://10.1.2.3:80") }.Validate();
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Contains("InternalUrl", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Issuer", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("ClientId and ClientSecret", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("name: [unclosed", "is not valid YAML")]
     [InlineData("- a\n- b", "must be a YAML mapping")]

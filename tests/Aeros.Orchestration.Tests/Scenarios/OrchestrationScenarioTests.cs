@@ -12,10 +12,12 @@ public sealed class OrchestrationScenarioTests
 {
     private static readonly TimeSpan DeployDeadline = TimeSpan.FromSeconds(150);
 
-    [Fact]
-    public async Task Deploy_HelloWebSample_RunsOnAFeasibleIeAndServesItsPage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Deploy_HelloWebSample_RunsOnAFeasibleIeAndServesItsPage(bool security)
     {
-        await using var continuum = await ScenarioContinuum.StartAsync(2, 2);
+        await using var continuum = await ScenarioContinuum.StartAsync(2, 2, security);
         var (file, port) = continuum.SampleWithFreePort("hello-web.yaml", 18081);
 
         var (code, _, output) = await continuum.AerosAsync(DeployDeadline, "deploy", file, "--id", "hello-web", "--timeout", "120");
@@ -51,10 +53,12 @@ public sealed class OrchestrationScenarioTests
         Assert.Equal(workload, (string?)JsonNode.Parse(logs)!["workload"]);
     }
 
-    [Fact]
-    public async Task Deploy_SecondDomainSample_RunsInDomain2()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Deploy_SecondDomainSample_RunsInDomain2(bool security)
     {
-        await using var continuum = await ScenarioContinuum.StartAsync(2, 2);
+        await using var continuum = await ScenarioContinuum.StartAsync(2, 2, security);
         var (file, port) = continuum.SampleWithFreePort("second-domain.yaml", 18085);
 
         var (code, _, output) = await continuum.AerosAsync(DeployDeadline, "deploy", file, "--id", "remote", "--domain", "domain1", "--timeout", "120");

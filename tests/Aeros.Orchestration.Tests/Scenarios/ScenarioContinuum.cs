@@ -35,14 +35,19 @@ internal sealed class ScenarioContinuum : IAsyncDisposable
 
     public ContinuumState State => _state ?? throw new InvalidOperationException("not ready yet");
 
-    /// <summary>Starts <c>aeros up --domains N --ies-per-domain M</c> and waits until it is ready and every IE is visible from domain1.</summary>
-    public static async Task<ScenarioContinuum> StartAsync(int domains, int iesPerDomain)
+    /// <summary>
+    /// Starts <c>aeros up --domains N --ies-per-domain M</c> (with <c>--security</c> when <paramref name="security"/>) and
+    /// waits until it is ready and every IE is visible from domain1.
+    /// </summary>
+    public static async Task<ScenarioContinuum> StartAsync(int domains, int iesPerDomain, bool security = false)
     {
         var basePort = FreeBasePort(domains, iesPerDomain);
         var data = Path.Combine(Path.GetTempPath(), "aeros-scenario-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        var up = AerosProcess.Start("up", "--domains", domains.ToString(CultureInfo.InvariantCulture), "--ies-per-domain",
-            iesPerDomain.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", "150");
+        string[] args = ["up", "--domains", domains.ToString(CultureInfo.InvariantCulture), "--ies-per-domain",
+            iesPerDomain.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", "150",
+            .. security ? ["--security"] : Array.Empty<string>()];
+        var up = AerosProcess.Start(args);
         var run = new ScenarioContinuum(up, data, basePort);
         try
         {

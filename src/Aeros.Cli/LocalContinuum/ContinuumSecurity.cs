@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Aeros.Continuum.Security;
+using Aeros.Iam;
+using Aeros.Security;
+
+namespace Aeros.Cli.LocalContinuum;
+
+/// <summary>
+/// What <c>aeros up --security</c> sets up (docs/security.md, "Security in a continuum"): the IAM embedded in domain1
+/// with a generated administrator secret, one client per domain host (roles Hlo and ContextBroker, every domain), one per
+/// agent (role Agent, its domain) and one administrator client for the CLI, all with secrets generated here. Secrets go
+/// to the children in their environment, never on a command line, and to no log.
+/// </summary>
+internal sealed class ContinuumSecurity
+{
+    /// <summary>The CLI's client id.</summary>
+    public const string CliClientId = "aeros-cli";
+
+    private readonly ContinuumLayout _layout;
+    private readonly string _adminSecret = NewSecret();
+    private readonly string _cliSecret = NewSecret();
+    private readonly Dictionary<string, string> _hostSecrets;
+    private readonly Dictionary<string, string> _agentSecrets;
+
+    public ContinuumSecurity(ContinuumLayout layout)
+    {
+        _layout = layout;
+        Issuer = new Uri(layout.Domains[0].Url, "iam/");
+        TokenUrl = new Uri(Issuer, "connect/token");
+        _hostSecrets = layout.Domains.ToDictionary(d => d.Name, _ => NewSecret());
+        _agentSecrets = layout.Agents.ToDictionary(a => a.IeId, _ => NewSecret());
+    }
+
+    /// <summary>The continuum's issuer: <c>&lt;domain1&gt;/iam/</c>.</summary>
+    public Uri Issuer { get; }
+
+    /// <summary>Its token endpoint (through domain1's gateway, where it is anonymous).</summary>
+    public Uri TokenUrl { get; }
+
+    /// <summary>The CLI's credential, written to the state file.</summary>
+    public ContinuumCredential CliCredential => new(Issuer.AbsoluteUri, TokenUrl.AbsoluteUri, CliClientId, _cliSecret);
+
+    /// <summary>The client id of a domain host.</summary>
+    public static string HostClientId(string domain) => domain + "-host";
+
+    /// <summary>The client id of an agent: the last two parts of its IE id (<c>domain1-ie1</c>).</summary>
+    public static string AgentClientId(PlannedAgent agent) => Path.GetFileName(agent.StateDirectory);
+
+    /// <summary>The IAM's data directory under domain1's: recreated by every <c>up</c> so the generated secrets hold.</summary>
+    public static string IamDirectory(PlannedDomain entrypoint) => Path.Combine(entrypoint.DataDirectory, "iam");
+
+    /// <summary>The environment of a domain host.</summary>
+    public IReadOnlyDictionary<string, string> DomainEnvironment(PlannedDomain domain)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Security__Enabled"] = "true",
+            ["Security__Client__ClientId"] = HostClientId(domain.Name),
+            ["Security__Client__ClientSecret"] = _hostSecrets[domain.Name],
+            ["Security__Client__TokenUrl"] = TokenUrl.AbsoluteUri,
+        };
+        if (domain.Entrypoint)
+        {
+            environment["Security__EmbeddedIam"] = "true";
+            environment["Iam__InitialAdminClientSecret"] = _adminSecret;
+        }
+        else
+        {
+            environment["Security__Issuer"] = Issuer.AbsoluteUri;
+        }
+        return environment;
+    }
+
+    /// <summary>The environment of an agent.</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment(PlannedAgent agent) => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Agent__Auth__TokenUrl"] = TokenUrl.AbsoluteUri,
+        ["Agent__Auth__ClientId"] = AgentClientId(agent),
+        ["Agent__Auth__ClientSecret"] = _agentSecrets[agent.IeId],
+    };
+
+    /// <summary>A token source of the IAM's initial administrator (for the readiness probes and the provisioning).</summary>
+    public ClientCredentialsTokenSource AdminTokens() => new(new ClientCredentialsOptions
+    {
+        TokenUrl = TokenUrl,
+        ClientId = IamOptions.DefaultInitialAdminClientId,
+        ClientSecret = _adminSecret,
+        RequestTimeout = TimeSpan.FromSeconds(5),
+    });
+
+    /// <summary>Creates every client in the IAM through domain1's gateway; null when done, else what failed.</summary>
+    public async Task<string?> ProvisionAsync(HttpClient admin, CancellationToken cancellationToken)
+    {
+        var clients = new List<(string Id, string Secret, (string Role, string Domain)[] Roles)>
+        {
+            (CliClientId, _cliSecret, [(IamRoles.ContinuumAdministrator, IamClaims.AllDomains)]),
+        };
+        clients.AddRange(_layout.Domains.Select(d => (HostClientId(d.Name), _hostSecrets[d.Name],
+            new[] { (IamRoles.Hlo, IamClaims.AllDomains), (IamRoles.ContextBroker, IamClaims.AllDomains) })));
+        clients.AddRange(_layout.Agents.Select(a => (AgentClientId(a), _agentSecrets[a.IeId], new[] { (IamRoles.Agent, a.Domain) })));
+        foreach (var (id, secret, roles) in clients)
+        {
+            using (var created = await admin.PostAsJsonAsync(new Uri(Issuer, "admin/v1/clients"), new { clientId = id, secret, displayName = "aeros up" }, cancellationToken))
+            {
+                if (created.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
+                {
+                    return $"creating IAM client {id}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync(cancellationToken)}";
+                }
+            }
+            foreach (var (role, domain) in roles)
+            {
+                using var assigned = await admin.PostAsJsonAsync(new Uri(Issuer, "admin/v1/assignments"), new { client = id, role, domain }, cancellationToken);
+                if (assigned.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict or HttpStatusCode.OK))
+                {
+                    return $"assigning {role} ({domain}) to {id}: {(int)assigned.StatusCode} {await assigned.Content.ReadAsStringAsync(cancellationToken)}";
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>An HTTP client whose requests carry <paramref name="tokens"/>' token.</summary>
+    public static HttpClient Authorized(IAccessTokenSource tokens, TimeSpan timeout) =>
+        new(new BearerTokenHandler(tokens, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })) { Timeout = timeout };
+
+    private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+}

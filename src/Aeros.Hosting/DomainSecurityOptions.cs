@@ -1,0 +1,72 @@
+using Aeros.Continuum.Security;
+
+namespace Aeros.Hosting;
+
+/// <summary>
+/// Security of a domain host (configuration section <c>Security</c>, e.g. <c>Security__Enabled=true</c>, or the
+/// <c>security:</c> block of domain.yaml; docs/security.md, "Security in a continuum"). When enabled, the domain's public
+/// URLs serve its secure API gateway, and the broker, HLO, LLO and federator listen on <see cref="InternalUrl"/> (loopback)
+/// behind it; the domain's outgoing calls to other domains carry tokens of <see cref="Client"/>.
+/// </summary>
+public sealed class DomainSecurityOptions
+{
+    /// <summary>Default of <see cref="InternalUrl"/>: a free loopback port chosen at start.</summary>
+    public static readonly Uri DefaultInternalUrl = new("http://127.0.0.1:0");
+
+    /// <summary>Whether the domain runs behind its gateway (default false: the APIs are served without tokens).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Where the domain's own APIs listen, behind the gateway: a loopback http URL (port 0: a free port chosen at start).</summary>
+    public Uri InternalUrl { get; set; } = DefaultInternalUrl;
+
+    /// <summary>
+    /// Serve the continuum's identity provider at <c>/iam</c> of this domain (the first domain of a continuum; options
+    /// from the <c>Iam</c> section). Its issuer is <c>&lt;public URL&gt;/iam/</c>, which this domain's gateway trusts.
+    /// </summary>
+    public bool EmbeddedIam { get; set; }
+
+    /// <summary>The issuer (<c>iss</c>) whose tokens the gateway accepts, e.g. <c>http://127.0.0.1:9090/iam/</c>. Required unless <see cref="EmbeddedIam"/>.</summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>
+    /// The domain host's own credential (roles Hlo and ContextBroker) for hand-offs, federation and distributed operations.
+    /// <see cref="ClientCredentialsOptions.TokenUrl"/> unset: <c>&lt;issuer&gt;connect/token</c>.
+    /// </summary>
+    public ClientCredentialsOptions Client { get; set; } = new();
+
+    /// <summary>Every error of these options (empty when valid or disabled).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!Enabled)
+        {
+            return errors;
+        }
+        if (!InternalUrl.IsAbsoluteUri || InternalUrl.Scheme != "http" || !InternalUrl.IsLoopback || InternalUrl.AbsolutePath != "/")
+        {
+            errors.Add($"Security InternalUrl '{InternalUrl}' must be a loopback http URL without a path (e.g. http://127.0.0.1:0): the APIs behind the gateway must not be reachable from outside.");
+        }
+        if (!EmbeddedIam && (Issuer is null || !Issuer.IsAbsoluteUri || Issuer.Scheme is not ("http" or "https")))
+        {
+            errors.Add("Security Issuer must be the absolute http(s) URL of the continuum's IAM (e.g. http://127.0.0.1:9090/iam/) unless EmbeddedIam is true.");
+        }
+        if (string.IsNullOrWhiteSpace(Client.ClientId) || string.IsNullOrEmpty(Client.ClientSecret))
+        {
+            errors.Add("Security Client: ClientId and ClientSecret are required: the domain calls other domains' gateways with its own token.");
+        }
+        else
+        {
+            // TokenUrl may be left out: it defaults to the issuer's token endpoint.
+            var effective = new ClientCredentialsOptions
+            {
+                TokenUrl = Client.TokenUrl ?? new Uri("http://127.0.0.1/iam/connect/token"),
+                ClientId = Client.ClientId,
+                ClientSecret = Client.ClientSecret,
+                RefreshBeforeExpiry = Client.RefreshBeforeExpiry,
+                RequestTimeout = Client.RequestTimeout,
+            };
+            errors.AddRange(effective.Validate("Security Client"));
+        }
+        return errors;
+    }
+}
