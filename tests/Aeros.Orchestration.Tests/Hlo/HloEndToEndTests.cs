@@ -14,7 +14,12 @@ public sealed class HloEndToEndTests
     private static (string Yaml, int Port) HelloWeb()
     {
         var port = AerosProcess.FreePort();
-        var yaml = File.ReadAllText(Path.Combine(BlueprintFiles.SamplesDirectory, "hello-web.yaml")).Replace("18081", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        // The test's agents report this machine's CPU, which a busy CI run holds near 100 %: the copy drops the sample's
+        // cpu_usage ≤ 90 % filter (the placement tests cover that constraint) so the deploy does not wait on the load.
+        var yaml = File.ReadAllText(Path.Combine(BlueprintFiles.SamplesDirectory, "hello-web.yaml"))
+            .Replace("18081", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("cpu_usage: { less_or_equal: 0.9 }", "cpu_usage: { less_or_equal: 1.0 }", StringComparison.Ordinal);
+        Assert.Contains("less_or_equal: 1.0", yaml, StringComparison.Ordinal);
         return (yaml, port);
     }
 
