@@ -106,13 +106,14 @@ internal sealed class HloTestbed : IAsyncDisposable
         return agent;
     }
 
+    /// <summary>The <c>PUT /self/v1/config</c> body that switches an agent's overload checks off.</summary>
+    public const string RelaxedConfig = """{"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}""";
+
     /// <summary>Relaxes an agent's overload thresholds (see <see cref="StartAgentAsync"/>) and waits until its element is Ready.</summary>
     public static async Task RelaxAsync(Uri agentUrl, string elementId, ContinuumClient client)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var body = new StringContent("""
-            {"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}
-            """, Encoding.UTF8, "application/json");
+        using var body = new StringContent(RelaxedConfig, Encoding.UTF8, "application/json");
         using var response = await http.PutAsync(new Uri(agentUrl, "self/v1/config"), body).Within($"relaxing the agent of {elementId}");
         Assert.True(response.IsSuccessStatusCode, $"PUT config of {elementId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         await TestDeadline.Until(async () => (await client.GetAsync<InfrastructureElement>(elementId))?.InfrastructureElementStatus == InfrastructureElementStatus.Ready,

@@ -170,8 +170,7 @@ internal sealed class ScenarioContinuum : IAsyncDisposable
     private static async Task RelaxAsync(Uri selfApi)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var body = new StringContent("""{"thresholds": {"overloadCpu": 100, "overloadMemory": 100, "overloadScore": 0, "zeroFactorCap": 1}}""",
-            System.Text.Encoding.UTF8, "application/json");
+        using var body = new StringContent(Hlo.HloTestbed.RelaxedConfig, System.Text.Encoding.UTF8, "application/json");
         try
         {
             using var response = await http.PutAsync(new Uri(selfApi, "/self/v1/config"), body);
