@@ -31,7 +31,8 @@ public static class BrokerHost
     /// variables, sections <see cref="BrokerSection"/> and <see cref="JsonLdSection"/>), then from the callbacks,
     /// which win.
     /// </summary>
-    public static WebApplication Create(string urls, Action<BrokerOptions> configure, string[]? args = null, Action<JsonLdOptions>? configureJsonLd = null)
+    public static WebApplication Create(string urls, Action<BrokerOptions> configure, string[]? args = null, Action<JsonLdOptions>? configureJsonLd = null,
+        Action<ILoggingBuilder>? configureLogging = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(urls);
         ArgumentNullException.ThrowIfNull(configure);
@@ -42,6 +43,7 @@ public static class BrokerHost
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // A failed start (e.g. the port is taken) is reported by the caller in one line, not as a logged stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        configureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<BrokerOptions>(builder.Configuration.GetSection(BrokerSection));
         builder.Services.Configure<JsonLdOptions>(builder.Configuration.GetSection(JsonLdSection));
         if (configureJsonLd is not null)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Aeros.Testing;
 
@@ -25,6 +26,9 @@ public sealed class TestBroker : IAsyncDisposable
     {
         _configure = configure;
     }
+
+    /// <summary>The broker's Aeros log lines at warning and above, across restarts (for failure messages).</summary>
+    public RecordingLoggerProvider Logs { get; } = new();
 
     /// <summary>The broker's data directory (kept across restarts).</summary>
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aeros-test-" + Guid.NewGuid().ToString("N"));
@@ -63,7 +67,7 @@ public sealed class TestBroker : IAsyncDisposable
             options.DataDirectory = DataDirectory;
             _configure?.Invoke(options);
             TestStore.Apply(options);
-        });
+        }, configureLogging: logging => logging.AddProvider(Logs));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartStopTimeout);
         try

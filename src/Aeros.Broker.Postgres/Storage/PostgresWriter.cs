@@ -320,6 +320,8 @@ internal sealed partial class PostgresWriter
             Log.ConnectionLost(_logger, ex.Message);
         }
         CloseConnection();
+        // Idle pooled connections died with the server too; handing them out again would fail the next writes.
+        _dataSource.Clear();
         Interlocked.Exchange(ref _downUntil, _time.GetTimestamp() + (long)(_reconnectDelay.TotalSeconds * _time.TimestampFrequency));
     }
 

@@ -55,13 +55,31 @@ public sealed class DatabaseOutageTests
             using var response = client.Send(Request(HttpMethod.Post, "/entities", Json(Entity(late))));
             status = response.StatusCode;
             return status is HttpStatusCode.Created or HttpStatusCode.Conflict;
-        }, "the broker writing again after the database came back", () => $"last status {(int)status}", Deadline);
+        }, "the broker writing again after the database came back", () => $"last status {(int)status}; {Probe(connection)}\nbroker log:\n{broker.Logs.Text}\nserver log:\n{Tail(cluster.Log())}", Deadline);
         foreach (var stored in new[] { id, late })
         {
             using var response = await client.SendAsync(Request(HttpMethod.Get, $"/entities/{Uri.EscapeDataString(stored)}")).WaitAsync(Deadline);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
+
+    /// <summary>Whether the test itself reaches the database (tells a database fault from a broker fault).</summary>
+    private static string Probe(string connection)
+    {
+        try
+        {
+            using var direct = new Npgsql.NpgsqlConnection(connection + ";Pooling=false");
+            direct.Open();
+            using var select = new Npgsql.NpgsqlCommand("SELECT count(*) FROM entities", direct);
+            return $"the test reaches the database ({select.ExecuteScalar()} entities)";
+        }
+        catch (Exception e)
+        {
+            return $"the test cannot reach the database either: {e.Message}";
+        }
+    }
+
+    private static string Tail(string log) => log.Length <= 4000 ? log : log[^4000..];
 
     /// <summary>NGSI-LD problem details are served as application/json (§6.3.2), with the status in the body.</summary>
     private static async Task AssertUnavailableProblemAsync(HttpResponseMessage response)

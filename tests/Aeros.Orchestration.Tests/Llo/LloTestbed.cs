@@ -242,34 +242,3 @@ internal sealed class MovingReplacer(ContinuumClient client, Func<string, string
         }, cancellationToken);
     }
 }
-
-/// <summary>Collects log lines of every category (for timeout messages and log assertions).</summary>
-internal sealed class RecordingLoggerProvider : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    public string Text => string.Join('\n', _lines.TakeLast(200));
-
-    public IReadOnlyList<string> Lines => _lines.ToArray();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(RecordingLoggerProvider provider, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (category.StartsWith("Aeros", StringComparison.Ordinal))
-            {
-                provider._lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}");
-            }
-        }
-    }
-}
