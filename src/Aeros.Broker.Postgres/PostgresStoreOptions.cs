@@ -45,6 +45,15 @@ public sealed class PostgresStoreOptions
 
     /// <summary>After a lost connection, writes fail at once (503) for this long before the writer reconnects.</summary>
     public TimeSpan ReconnectDelay { get; set; } = DefaultReconnectDelay;
+
+    /// <summary>
+    /// Whether geo-queries use PostGIS (default true): at start the store runs <c>CREATE EXTENSION IF NOT EXISTS
+    /// postgis</c> and, the first time, creates and fills the geo layer (table <c>entity_geo</c>, GiST indexes); geo
+    /// terms then narrow the candidates in SQL. When PostGIS is not installed or the role may not create it, the store
+    /// logs a warning once and evaluates geo-queries in process (the same results, without index). False skips PostGIS
+    /// altogether (<c>Broker__Postgres__UsePostGis=false</c>); a geo layer another broker created is still kept current.
+    /// </summary>
+    public bool UsePostGis { get; set; } = true;
 }
 
 /// <summary>Validates <see cref="PostgresStoreOptions"/> and, when the store is postgres, the connection string; lists every error.</summary>

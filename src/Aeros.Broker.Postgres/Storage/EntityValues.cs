@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Aeros.Broker.Model;
+using Aeros.Broker.Query;
 using Aeros.Broker.Storage.Sqlite;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
 
 namespace Aeros.Broker.Postgres.Storage;
 
@@ -16,7 +19,15 @@ namespace Aeros.Broker.Postgres.Storage;
 internal static class EntityValues
 {
     /// <summary>The <c>vals</c> JSON of an entity.</summary>
-    public static string Encode(Entity entity)
+    public static string Encode(Entity entity) => Rows(entity, geo: false).Vals;
+
+    /// <summary>
+    /// What the writer stores next to an entity's body: <c>vals</c>, the rows of <c>entity_numbers</c> (every number
+    /// of <c>vals</c>) and, with <paramref name="geo"/>, the rows of <c>entity_geo</c>: each GeoProperty instance whose
+    /// value the in-process geo-query reads as a geometry (<see cref="GeoJsonGeometry.TryRead"/>, polygons repaired),
+    /// as WKB, so that the database narrows by exactly the geometry the in-process check tests.
+    /// </summary>
+    public static EntityRows Rows(Entity entity, bool geo)
     {
         var byName = new SortedDictionary<string, (List<string> S, List<double> N, List<bool> B)>(StringComparer.Ordinal);
         foreach (var entry in AttributeValueIndex.Entries(entity, AttributeIndexPolicy.All))
@@ -76,7 +87,50 @@ internal static class EntityValues
             }
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var numberNames = new List<string>();
+        var numbers = new List<double>();
+        foreach (var (name, (_, n, _)) in byName)
+        {
+            foreach (var number in n)
+            {
+                numberNames.Add(name);
+                numbers.Add(number);
+            }
+        }
+        var rows = new EntityRows(Encoding.UTF8.GetString(buffer.WrittenSpan), [.. numberNames], [.. numbers]);
+        if (geo)
+        {
+            AddGeometries(entity, rows);
+        }
+        return rows;
+    }
+
+    private static void AddGeometries(Entity entity, EntityRows rows)
+    {
+        List<string>? names = null;
+        List<byte[]>? shapes = null;
+        List<bool>? puntal = null;
+        WKBWriter? wkb = null;
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            foreach (var instance in instances)
+            {
+                if (instance.Kind != AttributeKind.GeoProperty || GeoJsonGeometry.TryRead(instance.Value) is not { } geometry)
+                {
+                    continue;
+                }
+                wkb ??= new WKBWriter();
+                (names ??= []).Add(name);
+                (shapes ??= []).Add(wkb.Write(geometry));
+                (puntal ??= []).Add(geometry is Point or MultiPoint && !geometry.IsEmpty);
+            }
+        }
+        if (names is not null)
+        {
+            rows.GeoNames = [.. names];
+            rows.GeoShapes = [.. shapes!];
+            rows.GeoPuntal = [.. puntal!];
+        }
     }
 
     /// <summary>A containment document <c>{"name":{"member":[value]}}</c> for <c>vals @&gt; ...</c> (GIN-indexed).</summary>
@@ -123,4 +177,26 @@ internal static class EntityValues
 
     /// <summary>A number as a jsonpath/JSON literal.</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The rows stored next to one entity (see <see cref="EntityValues.Rows"/>); arrays are parallel.</summary>
+internal sealed class EntityRows(string vals, string[] numberNames, double[] numbers)
+{
+    /// <summary>The <c>vals</c> JSON.</summary>
+    public string Vals { get; } = vals;
+
+    /// <summary>The attribute of each number.</summary>
+    public string[] NumberNames { get; } = numberNames;
+
+    /// <summary>The numbers (one row of <c>entity_numbers</c> each, duplicates per attribute removed).</summary>
+    public double[] Numbers { get; } = numbers;
+
+    /// <summary>The GeoProperty of each geometry.</summary>
+    public string[] GeoNames { get; set; } = [];
+
+    /// <summary>The geometries as WKB (longitude, latitude).</summary>
+    public byte[][] GeoShapes { get; set; } = [];
+
+    /// <summary>Whether each geometry is a (Multi)Point: only those get a geography for near.</summary>
+    public bool[] GeoPuntal { get; set; } = [];
 }

@@ -32,6 +32,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
     private NpgsqlDataSource? _dataSource;
     private PostgresWriter? _writer;
     private ResourceListener? _listener;
+    private bool _geoQueries;
     private int _disposed;
 
     public PostgresEntityStore(IOptions<BrokerOptions> broker, IOptions<PostgresStoreOptions> options, TimeProvider time,
@@ -49,6 +50,9 @@ internal sealed partial class PostgresEntityStore : IEntityStore
 
     /// <summary>Transactions committed and work items they carried, since start.</summary>
     internal (long Commits, long Items) WriteGroups => _writer is { } w ? (w.Commits, w.CommittedItems) : (0, 0);
+
+    /// <summary>What became of PostGIS at start.</summary>
+    internal GeoLayerState GeoLayer { get; private set; }
 
     /// <summary>The data source (for tests and tools).</summary>
     internal NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The store is not initialized.");
@@ -88,6 +92,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
                 {
                     Log.SchemaMigrated(_logger, found, PostgresSchema.CurrentVersion);
                 }
+                await OpenGeoLayerAsync(connection, builder.Database ?? "", cancellationToken);
                 await using var tenants = new NpgsqlCommand("SELECT name FROM tenants", connection);
                 await using var reader = await tenants.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
@@ -105,10 +110,37 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         _dataSource = dataSource;
         _listener = new ResourceListener(dataSource, _resources, _origin, _time, _logger);
         _listener.Start();
-        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin);
+        var maintainGeo = GeoLayer is GeoLayerState.Present or GeoLayerState.Created;
+        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin, maintainGeo);
         _writer = writer;
         writer.Start();
         Log.StoreOpened(_logger, builder.Host ?? "", builder.Database ?? "", PostgresSchema.CurrentVersion);
+    }
+
+    /// <summary>Enables PostGIS and its layer when allowed and possible; sets <see cref="GeoLayer"/> and whether queries use it.</summary>
+    private async Task OpenGeoLayerAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        if (!_options.UsePostGis)
+        {
+            // Another broker on this database may use the layer: keep it current, but do not query it.
+            var exists = await PostgresGeoLayer.ExistsAsync(connection, cancellationToken);
+            GeoLayer = exists ? GeoLayerState.Present : GeoLayerState.Disabled;
+            Log.PostGisDisabled(_logger, exists);
+            return;
+        }
+        var (state, reason, rows) = await PostgresGeoLayer.EnsureAsync(connection, cancellationToken);
+        GeoLayer = state;
+        switch (state)
+        {
+            case GeoLayerState.Unavailable:
+                Log.PostGisUnavailable(_logger, database, reason ?? "");
+                return;
+            case GeoLayerState.Created:
+                Log.GeoLayerCreated(_logger, database, rows);
+                break;
+        }
+        _geoQueries = true;
+        Log.GeoQueriesInDatabase(_logger);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -183,7 +215,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         {
             return new QueryPage([], query.Ids is { Count: 0 } && query.Count ? 0 : null);
         }
-        var sql = PostgresQuery.Build(tenant, query);
+        var sql = PostgresQuery.Build(tenant, query, _geoQueries);
         if (sql.Empty)
         {
             return new QueryPage([], query.Count ? 0 : null);

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Aeros.Broker.Query;
 using Aeros.Broker.Storage;
 using Aeros.Broker.Storage.Sqlite;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -35,8 +37,11 @@ internal sealed class PostgresQuery
     /// <summary>The WHERE clause (parameters $1..).</summary>
     public string Where => _where.ToString();
 
-    /// <summary>Builds the SQL of <paramref name="query"/>; throws NgsiLdException BadRequestData for an invalid idPattern.</summary>
-    public static PostgresQuery Build(string tenant, EntityQuery query)
+    /// <summary>
+    /// Builds the SQL of <paramref name="query"/>; with <paramref name="geo"/> (the PostGIS layer exists) a geo-query
+    /// narrows the candidates in SQL too. Throws NgsiLdException BadRequestData for an invalid idPattern.
+    /// </summary>
+    public static PostgresQuery Build(string tenant, EntityQuery query, bool geo = false)
     {
         var sql = new PostgresQuery(tenant);
         var typesExact = true;
@@ -87,6 +92,10 @@ internal sealed class PostgresQuery
         {
             sql.AddTerm(term);
         }
+        if (geo && query.Geo is { } geoQuery)
+        {
+            sql.AddGeo(geoQuery);
+        }
         sql.Residual = EntityQueryFilter.Create(new EntityQuery
         {
             Types = query.Types,
@@ -128,28 +137,27 @@ internal sealed class PostgresQuery
     }
 
     /// <summary>
-    /// A pushed q term as a condition on <c>vals</c>: equality as containments (<c>vals @&gt; {"a":{"s":["x"]}}</c>,
-    /// answered by the GIN index), a numeric range as a jsonpath filter over the attribute's numbers.
+    /// A pushed q term: equality as containments in <c>vals</c> (<c>vals @&gt; {"a":{"s":["x"]}}</c>, answered by
+    /// the GIN index), a numeric range as a semi-join on <c>entity_numbers</c> (B-tree on tenant, attribute, value;
+    /// the planner drives from it when the range is selective, or probes it per entity in id order when not).
     /// </summary>
     private void AddTerm(PushedTerm term)
     {
         if (term.IsRange)
         {
-            var condition = new StringBuilder();
+            _where.Append(" AND EXISTS (SELECT 1 FROM entity_numbers n WHERE n.tenant = entities.tenant AND n.id = entities.id AND n.attr = ");
+            Parameter(new NpgsqlParameter<string> { TypedValue = term.Name });
             if (term.Low is { } low)
             {
-                condition.Append("@ ").Append(term.LowInclusive ? ">=" : ">").Append(' ').Append(EntityValues.Number(low));
+                _where.Append(" AND n.value ").Append(term.LowInclusive ? ">= " : "> ");
+                Parameter(new NpgsqlParameter<double> { TypedValue = low });
             }
             if (term.High is { } high)
             {
-                if (condition.Length > 0)
-                {
-                    condition.Append(" && ");
-                }
-                condition.Append("@ ").Append(term.HighInclusive ? "<=" : "<").Append(' ').Append(EntityValues.Number(high));
+                _where.Append(" AND n.value ").Append(term.HighInclusive ? "<= " : "< ");
+                Parameter(new NpgsqlParameter<double> { TypedValue = high });
             }
-            var path = $"strict $.{EntityValues.PathString(term.Name)}.n[*] ? ({condition})";
-            And("vals @? ", new NpgsqlParameter<string> { TypedValue = path, NpgsqlDbType = NpgsqlDbType.JsonPath }, "");
+            _where.Append(')');
             return;
         }
         var alternatives = new List<string>();
@@ -181,6 +189,77 @@ internal sealed class PostgresQuery
         }
         _where.Append(')');
     }
+
+    /// <summary>
+    /// A geo-query as a superset of its matches from <c>entity_geo</c> (the in-process check of the geo-query stays,
+    /// so results are exactly those without PostGIS). Every relation needs a geometry in the GeoProperty. near with a
+    /// (multi)point reference: points within maxDistance on the sphere (<c>ST_DWithin</c> on geography, GiST) — or,
+    /// for minDistance, not within — with a little slack for the two haversine implementations; lines and polygons
+    /// always remain candidates (the in-process distance to them is not PostGIS's). within, contains, intersects,
+    /// equals and overlaps all imply that the bounding boxes intersect (<c>&amp;&amp;</c>, GiST); disjoint does not
+    /// narrow further.
+    /// </summary>
+    private void AddGeo(GeoQuery geo)
+    {
+        var reference = geo.Reference;
+        if (geo.Relation == GeoRelation.Near && reference is Point or MultiPoint && !reference.IsEmpty)
+        {
+            var shape = new NpgsqlParameter<byte[]> { TypedValue = new WKBWriter().Write(reference) };
+            if (geo.MaxDistance is { } max)
+            {
+                // Driven by the GiST index on puntal; the other shapes come from a partial B-tree.
+                _where.Append(" AND id IN (SELECT g.id FROM entity_geo g WHERE g.tenant = $1 AND g.attr = ");
+                var attr = Parameter(new NpgsqlParameter<string> { TypedValue = geo.GeoProperty });
+                _where.Append(" AND ST_DWithin(g.puntal, ST_GeomFromWKB(");
+                Parameter(shape);
+                _where.Append(", 4326)::geography, ");
+                Parameter(new NpgsqlParameter<double> { TypedValue = (max * (1 + DistanceSlack)) + DistanceSlackMetres });
+                _where.Append(", false) UNION ALL SELECT g.id FROM entity_geo g WHERE g.tenant = $1 AND g.attr = $")
+                    .Append(attr).Append(" AND g.puntal IS NULL)");
+                return;
+            }
+            var min = (geo.MinDistance!.Value * (1 - DistanceSlack)) - DistanceSlackMetres;
+            GeoExists(geo.GeoProperty);
+            if (min > 0)
+            {
+                _where.Append(" AND (g.puntal IS NULL OR NOT ST_DWithin(g.puntal, ST_GeomFromWKB(");
+                Parameter(shape);
+                _where.Append(", 4326)::geography, ");
+                Parameter(new NpgsqlParameter<double> { TypedValue = min });
+                _where.Append(", false))");
+            }
+            _where.Append(')');
+            return;
+        }
+        GeoExists(geo.GeoProperty);
+        if (geo.Relation is not (GeoRelation.Disjoint or GeoRelation.Near) && !reference.IsEmpty)
+        {
+            var box = reference.EnvelopeInternal;
+            _where.Append(" AND g.geom && ST_MakeEnvelope(");
+            Parameter(new NpgsqlParameter<double> { TypedValue = box.MinX });
+            _where.Append(", ");
+            Parameter(new NpgsqlParameter<double> { TypedValue = box.MinY });
+            _where.Append(", ");
+            Parameter(new NpgsqlParameter<double> { TypedValue = box.MaxX });
+            _where.Append(", ");
+            Parameter(new NpgsqlParameter<double> { TypedValue = box.MaxY });
+            _where.Append(", 4326)");
+        }
+        _where.Append(')');
+    }
+
+    /// <summary>Opens <c>EXISTS (SELECT 1 FROM entity_geo g WHERE ... g.attr = $n</c>; the caller closes it.</summary>
+    private void GeoExists(string geoProperty)
+    {
+        _where.Append(" AND EXISTS (SELECT 1 FROM entity_geo g WHERE g.tenant = entities.tenant AND g.id = entities.id AND g.attr = ");
+        Parameter(new NpgsqlParameter<string> { TypedValue = geoProperty });
+    }
+
+    /// <summary>Relative slack on near distances: PostGIS's sphere (radius 6371008.77 m) vs the broker's haversine (6371008.8 m).</summary>
+    private const double DistanceSlack = 1e-6;
+
+    /// <summary>Absolute slack on near distances in metres (rounding of both computations).</summary>
+    private const double DistanceSlackMetres = 0.01;
 
     /// <summary>
     /// The idPattern as an anchored PostgreSQL (ARE) regular expression when it uses only syntax that .NET and

@@ -15,8 +15,38 @@ namespace Aeros.Broker.Postgres.Storage;
 internal sealed class PostgresWriteSession
     : IEntityWriteSession
 {
+    // The entity row and its side rows (entity_numbers, entity_geo) change in one statement: one round trip, and
+    // the side rows can never disagree with the row. Sub-statements share a snapshot, so a DELETE of the old side
+    // rows does not see the INSERT of the new ones.
+    private const string NumbersInsert =
+        "n AS (INSERT INTO entity_numbers (tenant, id, attr, value) SELECT $1, e.id, u.attr, u.value FROM e, unnest($6::text[], $7::float8[]) AS u(attr, value))";
+
+    private const string GeoInsert = """
+        g AS (INSERT INTO entity_geo (tenant, id, attr, geom, puntal)
+              SELECT $1, e.id, u.attr, u.geom, CASE WHEN u.puntal THEN u.geom::geography END
+              FROM e, (SELECT v.attr, ST_GeomFromWKB(v.wkb, 4326) AS geom, v.puntal
+                       FROM unnest($8::text[], $9::bytea[], $10::bool[]) AS v(attr, wkb, puntal)) AS u)
+        """;
+
+    private const string InsertSql =
+        "WITH e AS (INSERT INTO entities (tenant, id, types, body, doc, vals) VALUES ($1, $2, $3, $4, convert_from($4, 'UTF8')::jsonb, $5) ON CONFLICT DO NOTHING RETURNING id), "
+        + NumbersInsert;
+
+    private const string UpdateSql =
+        "WITH e AS (UPDATE entities SET types = $3, body = $4, doc = convert_from($4, 'UTF8')::jsonb, vals = $5 WHERE tenant = $1 AND id = $2 RETURNING id), "
+        + "dn AS (DELETE FROM entity_numbers WHERE tenant = $1 AND id = $2), " + NumbersInsert;
+
+    private const string DeleteSql =
+        "WITH e AS (DELETE FROM entities WHERE tenant = $1 AND id = $2 RETURNING body), dn AS (DELETE FROM entity_numbers WHERE tenant = $1 AND id = $2)";
+
+    private const string GeoDelete = "dg AS (DELETE FROM entity_geo WHERE tenant = $1 AND id = $2)";
+
     private readonly NpgsqlConnection _connection;
     private readonly string _origin;
+    private readonly bool _geo;
+    private readonly string _insertSql;
+    private readonly string _updateSql;
+    private readonly string _deleteSql;
     private string? _tenant;
     private DateTimeOffset? _recordAt;
     private readonly Dictionary<string, byte[]?> _bodies = new(StringComparer.Ordinal);
@@ -24,10 +54,15 @@ internal sealed class PostgresWriteSession
 
     /// <param name="connection">The writer's open connection.</param>
     /// <param name="origin">This process's id in resource-change notifications (it ignores its own).</param>
-    public PostgresWriteSession(NpgsqlConnection connection, string origin)
+    /// <param name="geo">Whether the database has the PostGIS layer (<c>entity_geo</c>) to keep current.</param>
+    public PostgresWriteSession(NpgsqlConnection connection, string origin, bool geo)
     {
         _connection = connection;
         _origin = origin;
+        _geo = geo;
+        _insertSql = (geo ? $"{InsertSql}, {GeoInsert}" : InsertSql) + " SELECT count(*) FROM e";
+        _updateSql = (geo ? $"{UpdateSql}, {GeoDelete}, {GeoInsert}" : UpdateSql) + " SELECT count(*) FROM e";
+        _deleteSql = (geo ? $"{DeleteSql}, {GeoDelete}" : DeleteSql) + " SELECT body FROM e";
     }
 
     private string Tenant => _tenant ?? throw new InvalidOperationException("The write session is used outside its work.");
@@ -97,11 +132,9 @@ internal sealed class PostgresWriteSession
     {
         ArgumentNullException.ThrowIfNull(entity);
         var body = StoredEntityCodec.Encode(entity);
-        using var command = Command(
-            "INSERT INTO entities (tenant, id, types, body, doc, vals) VALUES ($1, $2, $3, $4, convert_from($4, 'UTF8')::jsonb, $5) ON CONFLICT DO NOTHING",
-            entity.Id);
+        using var command = Command(_insertSql, entity.Id);
         AddRow(command, entity, body);
-        if (command.ExecuteNonQuery() == 0)
+        if ((long)command.ExecuteScalar()! == 0)
         {
             return false;
         }
@@ -117,11 +150,9 @@ internal sealed class PostgresWriteSession
         ArgumentNullException.ThrowIfNull(entity);
         var before = _recordAt is null ? null : _bodies.TryGetValue(entity.Id, out var known) ? known : ReadLocked(entity.Id);
         var body = StoredEntityCodec.Encode(entity);
-        using var command = Command(
-            "UPDATE entities SET types = $3, body = $4, doc = convert_from($4, 'UTF8')::jsonb, vals = $5 WHERE tenant = $1 AND id = $2",
-            entity.Id);
+        using var command = Command(_updateSql, entity.Id);
         AddRow(command, entity, body);
-        if (command.ExecuteNonQuery() == 0)
+        if ((long)command.ExecuteScalar()! == 0)
         {
             throw new InvalidOperationException($"Entity '{entity.Id}' cannot be updated: it does not exist.");
         }
@@ -134,7 +165,7 @@ internal sealed class PostgresWriteSession
     public bool Delete(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        using var command = Command("DELETE FROM entities WHERE tenant = $1 AND id = $2 RETURNING body", id);
+        using var command = Command(_deleteSql, id);
         if (command.ExecuteScalar() is not byte[] before)
         {
             return false;
@@ -199,11 +230,20 @@ internal sealed class PostgresWriteSession
         return command;
     }
 
-    private static void AddRow(NpgsqlCommand command, Entity entity, byte[] body)
+    private void AddRow(NpgsqlCommand command, Entity entity, byte[] body)
     {
+        var rows = EntityValues.Rows(entity, _geo);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entity.Types] });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = body });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = EntityValues.Encode(entity), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = rows.Vals, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.NumberNames });
+        command.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = rows.Numbers });
+        if (_geo)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.GeoNames });
+            command.Parameters.Add(new NpgsqlParameter { Value = rows.GeoShapes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = rows.GeoPuntal });
+        }
     }
 }
 

@@ -32,6 +32,7 @@ internal sealed partial class PostgresWriter
     private readonly int _maxBatch;
     private readonly TimeSpan _reconnectDelay;
     private readonly string _origin;
+    private readonly bool _geo;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NpgsqlConnection? _connection;
@@ -41,8 +42,9 @@ internal sealed partial class PostgresWriter
     private long _committedItems;
 
     public PostgresWriter(NpgsqlDataSource dataSource, ConcurrentDictionary<string, byte> tenants, EntityChangeFeed changes,
-        TimeProvider time, ILogger logger, int maxBatch, TimeSpan reconnectDelay, string origin)
+        TimeProvider time, ILogger logger, int maxBatch, TimeSpan reconnectDelay, string origin, bool geo)
     {
+        _geo = geo;
         _dataSource = dataSource;
         _tenants = tenants;
         _changes = changes;
@@ -308,7 +310,7 @@ internal sealed partial class PostgresWriter
         }
         var connection = _dataSource.OpenConnection();
         _connection = connection;
-        _session = new PostgresWriteSession(connection, _origin);
+        _session = new PostgresWriteSession(connection, _origin, _geo);
         Log.WriterConnected(_logger);
         return connection;
     }
