@@ -72,7 +72,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             await cluster.StartAgainAsync(cancellationToken);
             if (HasPostGis)
             {
-                await using var connection = new NpgsqlConnection(cluster.ConnectionString("template1"));
+                // Unpooled: a pooled session left on template1 would make every CREATE DATABASE fail (55006).
+                await using var connection = new NpgsqlConnection(cluster.ConnectionString("template1") + ";Pooling=false");
                 await connection.OpenAsync(cancellationToken);
                 await using var create = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS postgis", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken);

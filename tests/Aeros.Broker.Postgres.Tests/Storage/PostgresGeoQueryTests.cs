@@ -139,7 +139,7 @@ public sealed class PostgresGeoQueryTests
     {
         Assert.True(PostgresCluster.HasPostGis, "PostGIS is not installed: apt-get install postgresql-15-postgis-3");
         await using var database = await PostgresTestDatabase.CreateAsync("geo");
-        Assert.Equal(GeoLayerState.Present, database.Store.GeoLayer);
+        Assert.Equal(GeoLayerState.Created, database.Store.GeoLayer); // a fresh database: created, with nothing to backfill
         var entities = Seed(80, 60);
         await InsertAsync(database, entities);
 
@@ -159,7 +159,7 @@ public sealed class PostgresGeoQueryTests
     public async Task WriteAsync_UpdateAndDelete_KeepGeoLayerCurrent()
     {
         await using var database = await PostgresTestDatabase.CreateAsync("geowrite");
-        Assert.Equal(GeoLayerState.Present, database.Store.GeoLayer);
+        Assert.Equal(GeoLayerState.Created, database.Store.GeoLayer); // a fresh database: created, with nothing to backfill
         var near = GeoQuery.Parse("near;maxDistance==100", "Point", "[13.4,52.5]", Location);
         var query = new EntityQuery { Geo = near, Limit = 100 };
         await database.WriteAsync(s => s.Insert(Make("urn:ngsi-ld:Sensor:moving", (Location, Point(13.4, 52.5)))));
