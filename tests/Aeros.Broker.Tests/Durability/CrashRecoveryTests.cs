@@ -29,9 +29,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     /// <summary>What the clients were told, over all cycles.</summary>
     private readonly Ledger _ledger = new();
 
-    // Once failed on PostgreSQL with every acknowledged write "lost" after a restart: the restarted broker lost its
-    // port to another test's server, whose answers the readiness probe most likely took for its own (closed in BrokerProcess and
-    // TestPorts: ports outside the ephemeral range, ready only after the broker printed that it bound the port).
+    // Once failed on PostgreSQL with every acknowledged write "lost" after a restart: most likely the restarted broker
+    // lost its port to another test's server, whose answers the readiness probe took for its own (closed in
+    // BrokerProcess and TestPorts: ports outside the ephemeral range; started only once the broker printed its port).
     [Fact]
     [Trait("Category", "Slow")]
     public async Task Broker_SigkillDuringWriteLoad_KeepsEveryAcknowledgedWrite()
