@@ -68,6 +68,14 @@ public sealed class IamOptions
     /// </summary>
     public bool StoreClientCredentialTokens { get; set; }
 
+    /// <summary>
+    /// Answer plain client-credential token requests (client_secret_post or client_secret_basic, no other parameter, a
+    /// secret already verified in this process) before OpenIddict, with the same token OpenIddict would issue; every
+    /// other request, and every failure, is left to OpenIddict. Default true; off when
+    /// <see cref="StoreClientCredentialTokens"/> is on (ADR 0010, "Fast path").
+    /// </summary>
+    public bool ClientCredentialsFastPath { get; set; } = true;
+
     /// <summary>Accept plain HTTP (a gateway in front terminates TLS, or loopback). Default true.</summary>
     public bool AllowHttp { get; set; } = true;
 

@@ -4,6 +4,7 @@ using Aeros.Iam.Keys;
 using Aeros.Iam.Storage;
 using Aeros.Iam.Tokens;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,6 +55,10 @@ public static class IamServiceCollectionExtensions
         services.TryAddSingleton<IamIssuer>();
         services.TryAddSingleton<VerifiedSecretCache>();
         services.TryAddSingleton<IamPrincipals>();
+        services.TryAddSingleton<ClientSnapshots>();
+        services.TryAddSingleton<AccessTokenWriter>();
+        services.TryAddSingleton<FastPathState>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ClientCredentialsFastPathStartup>());
         services.TryAddSingleton<UserPasswords>();
         services.TryAddSingleton<AdminTokenValidator>();
         services.TryAddSingleton<IInitialCredentialsConsole, StandardOutputConsole>();
@@ -113,6 +118,7 @@ public static class IamServiceCollectionExtensions
     public static IEndpointRouteBuilder MapAerosIam(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<FastPathState>().Mapped = true;
         ConnectEndpoints.Map(endpoints);
         AdminApi.Map(endpoints);
         return endpoints;

@@ -9,7 +9,8 @@ namespace Aeros.Benchmarks.TokenIssuance;
 /// <summary>
 /// <c>token-issuance</c>: client-credential tokens per second from a real <c>aeros iam serve</c> child process with N
 /// concurrent clients (each request a full token request: client authentication, roles, RS256 signature), against a
-/// baseline measured in the same run: a bare Kestrel child process that signs a comparable JWT itself.
+/// baseline measured in the same run: a bare Kestrel child process that signs a comparable JWT itself; then the same
+/// IAM with its client-credential fast path off (every token through OpenIddict's pipeline).
 /// </summary>
 internal static class TokenIssuanceCommand
 {
@@ -61,17 +62,11 @@ internal static class TokenIssuanceCommand
                 baseline = await MeasureAsync("baseline (bare Kestrel + RS256 signature)", bare.BaseAddress, BareTokenServer.ClientId, BareTokenServer.Secret, options, cancellationToken);
                 bare.EnsureRunning("the baseline");
             }
-            double iam;
-            await using (var server = ChildProcess.Start("the IAM", aeros, ["iam", "serve", "--data", data]))
-            {
-                await server.WaitUntilReadyAsync(probe, "iam/.well-known/openid-configuration", TimeSpan.FromSeconds(60), cancellationToken);
-                var secret = server.FirstLineStartingWith("client secret: ")?.Trim()
-                    ?? throw new DriverException("The IAM did not print its initial client secret.", server.RecentOutput);
-                iam = await MeasureAsync("aeros iam (OpenIddict, SQLite)", server.BaseAddress, "aeros-admin", secret, options, cancellationToken);
-                server.EnsureRunning("the IAM phase");
-            }
+            var iam = await MeasureIamAsync("aeros iam (fast path, SQLite)", aeros, Path.Combine(data, "fast"), fastPath: true, probe, options, cancellationToken);
+            // The same IAM with the fast path off: every token through OpenIddict's pipeline (the figure before the fast path).
+            var openIddict = await MeasureIamAsync("aeros iam (fast path off: OpenIddict only, SQLite)", aeros, Path.Combine(data, "openiddict"), fastPath: false, probe, options, cancellationToken);
             Console.WriteLine();
-            Console.WriteLine($"RESULT token-issuance: IAM {iam:N0} tokens/s, baseline {baseline:N0} tokens/s, ratio {iam / baseline:P0} (target >= 1,000 tokens/s)");
+            Console.WriteLine($"RESULT token-issuance: IAM {iam:N0} tokens/s, baseline {baseline:N0} tokens/s, ratio {iam / baseline:P0} (target >= 1,000 tokens/s); OpenIddict only {openIddict:N0} tokens/s ({openIddict / baseline:P0})");
             var load = MachineInfo.LoadAverage();
             if (load is not null)
             {
@@ -92,6 +87,19 @@ internal static class TokenIssuanceCommand
             {
             }
         }
+    }
+
+    /// <summary>Starts <c>aeros iam serve</c> on a fresh data directory and measures it with its initial administrator client.</summary>
+    private static async Task<double> MeasureIamAsync(string name, string aeros, string data, bool fastPath, HttpClient probe, Options options, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["Iam__ClientCredentialsFastPath"] = fastPath ? "true" : "false" };
+        await using var server = ChildProcess.Start("the IAM", aeros, ["iam", "serve", "--data", data], environment);
+        await server.WaitUntilReadyAsync(probe, "iam/.well-known/openid-configuration", TimeSpan.FromSeconds(60), cancellationToken);
+        var secret = server.FirstLineStartingWith("client secret: ")?.Trim()
+            ?? throw new DriverException("The IAM did not print its initial client secret.", server.RecentOutput);
+        var rate = await MeasureAsync(name, server.BaseAddress, "aeros-admin", secret, options, cancellationToken);
+        server.EnsureRunning("the IAM phase");
+        return rate;
     }
 
     /// <summary>Warm-up, then N workers request tokens in a loop for the duration; returns successful tokens per second.</summary>

@@ -11,7 +11,7 @@ internal sealed record ClientSpec(string ClientId, string? Secret, bool Public, 
 internal sealed record ClientView(string ClientId, string? DisplayName, bool Public, IReadOnlyList<string> Grants, IReadOnlyList<string> RedirectUris);
 
 /// <summary>Creates, lists and deletes OAuth clients (OpenIddict applications) with the permissions their grants need.</summary>
-internal sealed class ClientRegistry(IOpenIddictApplicationManager applications, VerifiedSecretCache verified)
+internal sealed class ClientRegistry(IOpenIddictApplicationManager applications, VerifiedSecretCache verified, ClientSnapshots snapshots)
 {
     public const string ClientCredentials = GrantTypes.ClientCredentials;
     public const string AuthorizationCode = GrantTypes.AuthorizationCode;
@@ -97,6 +97,7 @@ internal sealed class ClientRegistry(IOpenIddictApplicationManager applications,
             descriptor.RedirectUris.Add(uri);
         }
         await applications.CreateAsync(descriptor, cancellationToken);
+        snapshots.Invalidate();
         return secret;
     }
 
@@ -121,6 +122,7 @@ internal sealed class ClientRegistry(IOpenIddictApplicationManager applications,
         }
         await applications.DeleteAsync(application, cancellationToken);
         verified.Clear();
+        snapshots.Invalidate();
         return true;
     }
 
@@ -138,6 +140,7 @@ internal sealed class ClientRegistry(IOpenIddictApplicationManager applications,
         descriptor.ClientSecret = secret;
         await applications.UpdateAsync(application, descriptor, cancellationToken);
         verified.Clear();
+        snapshots.Invalidate();
         return secret;
     }
 

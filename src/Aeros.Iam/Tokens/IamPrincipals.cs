@@ -17,16 +17,19 @@ namespace Aeros.Iam.Tokens;
 /// </summary>
 internal sealed class IamPrincipals(IDbContextFactory<IamDbContext> databases, IOptions<IamOptions> options, TimeProvider time)
 {
-    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+    /// <summary>How long assignments are kept: the bound for changes made by another IAM process sharing the database.</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<(string Kind, string Subject), (DateTimeOffset Until, IReadOnlyList<RoleAssignment> Assignments)> _cache = [];
     private readonly Lock _gate = new();
+    private long _generation;
 
     /// <summary>Forgets cached assignments (after an admin change).</summary>
     public void Invalidate()
     {
         lock (_gate)
         {
+            _generation++;
             _cache.Clear();
         }
     }
@@ -34,12 +37,14 @@ internal sealed class IamPrincipals(IDbContextFactory<IamDbContext> databases, I
     public async Task<IReadOnlyList<RoleAssignment>> AssignmentsAsync(string kind, string subject, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        long generation;
         lock (_gate)
         {
             if (_cache.TryGetValue((kind, subject), out var hit) && hit.Until > now)
             {
                 return hit.Assignments;
             }
+            generation = _generation;
         }
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var assignments = await db.RoleAssignments.AsNoTracking()
@@ -47,6 +52,11 @@ internal sealed class IamPrincipals(IDbContextFactory<IamDbContext> databases, I
             .ToListAsync(cancellationToken);
         lock (_gate)
         {
+            // Read before an admin change that committed meanwhile: do not keep it.
+            if (generation != _generation)
+            {
+                return assignments;
+            }
             if (_cache.Count > 10_000)
             {
                 _cache.Clear();
