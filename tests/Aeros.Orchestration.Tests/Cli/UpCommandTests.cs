@@ -267,7 +267,8 @@ public sealed class UpCommandTests
             return Task.FromResult(new UpRun(up, data, basePort));
         }
 
-        public Task WaitUntilReadyAsync() => TestDeadline.Until(() => Up.Output.Contains("Continuum ready in", StringComparison.Ordinal) || Up.HasExited,
+        // The last line printed when ready (after the table and the security lines), so assertions see all of them.
+        public Task WaitUntilReadyAsync() => TestDeadline.Until(() => Up.Output.Contains("Press Ctrl-C (or run 'aeros down", StringComparison.Ordinal) || Up.HasExited,
             "aeros up reports ready", () => Up.Output, ReadyDeadline).ContinueWith(t =>
             {
                 t.GetAwaiter().GetResult();

@@ -170,11 +170,17 @@ internal sealed class ScenarioContinuum : IAsyncDisposable
         }
     }
 
-    /// <summary>A copy of a sample blueprint with its port replaced by a free one (so parallel runs do not collide): the file and the port.</summary>
+    /// <summary>
+    /// A copy of a sample blueprint with its port replaced by a free one (so parallel runs do not collide) and without a
+    /// CPU-usage limit: the file and the port.
+    /// </summary>
     public (string File, int Port) SampleWithFreePort(string sample, int samplePort)
     {
         var port = AerosProcess.FreePort();
-        var text = File.ReadAllText(SamplePath(sample)).Replace(samplePort.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        // The agents report this machine's CPU, which a busy CI run holds near 100 %: the copy drops a sample's
+        // cpu_usage ≤ 90 % filter (the placement tests cover that constraint) so a deploy does not wait on the load.
+        var text = File.ReadAllText(SamplePath(sample)).Replace(samplePort.ToString(CultureInfo.InvariantCulture), port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("cpu_usage: { less_or_equal: 0.9 }", "cpu_usage: { less_or_equal: 1.0 }", StringComparison.Ordinal);
         var file = Path.Combine(Data, sample);
         File.WriteAllText(file, text);
         return (file, port);
