@@ -1,5 +1,7 @@
 using Aeros.Broker.Postgres;
 using Aeros.Broker;
+using Aeros.Broker.Distribution;
+using Aeros.Security;
 using Aeros.Continuum.Security;
 using Aeros.Gateway;
 using Aeros.Iam;
@@ -149,8 +151,23 @@ public static class DomainHost
             c.RefreshBeforeExpiry = client.RefreshBeforeExpiry;
             c.RequestTimeout = client.RequestTimeout;
         });
-        builder.Services.AddHttpClient(HloServiceCollectionExtensions.HandoffHttpClientName).AddClientCredentialsToken();
-        builder.Services.AddHttpClient(FederationServiceCollectionExtensions.PeerHttpClientName).AddClientCredentialsToken();
+        // The domain's token goes to the continuum's domains only (its own URLs, its peers, Security:ContinuumUrls),
+        // never to a URL read from data: a registration or Domain entity anyone with write access may create.
+        builder.Services.AddOptions<DistributionOptions>().PostConfigure<IOptions<FederationOptions>>((distribution, federation) =>
+        {
+            var own = fixedPublic.Select(u => new Uri(u)).ToList();
+            if (federation.Value.PublicUrl is { } advertised)
+            {
+                own.Insert(0, advertised);
+            }
+            foreach (var url in own.Concat(federation.Value.Peers).Concat(security.ContinuumUrls))
+            {
+                distribution.TokenRecipients.Add(url);
+            }
+        });
+        static TokenRecipients Recipients(IServiceProvider sp) => new(sp.GetRequiredService<IOptions<DistributionOptions>>().Value.TokenRecipients);
+        builder.Services.AddHttpClient(HloServiceCollectionExtensions.HandoffHttpClientName).AddClientCredentialsToken(Recipients);
+        builder.Services.AddHttpClient(FederationServiceCollectionExtensions.PeerHttpClientName).AddClientCredentialsToken(Recipients);
         var gatewaySettings = builder.Configuration.GetSection(GatewayHost.GatewaySection).AsEnumerable()
             .Where(kv => kv.Value is not null).ToList();
         builder.Services.AddSingleton(sp => new SecureFront(fixedPublic, gatewaySettings, gateway =>

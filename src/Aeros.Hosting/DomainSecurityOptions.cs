@@ -34,6 +34,14 @@ public sealed class DomainSecurityOptions
     /// </summary>
     public ClientCredentialsOptions Client { get; set; } = new();
 
+    /// <summary>
+    /// The public URLs of the continuum's other domains. The domain's token (<see cref="Client"/>) is sent only to these,
+    /// to its peers and to its own public URLs: by the broker to context sources, by the federator and by HLO hand-offs.
+    /// A domain that is not listed (e.g. one that joined later through a peer) is called without a token, and its
+    /// gateway refuses that; list it here. URLs that come from data (registrations, Domain entities) never widen it.
+    /// </summary>
+    public IList<Uri> ContinuumUrls { get; set; } = [];
+
     /// <summary>Every error of these options (empty when valid or disabled).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -49,6 +57,13 @@ public sealed class DomainSecurityOptions
         if (!EmbeddedIam && (Issuer is null || !Issuer.IsAbsoluteUri || Issuer.Scheme is not ("http" or "https")))
         {
             errors.Add("Security Issuer must be the absolute http(s) URL of the continuum's IAM (e.g. http://127.0.0.1:9090/iam/) unless EmbeddedIam is true.");
+        }
+        foreach (var url in ContinuumUrls)
+        {
+            if (url is null || Aeros.Security.TokenRecipients.OriginOf(url) is null)
+            {
+                errors.Add($"Security ContinuumUrls: '{url}' must be an absolute http or https URL (a domain's public URL).");
+            }
         }
         if (string.IsNullOrWhiteSpace(Client.ClientId) || string.IsNullOrEmpty(Client.ClientSecret))
         {

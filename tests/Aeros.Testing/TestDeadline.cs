@@ -54,9 +54,17 @@ public static class TestDeadline
         while (true)
         {
             using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            if (await condition().WaitAsync(attempt.Token))
+            try
             {
-                return;
+                if (await condition().WaitAsync(attempt.Token))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (attempt.IsCancellationRequested && clock.Elapsed <= limit)
+            {
+                // One slow check (e.g. a child process starting on a loaded machine) is "not yet", not a failure: the
+                // overall deadline still bounds the wait.
             }
             if (clock.Elapsed > limit)
             {

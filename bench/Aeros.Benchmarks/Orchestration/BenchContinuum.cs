@@ -12,7 +12,7 @@ using Aeros.Continuum;
 namespace Aeros.Benchmarks.Orchestration;
 
 /// <summary>
-/// A one-domain local continuum for the orchestration benchmarks: <c>aeros up --domains 1 --ies-per-domain N</c> as a
+/// A one-domain local continuum for the orchestration benchmarks: <c>aeros up --domains 1 --ies-per-domain N --no-security</c> as a
 /// child, its state file read for the domain and agent endpoints and pids. Agents can be SIGKILLed and restarted with
 /// the arguments <c>aeros up</c> gave them. Disposing stops <c>aeros up</c>, every process the state file names or
 /// this class started, and every workload process left in the data directory, then deletes it.
@@ -55,7 +55,10 @@ internal sealed class BenchContinuum : IAsyncDisposable
         var data = Path.Combine(Path.GetTempPath(), "aeros-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         var up = Launch(aeros, ["up", "--domains", "1", "--ies-per-domain", ies.ToString(CultureInfo.InvariantCulture),
-            "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data", data, "--timeout", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            // The orchestration figures are measured without the gateway (comparable with docs/benchmarks.md); the
+            // gateway's own cost is the 'gateway' bench.
+            "--no-security"],
             environment);
         var run = new BenchContinuum(up, aeros, data) { StartedTimestamp = Stopwatch.GetTimestamp() };
         up.OutputDataReceived += (_, e) => run.Keep(e.Data);

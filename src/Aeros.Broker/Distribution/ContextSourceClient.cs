@@ -36,9 +36,11 @@ internal sealed partial class ContextSourceClient : IDisposable
     private readonly SourceIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger<ContextSourceClient> _logger;
+    private readonly bool _sendsToken;
 
     // tokens: with security on (a domain host behind its gateway), the domain's own token for the other domains'
-    // gateways its registrations point to; null: requests carry no token.
+    // gateways its registrations point to, sent only to DistributionOptions.TokenRecipients (a registration is data
+    // anyone with write access may create); null: requests carry no token.
     public ContextSourceClient(IOptions<DistributionOptions> options, SourceIdentity identity, TimeProvider time, ILogger<ContextSourceClient> logger,
         IAccessTokenSource? tokens = null)
     {
@@ -56,7 +58,8 @@ internal sealed partial class ContextSourceClient : IDisposable
         };
         if (tokens is not null)
         {
-            handler = new BearerTokenHandler(tokens, handler);
+            handler = new BearerTokenHandler(tokens, handler, new TokenRecipients(_options.TokenRecipients));
+            _sendsToken = true;
         }
         _http = new HttpClient(handler)
         {
@@ -98,6 +101,10 @@ internal sealed partial class ContextSourceClient : IDisposable
                     break;
                 case "accept" or "contenttype" or "ngsildconformance" or "via" or "ngsild-tenant" or "host" or "content-length" or "content-type":
                     // The broker asks for normalized JSON and decides tenant, Via and framing itself.
+                    break;
+                case "authorization" when _sendsToken:
+                    // Secured: a registration must not collect the caller's token (urn:ngsi-ld:request) nor replace the
+                    // broker's own; a source gets the broker's token if it is a token recipient, else nothing.
                     break;
                 default:
                     if (text.Length > 0)

@@ -42,6 +42,14 @@ public sealed class DistributionOptions
 
     /// <summary>Largest response body accepted from a context source, in bytes; larger answers count as failures.</summary>
     public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
+    /// <summary>
+    /// When the host gives the broker an access token (a secured domain host): the context sources that receive it with
+    /// forwarded requests, as URLs whose origin (scheme, host, port) a registration's endpoint must have (e.g. the
+    /// continuum's domain URLs). A registration pointing anywhere else is still served, without the token. Empty (the
+    /// default): no context source receives it.
+    /// </summary>
+    public IList<Uri> TokenRecipients { get; set; } = [];
 }
 
 /// <summary>Validates <see cref="DistributionOptions"/>, listing every error at once.</summary>
@@ -69,6 +77,13 @@ internal sealed class DistributionOptionsValidator : IValidateOptions<Distributi
         if (options.MaxResponseBytes is < 1024 or > int.MaxValue)
         {
             errors.Add("Distribution maximum response size must be between 1024 bytes and 2 GiB.");
+        }
+        foreach (var recipient in options.TokenRecipients)
+        {
+            if (recipient is null || Aeros.Security.TokenRecipients.OriginOf(recipient) is null)
+            {
+                errors.Add($"Distribution token recipient '{recipient}' must be an absolute http or https URL.");
+            }
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

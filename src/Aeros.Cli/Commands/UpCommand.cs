@@ -38,14 +38,17 @@ internal static class UpCommand
             Description = "Seconds to wait until every domain is federated and every IE registered; then everything is stopped and up fails.",
             DefaultValueFactory = _ => LocalContinuumOptions.DefaultReadyTimeout.TotalSeconds,
         };
-        var security = new Option<bool>("--security")
+        var noSecurity = new Option<bool>("--no-security")
         {
-            Description = "Run with security on: every domain behind its gateway, the continuum's IAM in domain1 (/iam), a client per agent and "
-                + "domain host, and an administrator credential for the CLI in the state file (docs/security.md).",
+            Description = "Run without security (security is on by default: every domain behind its gateway, the continuum's IAM in domain1 (/iam), "
+                + "a client per agent and domain host, and an administrator credential for the CLI in the state file; docs/security.md). "
+                + "Without it every API answers anyone on the machine without a token.",
         };
-        var command = new Command("up", "Start a local continuum on loopback (domain hosts federated with each other and an agent per IE, each a child process) and run until Ctrl-C or 'aeros down'. See docs/local-continuum.md.")
+        // Security is the default now; the old opt-in flag stays accepted so scripts keep working.
+        var security = new Option<bool>("--security") { Description = "Deprecated: security is on by default.", Hidden = true };
+        var command = new Command("up", "Start a local continuum on loopback (domain hosts federated with each other and an agent per IE, each a child process) and run until Ctrl-C or 'aeros down'. Security is on unless --no-security. See docs/local-continuum.md.")
         {
-            domains, ies, basePort, data, timeout, security,
+            domains, ies, basePort, data, timeout, noSecurity, security,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,10 +59,14 @@ internal static class UpCommand
                 IesPerDomain = parse.GetValue(ies),
                 BasePort = parse.GetValue(basePort),
                 DataDirectory = parse.GetValue(data)!,
-                Security = parse.GetValue(security),
+                Security = !parse.GetValue(noSecurity),
                 ReadyTimeout = double.IsFinite(seconds) && seconds is > 0 and < 86_400 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero,
             };
             var errors = LocalContinuumOptionsValidator.Errors(options);
+            if (parse.GetValue(security) && parse.GetValue(noSecurity))
+            {
+                errors.Add("--security and --no-security contradict each other (security is on by default; --security is no longer needed).");
+            }
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -68,6 +75,10 @@ internal static class UpCommand
                 }
                 await Console.Error.WriteLineAsync("Run 'aeros up --help' to see the options.");
                 return ExitCodes.BadUsage;
+            }
+            if (parse.GetValue(security))
+            {
+                await Console.Error.WriteLineAsync("aeros up: --security is deprecated and has no effect: security is on by default (--no-security turns it off).");
             }
             using var logging = LoggerFactory.Create(builder => builder
                 .SetMinimumLevel(LogLevel.Warning)

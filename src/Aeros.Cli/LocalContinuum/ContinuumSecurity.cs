@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -51,35 +52,69 @@ internal sealed class ContinuumSecurity
     /// <summary>The IAM's data directory under domain1's: recreated by every <c>up</c> so the generated secrets hold.</summary>
     public static string IamDirectory(PlannedDomain entrypoint) => Path.Combine(entrypoint.DataDirectory, "iam");
 
-    /// <summary>The environment of a domain host.</summary>
-    public IReadOnlyDictionary<string, string> DomainEnvironment(PlannedDomain domain)
+    /// <summary>The credential of a domain host's client (kept in the state file so a restarted host gets it again).</summary>
+    public ContinuumCredential HostCredential(PlannedDomain domain) =>
+        new(Issuer.AbsoluteUri, TokenUrl.AbsoluteUri, HostClientId(domain.Name), _hostSecrets[domain.Name]);
+
+    /// <summary>The credential of an agent's client (kept in the state file so a restarted agent gets it again).</summary>
+    public ContinuumCredential AgentCredential(PlannedAgent agent) =>
+        new(Issuer.AbsoluteUri, TokenUrl.AbsoluteUri, AgentClientId(agent), _agentSecrets[agent.IeId]);
+
+    /// <summary>The environment of a domain host at its first start (domain1 also gets the IAM's administrator secret).</summary>
+    public IReadOnlyDictionary<string, string> DomainEnvironment(PlannedDomain domain) =>
+        DomainEnvironment(HostCredential(domain), domain.Entrypoint, _layout.Domains.Select(d => d.Url), domain.Entrypoint ? _adminSecret : null);
+
+    /// <summary>The environment of an agent.</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment(PlannedAgent agent) => AgentEnvironment(AgentCredential(agent));
+
+    /// <summary>
+    /// The environment of a secured domain host with <paramref name="credential"/>: the entrypoint embeds the IAM (whose
+    /// administrator secret only matters at the IAM's first start), the others trust its issuer; the domain's token goes
+    /// to <paramref name="continuumUrls"/> only.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> DomainEnvironment(ContinuumCredential credential, bool entrypoint, IEnumerable<Uri> continuumUrls,
+        string? initialAdminSecret)
     {
+        ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(continuumUrls);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Security__Enabled"] = "true",
-            ["Security__Client__ClientId"] = HostClientId(domain.Name),
-            ["Security__Client__ClientSecret"] = _hostSecrets[domain.Name],
-            ["Security__Client__TokenUrl"] = TokenUrl.AbsoluteUri,
+            ["Security__Client__ClientId"] = credential.ClientId,
+            ["Security__Client__ClientSecret"] = credential.ClientSecret,
+            ["Security__Client__TokenUrl"] = credential.TokenUrl,
         };
-        if (domain.Entrypoint)
+        var i = 0;
+        foreach (var url in continuumUrls)
+        {
+            environment[string.Create(CultureInfo.InvariantCulture, $"Security__ContinuumUrls__{i++}")] = url.AbsoluteUri;
+        }
+        if (entrypoint)
         {
             environment["Security__EmbeddedIam"] = "true";
-            environment["Iam__InitialAdminClientSecret"] = _adminSecret;
+            if (initialAdminSecret is not null)
+            {
+                environment["Iam__InitialAdminClientSecret"] = initialAdminSecret;
+            }
         }
         else
         {
-            environment["Security__Issuer"] = Issuer.AbsoluteUri;
+            environment["Security__Issuer"] = credential.Issuer;
         }
         return environment;
     }
 
-    /// <summary>The environment of an agent.</summary>
-    public IReadOnlyDictionary<string, string> AgentEnvironment(PlannedAgent agent) => new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>The environment of an agent with <paramref name="credential"/>.</summary>
+    public static IReadOnlyDictionary<string, string> AgentEnvironment(ContinuumCredential credential)
     {
-        ["Agent__Auth__TokenUrl"] = TokenUrl.AbsoluteUri,
-        ["Agent__Auth__ClientId"] = AgentClientId(agent),
-        ["Agent__Auth__ClientSecret"] = _agentSecrets[agent.IeId],
-    };
+        ArgumentNullException.ThrowIfNull(credential);
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Agent__Auth__TokenUrl"] = credential.TokenUrl,
+            ["Agent__Auth__ClientId"] = credential.ClientId,
+            ["Agent__Auth__ClientSecret"] = credential.ClientSecret,
+        };
+    }
 
     /// <summary>A token source of the IAM's initial administrator (for the readiness probes and the provisioning).</summary>
     public ClientCredentialsTokenSource AdminTokens() => new(new ClientCredentialsOptions

@@ -16,7 +16,8 @@ namespace Aeros.Cli.LocalContinuum;
 /// <param name="DataDirectory">The absolute data directory.</param>
 /// <param name="Domains">The domain hosts, domain1 first.</param>
 /// <param name="Agents">The agents, domain by domain.</param>
-/// <param name="Security">With security on: the CLI's administrator credential (the file is then readable by its owner only).</param>
+/// <param name="Security">With security on: the CLI's administrator credential (the file is then readable by its owner only, as it also
+/// holds each child's credential).</param>
 public sealed record ContinuumState(int Version, int UpPid, long? UpStartTicks, DateTimeOffset StartedAt, string DataDirectory,
     IReadOnlyList<ContinuumDomainState> Domains, IReadOnlyList<ContinuumAgentState> Agents, ContinuumCredential? Security = null)
 {
@@ -34,8 +35,9 @@ public sealed record ContinuumState(int Version, int UpPid, long? UpStartTicks, 
 /// <param name="StartTicks">Its start time (see <see cref="ContinuumState"/>).</param>
 /// <param name="DataDirectory">Its data directory.</param>
 /// <param name="LogFile">Its stdout/stderr.</param>
+/// <param name="Credential">With security on: the domain host's own client credential (a restart passes it again).</param>
 public sealed record ContinuumDomainState(string Name, string Url, string BrokerUrl, string FederationUrl, bool Entrypoint, int Pid, long? StartTicks,
-    string DataDirectory, string LogFile);
+    string DataDirectory, string LogFile, ContinuumCredential? Credential = null);
 
 /// <summary>An agent (infrastructure element) of a local continuum.</summary>
 /// <param name="IeId">Its InfrastructureElement id.</param>
@@ -45,9 +47,11 @@ public sealed record ContinuumDomainState(string Name, string Url, string Broker
 /// <param name="StartTicks">Its start time (see <see cref="ContinuumState"/>).</param>
 /// <param name="StateDirectory">Its state directory.</param>
 /// <param name="LogFile">Its stdout/stderr.</param>
-public sealed record ContinuumAgentState(string IeId, string Domain, string Url, int Pid, long? StartTicks, string StateDirectory, string LogFile);
+/// <param name="Credential">With security on: the agent's client credential (a restart passes it again).</param>
+public sealed record ContinuumAgentState(string IeId, string Domain, string Url, int Pid, long? StartTicks, string StateDirectory, string LogFile,
+    ContinuumCredential? Credential = null);
 
-/// <summary>A client credential of the continuum's IAM (the CLI's, from <c>aeros up --security</c> or <c>aeros login</c>).</summary>
+/// <summary>A client credential of the continuum's IAM (the CLI's or a child's, from <c>aeros up</c>, or <c>aeros login</c>'s).</summary>
 /// <param name="Issuer">The IAM's issuer, e.g. <c>http://127.0.0.1:9090/iam/</c>.</param>
 /// <param name="TokenUrl">Its token endpoint.</param>
 /// <param name="ClientId">The client id.</param>

@@ -118,27 +118,15 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         return await WaitAsync("the continuum to be ready", started, ct => ProbeAllAsync(http, layout, ct), stop);
     }
 
-    private void StartDomain(PlannedDomain domain, Uri? peer)
-    {
-        List<string> args = ["domain", "--name", domain.Name, "--urls", domain.Url.AbsoluteUri.TrimEnd('/'), "--data", domain.DataDirectory];
-        if (domain.Entrypoint)
-        {
-            args.Add("--entrypoint");
-        }
-        if (peer is not null)
-        {
-            args.AddRange(["--peer", peer.AbsoluteUri.TrimEnd('/')]);
-        }
-        Start(domain.Name, args, domain.LogFile, _security?.DomainEnvironment(domain));
-    }
+    private void StartDomain(PlannedDomain domain, Uri? peer) => Start(domain.Name,
+        ChildLaunch.Domain(domain.Name, domain.Url, domain.DataDirectory, domain.Entrypoint, peer, _security?.DomainEnvironment(domain)), domain.LogFile);
 
     private void StartAgent(PlannedAgent agent, PlannedDomain domain) => Start(Path.GetFileNameWithoutExtension(agent.LogFile),
-        ["agent", "--broker", domain.Url.AbsoluteUri.TrimEnd('/'), "--domain", domain.Name, "--ie-id", agent.IeId,
-            "--urls", agent.Url.AbsoluteUri.TrimEnd('/'), "--state-dir", agent.StateDirectory], agent.LogFile, _security?.AgentEnvironment(agent));
+        ChildLaunch.Agent(domain.Url, domain.Name, agent.IeId, agent.Url, agent.StateDirectory, _security?.AgentEnvironment(agent)), agent.LogFile);
 
-    private void Start(string name, IReadOnlyList<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
+    private void Start(string name, ChildLaunch launch, string logFile)
     {
-        var child = ChildProcess.Start(name, args, logFile, environment);
+        var child = ChildProcess.Start(name, launch.Arguments, logFile, launch.Environment);
         _children.Add(child);
         LogChildStarted(logger, name, child.Pid, logFile);
     }
@@ -279,11 +267,13 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         return new ContinuumState(ContinuumState.CurrentVersion, Environment.ProcessId, ProcessControl.StartTicks(Environment.ProcessId), time.GetUtcNow(),
             layout.DataDirectory,
             [.. layout.Domains.Select(d => new ContinuumDomainState(d.Name, d.Url.AbsoluteUri, new Uri(d.Url, "ngsi-ld/v1/").AbsoluteUri,
-                new Uri(d.Url, "federation/v1/").AbsoluteUri, d.Entrypoint, byName[d.Name].Pid, byName[d.Name].StartTicks, d.DataDirectory, d.LogFile))],
+                new Uri(d.Url, "federation/v1/").AbsoluteUri, d.Entrypoint, byName[d.Name].Pid, byName[d.Name].StartTicks, d.DataDirectory, d.LogFile,
+                _security?.HostCredential(d)))],
             [.. layout.Agents.Select(a =>
             {
                 var child = byName[Path.GetFileNameWithoutExtension(a.LogFile)];
-                return new ContinuumAgentState(a.IeId, a.Domain, a.Url.AbsoluteUri, child.Pid, child.StartTicks, a.StateDirectory, a.LogFile);
+                return new ContinuumAgentState(a.IeId, a.Domain, a.Url.AbsoluteUri, child.Pid, child.StartTicks, a.StateDirectory, a.LogFile,
+                    _security?.AgentCredential(a));
             })], _security?.CliCredential);
     }
 
@@ -297,13 +287,36 @@ internal sealed partial class LocalContinuumHost(LocalContinuumOptions options, 
         }
         await output.WriteLineAsync();
         await output.WriteLineAsync($"State in {ContinuumStateFile.PathOf(state.DataDirectory)}, logs in {Path.Combine(state.DataDirectory, "logs")}.");
-        if (state.Security is { } security)
+        foreach (var line in SecurityLines(state))
         {
-            // The secret stays in the state file (mode 0600); the line reads it from there.
-            await output.WriteLineAsync($"Security on: every API needs a bearer token from {security.TokenUrl}; 'aeros deploy/services/status' use the CLI credential in the state file. A token:");
-            await output.WriteLineAsync($"  curl -s -d grant_type=client_credentials -d client_id={security.ClientId} --data-urlencode \"client_secret=$(jq -r .security.clientSecret {ContinuumStateFile.PathOf(state.DataDirectory)})\" {security.TokenUrl}");
+            await output.WriteLineAsync(line);
         }
         await output.WriteLineAsync($"Press Ctrl-C (or run 'aeros down --data {state.DataDirectory}') to stop.");
+    }
+
+    /// <summary>
+    /// What <c>aeros up</c> prints about security: off, or how to get a token (curl), where the client commands find their
+    /// credential, and how to store it with <c>aeros login</c> for <c>--url</c>. Secrets are never printed: the lines read
+    /// them from the state file (mode 0600).
+    /// </summary>
+    internal static IReadOnlyList<string> SecurityLines(ContinuumState state)
+    {
+        if (state.Security is not { } security)
+        {
+            return ["Security off (--no-security): every API answers anyone on this machine without a token."];
+        }
+        var file = ContinuumStateFile.PathOf(state.DataDirectory);
+        var secret = $"$(jq -r .security.clientSecret {file})";
+        var entrypoint = state.Domains.First(d => d.Entrypoint).Url.TrimEnd('/');
+        return
+        [
+            $"Security on: every API needs a bearer token from {security.TokenUrl} (the continuum's IAM, issuer {security.Issuer}).",
+            $"  'aeros deploy/services/ie list/logs/delete/status --data {state.DataDirectory}' use the CLI credential ({security.ClientId}) in {file} (mode 0600).",
+            "  A token for curl:",
+            $"    curl -s -d grant_type=client_credentials -d client_id={security.ClientId} --data-urlencode \"client_secret={secret}\" {security.TokenUrl}",
+            "  For client commands with --url (e.g. from another data directory: give that one as --data), store it once with",
+            $"    AEROS_CLIENT_SECRET=\"{secret}\" aeros login --url {entrypoint} --client-id {security.ClientId} --data {state.DataDirectory}",
+        ];
     }
 
     /// <summary>Runs until <paramref name="stop"/>; a child that exits meanwhile is reported (e.g. an agent killed on purpose) but the others keep running.</summary>

@@ -45,11 +45,15 @@ public sealed class LocalContinuumOptions
     /// <summary>Directory of the continuum's data, logs and state file.</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory;
 
+    /// <summary>Default of <see cref="Security"/>: on (<c>aeros up --no-security</c> turns it off).</summary>
+    public const bool DefaultSecurity = true;
+
     /// <summary>
-    /// Run the continuum with security on (docs/security.md, "Security in a continuum"): every domain behind its gateway,
-    /// the continuum's IAM in domain1, a client per agent and domain host, and an administrator credential for the CLI.
+    /// Run the continuum with security on (the default; docs/security.md, "Security in a continuum"): every domain behind
+    /// its gateway, the continuum's IAM in domain1, a client per agent and domain host, and an administrator credential
+    /// for the CLI.
     /// </summary>
-    public bool Security { get; set; }
+    public bool Security { get; set; } = DefaultSecurity;
 
     /// <summary>How long <c>aeros up</c> waits for every domain and agent to be ready before it gives up and stops them.</summary>
     public TimeSpan ReadyTimeout { get; set; } = DefaultReadyTimeout;

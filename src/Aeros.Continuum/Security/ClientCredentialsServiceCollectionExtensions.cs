@@ -45,5 +45,20 @@ public static class ClientCredentialsServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Like <see cref="AddClientCredentialsToken(IHttpClientBuilder)"/>, but the token goes only to the origins
+    /// <paramref name="recipients"/> gives (read once, when the client's handler is built); requests elsewhere go out
+    /// without it.
+    /// </summary>
+    public static IHttpClientBuilder AddClientCredentialsToken(this IHttpClientBuilder builder, Func<IServiceProvider, TokenRecipients> recipients)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(recipients);
+        builder.AddHttpMessageHandler(sp => sp.GetRequiredService<IOptions<ClientCredentialsOptions>>().Value.IsEnabled
+            ? new BearerTokenHandler(sp.GetRequiredService<IAccessTokenSource>(), recipients(sp))
+            : new PassThroughHandler());
+        return builder;
+    }
+
     private sealed class PassThroughHandler : DelegatingHandler;
 }

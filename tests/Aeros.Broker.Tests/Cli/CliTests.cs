@@ -66,6 +66,8 @@ public sealed class CliTests : IDisposable
         AssertOptionExplained(lines, "--base-port", "Port of domain1");
         AssertOptionExplained(lines, "--data", "Directory for the continuum's data");
         AssertOptionExplained(lines, "--timeout", "Seconds to wait");
+        AssertOptionExplained(lines, "--no-security", "Run without security");
+        Assert.DoesNotContain("Deprecated", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -149,7 +151,8 @@ public sealed class CliTests : IDisposable
     public async Task Up_FreePort_ServesAndStopsOnSignal(string signal)
     {
         var port = BrokerProcess.FreePort();
-        await using var up = BrokerProcess.Start(["up", "--domains", "1", "--ies-per-domain", "0", "--base-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _dataDirectory], new Uri($"http://127.0.0.1:{port}/"));
+        // About signals, not tokens: the broker is read without one.
+        await using var up = BrokerProcess.Start(["up", "--domains", "1", "--ies-per-domain", "0", "--base-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", _dataDirectory, "--no-security"], new Uri($"http://127.0.0.1:{port}/"));
 
         await up.WaitUntilAnsweringAsync();
         await up.WaitForOutputAsync($"domain1 *  http://127.0.0.1:{port}/ngsi-ld/v1/", BrokerProcess.StartDeadline);

@@ -61,6 +61,34 @@ public sealed class BearerTokenHandlerTests
         Assert.Single(api.Authorizations);
     }
 
+    [Fact]
+    public async Task SendAsync_Recipients_TokenOnlyToTheirOriginsAndNo401RetryElsewhere()
+    {
+        var tokens = new CountingTokens();
+        var api = new RecordingApi(_ => HttpStatusCode.Unauthorized);
+        var recipients = new TokenRecipients([new Uri("http://127.0.0.1:9090/iam/"), new Uri("HTTP://Domain2.example:80/")]);
+        using var http = new HttpClient(new BearerTokenHandler(tokens, api, recipients));
+
+        (await http.GetAsync(new Uri("http://127.0.0.1:9091/ngsi-ld/v1/entities")).Within("GET other port")).Dispose();
+        (await http.GetAsync(new Uri("https://127.0.0.1:9090/x")).Within("GET other scheme")).Dispose();
+        (await http.GetAsync(new Uri("http://domain2.example/ngsi-ld/v1/types")).Within("GET recipient")).Dispose();
+
+        Assert.Equal([null, null, "Bearer t1", "Bearer t2"], api.Authorizations);
+        Assert.Equal(["http://127.0.0.1:9090", "http://domain2.example:80"], recipients.Origins.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Includes_RelativeOrNonHttpUrl_IsFalse()
+    {
+        var recipients = new TokenRecipients([new Uri("http://127.0.0.1:9090/"), new Uri("mqtt://127.0.0.1:1883/")]);
+
+        Assert.False(recipients.Includes(new Uri("/x", UriKind.Relative)));
+        Assert.False(recipients.Includes(new Uri("mqtt://127.0.0.1:1883/")));
+        Assert.False(recipients.Includes(null));
+        Assert.True(recipients.Includes(new Uri("http://127.0.0.1:9090/federation/v1/domains?x=1")));
+        Assert.Single(recipients.Origins);
+    }
+
     private sealed class CountingTokens : IAccessTokenSource
     {
         private int _n = 1;

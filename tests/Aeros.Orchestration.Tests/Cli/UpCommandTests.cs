@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Aeros.Cli.LocalContinuum;
+using Aeros.Continuum.Security;
+using Aeros.Security;
 
 namespace Aeros.Orchestration.Tests.Cli;
 
@@ -16,11 +18,19 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_TwoDomainsTwoIes_ReadyFederatedListedAndDownStopsEveryChild()
     {
+        // Security is on by default: status and down work with the state file's credential.
         await using var run = await UpRun.StartAsync(2, 2);
         await run.WaitUntilReadyAsync();
 
         var state = ContinuumStateFile.Read(run.Data);
         Assert.NotNull(state);
+        Assert.NotNull(state.Security);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(ContinuumStateFile.PathOf(run.Data)));
+        Assert.All(state.Domains, d => Assert.Equal(d.Name + "-host", d.Credential?.ClientId));
+        Assert.All(state.Agents, a => Assert.NotNull(a.Credential));
+        Assert.Contains($"--data-urlencode \"client_secret=$(jq -r .security.clientSecret {ContinuumStateFile.PathOf(run.Data)})\" {state.Security.TokenUrl}", run.Up.Output, StringComparison.Ordinal);
+        Assert.Contains($"aeros login --url {run.Url(0).TrimEnd('/')} --client-id aeros-cli --data {run.Data}", run.Up.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(state.Security.ClientSecret, run.Up.Output, StringComparison.Ordinal);
         Assert.Equal(["domain1", "domain2"], state.Domains.Select(d => d.Name));
         Assert.Equal(4, state.Agents.Count);
         Assert.All(state.Domains, d => Assert.True(ProcessControl.IsAlive(d.Pid, d.StartTicks), $"{d.Name} pid {d.Pid} is not alive"));
@@ -38,13 +48,62 @@ public sealed class UpCommandTests
         Assert.Equal(state.Agents.Select(a => a.IeId), ies.Select(i => (string)i!["id"]!));
         Assert.All(ies, i => Assert.True((bool)i!["alive"]! && (int)i["pid"]! > 0 && i["status"] is not null, i!.ToJsonString()));
 
+        // Every API is behind the gateway: no token, 401.
+        using (var anonymous = new HttpClient { Timeout = TimeSpan.FromSeconds(20) })
+        using (var refused = await anonymous.GetAsync(new Uri(run.Url(1) + "ngsi-ld/v1/types")).Within("reading domain2 without a token"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
         // Federation: domain2's IE is visible through domain1's broker (a federated query), and in domain2's own.
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var tokens = new ClientCredentialsTokenSource(new ClientCredentialsOptions
+        {
+            TokenUrl = new Uri(state.Security.TokenUrl),
+            ClientId = state.Security.ClientId,
+            ClientSecret = state.Security.ClientSecret,
+        });
+        using var http = new HttpClient(new BearerTokenHandler(tokens, new SocketsHttpHandler())) { Timeout = TimeSpan.FromSeconds(20) };
         var type = Uri.EscapeDataString("https://smartdatamodels.org/dataModel.IT/InfrastructureElement");
         var federated = JsonNode.Parse(await http.GetStringAsync(new Uri(run.Url(0) + "ngsi-ld/v1/entities?type=" + type)).Within("querying domain1"))!.AsArray();
         Assert.Contains("urn:ngsi-ld:InfrastructureElement:domain2:ie1", federated.Select(e => (string?)e!["id"]));
         using var own = await http.GetAsync(new Uri(run.Url(1) + "ngsi-ld/v1/entities/" + Uri.EscapeDataString("urn:ngsi-ld:InfrastructureElement:domain2:ie2") + "?local=true")).Within("reading domain2");
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+
+        // The printed curl line's request (client_secret_post through domain1's gateway) gives a token.
+        using (var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = state.Security.ClientId, ["client_secret"] = state.Security.ClientSecret,
+        }))
+        using (var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(20) })
+        using (var token = await plain.PostAsync(new Uri(state.Security.TokenUrl), form).Within("the curl line's token request"))
+        {
+            var body = await token.Content.ReadAsStringAsync();
+            Assert.True(token.StatusCode == HttpStatusCode.OK, body);
+            Assert.False(string.IsNullOrEmpty((string?)JsonNode.Parse(body)!["access_token"]), body);
+        }
+
+        // The printed 'aeros login' line stores the credential in another data directory; --url commands there use it.
+        var other = UpRun.NewDataDirectory();
+        try
+        {
+            await using (var login = AerosProcess.Start(new Dictionary<string, string> { ["AEROS_CLIENT_SECRET"] = state.Security.ClientSecret },
+                "login", "--url", run.Url(0).TrimEnd('/'), "--client-id", state.Security.ClientId, "--data", other))
+            {
+                await login.WaitForExitAsync("aeros login");
+                Assert.True(login.ExitCode == 0, login.Output);
+            }
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, ModeOf(Path.Combine(other, "login.json")));
+            var (urlCode, urlOutput) = await AerosProcess.RunAsync("status", "--url", run.Url(1), "--data", other, "--output", "json");
+            Assert.True(urlCode == 0, urlOutput);
+            var viaLogin = JsonNode.Parse(string.Join('\n', urlOutput.Split('\n').Where(l => l.StartsWith("[out] ", StringComparison.Ordinal)).Select(l => l[6..])))!;
+            var asked = viaLogin["domains"]!.AsArray().Single(d => (string?)d!["url"] == run.Url(1))!;
+            Assert.True((bool)asked["up"]!, urlOutput);
+            Assert.Equal(["domain1"], asked["federatedWith"]!.AsArray().Select(n => (string)n!));
+        }
+        finally
+        {
+            Directory.Delete(other, recursive: true);
+        }
 
         var (downCode, downOutput) = await AerosProcess.RunAsync("down", "--data", run.Data);
         Assert.True(downCode == 0, downOutput);
@@ -62,9 +121,12 @@ public sealed class UpCommandTests
     [Fact]
     public async Task Up_Sigterm_StopsEveryChildAndASecondUpOnTheSameDataIsRefused()
     {
-        await using var run = await UpRun.StartAsync(1, 1);
+        // Signals and the lock have nothing to do with tokens.
+        await using var run = await UpRun.StartAsync(1, 1, security: false);
         await run.WaitUntilReadyAsync();
         var state = ContinuumStateFile.Read(run.Data)!;
+        Assert.Null(state.Security);
+        Assert.Contains("Security off (--no-security)", run.Up.Output, StringComparison.Ordinal);
 
         var (code, output) = await AerosProcess.RunAsync("up", "--domains", "1", "--ies-per-domain", "0", "--base-port", run.BasePort.ToString(CultureInfo.InvariantCulture), "--data", run.Data);
         Assert.Equal(1, code);
@@ -106,7 +168,7 @@ public sealed class UpCommandTests
     public async Task Up_AgentFailsAtStart_ExitsOneWithItsLogAndStopsTheDomain()
     {
         // Every agent child inherits an invalid setting and exits with 3 at start; the domain must not be left running.
-        await using var run = await UpRun.StartAsync(1, 1, new Dictionary<string, string> { ["Agent__HistoryCapacity"] = "0" });
+        await using var run = await UpRun.StartAsync(1, 1, security: false, new Dictionary<string, string> { ["Agent__HistoryCapacity"] = "0" });
 
         await TestDeadline.Until(() => run.Up.HasExited, "aeros up fails", () => run.Up.Output, ReadyDeadline);
         await run.Up.WaitForExitAsync("aeros up failing");
@@ -132,6 +194,15 @@ public sealed class UpCommandTests
     }
 
     [Fact]
+    public async Task Up_SecurityAndNoSecurity_ExitsTwoNamingTheContradiction()
+    {
+        var (code, output) = await AerosProcess.RunAsync("up", "--security", "--no-security", "--domains", "1", "--ies-per-domain", "0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("[err] aeros up: --security and --no-security contradict each other", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_NothingRunning_ExitsOneWithClearMessage()
     {
         var data = UpRun.NewDataDirectory();
@@ -147,6 +218,9 @@ public sealed class UpCommandTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    // The files that hold secrets are owner-only (the tests run on Linux; Windows has no such mode).
+    private static UnixFileMode? ModeOf(string path) => OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path);
 
     private static void AssertAllGone(ContinuumState state)
     {
@@ -182,17 +256,19 @@ public sealed class UpCommandTests
 
         public string Url(int domainIndex) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{BasePort + domainIndex}/");
 
-        public static Task<UpRun> StartAsync(int domains, int iesPerDomain, IReadOnlyDictionary<string, string>? environment = null)
+        /// <summary>Starts <c>aeros up</c>: with security (the default) unless <paramref name="security"/> is false (<c>--no-security</c>).</summary>
+        public static Task<UpRun> StartAsync(int domains, int iesPerDomain, bool security = true, IReadOnlyDictionary<string, string>? environment = null)
         {
             var basePort = FreeBasePort(domains, iesPerDomain);
             var data = NewDataDirectory();
-            var up = AerosProcess.Start(environment, "up", "--domains", domains.ToString(CultureInfo.InvariantCulture),
+            var up = AerosProcess.Start(environment, ["up", "--domains", domains.ToString(CultureInfo.InvariantCulture),
                 "--ies-per-domain", iesPerDomain.ToString(CultureInfo.InvariantCulture), "--base-port", basePort.ToString(CultureInfo.InvariantCulture),
-                "--data", data, "--timeout", "120");
+                "--data", data, "--timeout", "120", .. security ? Array.Empty<string>() : ["--no-security"]]);
             return Task.FromResult(new UpRun(up, data, basePort));
         }
 
-        public Task WaitUntilReadyAsync() => TestDeadline.Until(() => Up.Output.Contains("Continuum ready in", StringComparison.Ordinal) || Up.HasExited,
+        // The last line printed when ready (after the table and the security lines), so assertions see all of them.
+        public Task WaitUntilReadyAsync() => TestDeadline.Until(() => Up.Output.Contains("Press Ctrl-C (or run 'aeros down", StringComparison.Ordinal) || Up.HasExited,
             "aeros up reports ready", () => Up.Output, ReadyDeadline).ContinueWith(t =>
             {
                 t.GetAwaiter().GetResult();

@@ -41,6 +41,7 @@ public sealed class DomainConfigFileTests
               enabled: true
               issuer: http://127.0.0.1:9090/iam/
               client: { clientId: d2-host, clientSecret: s3cret-s3cret-s3cret }
+              continuumUrls: [http://127.0.0.1:9090, http://127.0.0.1:9092]
             iam:
               accessTokenLifetime: 00:05:00
             gateway:
@@ -50,6 +51,7 @@ public sealed class DomainConfigFileTests
         Assert.Equal("true", contents.Settings["Security:enabled"]);
         Assert.Equal("http://127.0.0.1:9090/iam/", contents.Settings["Security:issuer"]);
         Assert.Equal("d2-host", contents.Settings["Security:client:clientId"]);
+        Assert.Equal("http://127.0.0.1:9092", contents.Settings["Security:continuumUrls:1"]);
         Assert.Equal("00:05:00", contents.Settings["Iam:accessTokenLifetime"]);
         Assert.Equal("false", contents.Settings["Gateway:accessLog"]);
     }
@@ -63,6 +65,23 @@ public sealed class DomainConfigFileTests
         Assert.Contains(errors, e => e.Contains("InternalUrl", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Issuer", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("ClientId and ClientSecret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_ContinuumUrlNotHttp_NamesIt()
+    {
+        var options = new DomainSecurityOptions
+        {
+            Enabled = true,
+            EmbeddedIam = true,
+            ContinuumUrls = [new Uri("http://127.0.0.1:9091"), new Uri("ftp://127.0.0.1/")],
+        };
+        options.Client.ClientId = "d1-host";
+        options.Client.ClientSecret = "s3cret-s3cret-s3cret";
+
+        var errors = options.Validate();
+
+        Assert.Equal(["Security ContinuumUrls: 'ftp://127.0.0.1/' must be an absolute http or https URL (a domain's public URL)."], errors);
     }
 
     [Theory]

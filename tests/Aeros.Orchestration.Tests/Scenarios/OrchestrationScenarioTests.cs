@@ -6,6 +6,8 @@ namespace Aeros.Orchestration.Tests.Scenarios;
 /// <summary>
 /// Issue 5's end-to-end scenarios on a real local continuum (<c>aeros up --domains 2 --ies-per-domain 2</c>), driven by
 /// the client commands as a user types them: deploy, cross-domain placement, agent failover, delete, domain host crash.
+/// Security is on (the default of <c>aeros up</c>) in all of them; the deploy scenarios also run with <c>--no-security</c>.
+/// The failover and crash scenarios restart the agent and the domain host with the credentials the state file records.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class OrchestrationScenarioTests

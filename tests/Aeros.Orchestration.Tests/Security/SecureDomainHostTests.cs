@@ -3,12 +3,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Aeros.Broker.Distribution;
 using Aeros.Continuum.Security;
 using Aeros.Hosting;
 using Aeros.Iam;
 using Aeros.Orchestration.Federation;
 using Aeros.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Orchestration.Tests.Security;
 
@@ -86,9 +89,13 @@ public sealed class SecureDomainHostTests
     [Fact]
     public async Task TwoSecureDomains_FederateAndQueryEachOtherWithTheirOwnTokens()
     {
-        await using var first = await SecureDomain.StartAsync("secA", embeddedIam: true);
+        // secA learns secB only when secB joins: its token goes to secB because secB's URL is one of secA's continuum URLs.
+        var secondUrl = new Uri($"http://127.0.0.1:{AerosProcess.FreePort()}/");
+        await using var first = await SecureDomain.StartAsync("secA", embeddedIam: true, continuumUrls: [secondUrl]);
         await first.CreateClientAsync("secB-host", (IamRoles.Hlo, IamClaims.AllDomains), (IamRoles.ContextBroker, IamClaims.AllDomains));
-        await using var second = await SecureDomain.StartAsync("secB", embeddedIam: false, issuerOf: first, peer: first);
+        await using var second = await SecureDomain.StartAsync("secB", embeddedIam: false, issuerOf: first, peer: first, url: secondUrl);
+        Assert.Equal([Origin(first.PublicUrl), Origin(secondUrl)], first.TokenRecipients);
+        Assert.Equal([Origin(secondUrl), Origin(first.PublicUrl)], second.TokenRecipients);
         using var admin = first.AdminClient();
         using var adminOfSecond = second.AdminClient(first);
 
@@ -112,6 +119,8 @@ public sealed class SecureDomainHostTests
         });
     }
 
+    private static string Origin(Uri url) => TokenRecipients.OriginOf(url)!;
+
     /// <summary>A secured domain host in this process (IAM embedded or trusting another's), disposed with its data.</summary>
     private sealed class SecureDomain : IAsyncDisposable
     {
@@ -131,7 +140,12 @@ public sealed class SecureDomainHostTests
 
         private string Data { get; }
 
-        public static async Task<SecureDomain> StartAsync(string name, bool embeddedIam, SecureDomain? issuerOf = null, SecureDomain? peer = null)
+        /// <summary>The origins the domain's broker sends its token to (its own URL, its peers, its continuum URLs), in that order.</summary>
+        public IReadOnlyList<string> TokenRecipients => [.. App.Services.GetRequiredService<IOptions<DistributionOptions>>().Value.TokenRecipients
+            .Select(u => global::Aeros.Security.TokenRecipients.OriginOf(u)!).Distinct()];
+
+        public static async Task<SecureDomain> StartAsync(string name, bool embeddedIam, SecureDomain? issuerOf = null, SecureDomain? peer = null,
+            Uri? url = null, IReadOnlyList<Uri>? continuumUrls = null)
         {
             var data = Path.Combine(Path.GetTempPath(), "aeros-sec-" + name + "-" + Guid.NewGuid().ToString("N"));
             var settings = new Dictionary<string, string?>
@@ -140,7 +154,7 @@ public sealed class SecureDomainHostTests
                 ["Iam:InitialAdminClientSecret"] = AdminSecret,
                 ["Gateway:AccessLog"] = "false",
             };
-            var app = DomainHost.Create("http://127.0.0.1:0", broker => broker.DataDirectory = Path.Combine(data, "broker"), federation =>
+            var app = DomainHost.Create(url?.AbsoluteUri.TrimEnd('/') ?? "http://127.0.0.1:0", broker => broker.DataDirectory = Path.Combine(data, "broker"), federation =>
             {
                 federation.DomainName = name;
                 federation.Peers = peer is null ? [] : [peer.PublicUrl];
@@ -154,6 +168,7 @@ public sealed class SecureDomainHostTests
                 security.Enabled = true;
                 security.EmbeddedIam = embeddedIam;
                 security.Issuer = issuerOf?.Issuer;
+                security.ContinuumUrls = [.. continuumUrls ?? []];
                 // The IAM's initial administrator stands in for the domain's machine client where none exists yet.
                 security.Client.ClientId = embeddedIam ? IamOptions.DefaultInitialAdminClientId : name + "-host";
                 security.Client.ClientSecret = embeddedIam ? AdminSecret : issuerOf!.HostSecrets[name + "-host"];
