@@ -1,3 +1,4 @@
+using Aeros.Gateway.Forwarding;
 using Aeros.Gateway.OpenApi;
 using Aeros.Gateway.Pipeline;
 using Aeros.Gateway.Routing;
@@ -56,6 +57,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<IeSelfApiResolver>();
         services.TryAddSingleton<IeSelfApiEndpoint>();
         services.TryAddSingleton<OpenApiAggregator>();
+        services.TryAddSingleton<RawForwarder>();
+        services.TryAddSingleton<RawForwarderStep>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
         {
             // Kestrel's limit is the backstop only (it answers 431 without a body); the gateway's own check comes first.
@@ -104,6 +107,8 @@ public static class GatewayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var services = app.Services;
+        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var raw = GatewayForwarders.IsRaw(options.Forwarder) ? services.GetRequiredService<RawForwarderStep>() : null;
         app.UseRouting();
         app.UseMiddleware<GatewayMiddleware>();
         app.MapReverseProxy(pipeline =>
@@ -119,6 +124,11 @@ public static class GatewayServiceCollectionExtensions
                     await ForwardingErrors.WriteAsync(http, api, error.Error);
                 }
             });
+            if (raw is not null)
+            {
+                // Ends the pipeline for what it forwards itself; the rest continues to YARP's forwarder.
+                pipeline.Use(raw.InvokeAsync);
+            }
         }).ConfigureEndpoints((IEndpointConventionBuilder builder, RouteConfig route) =>
         {
             var api = route.Metadata?.GetValueOrDefault(GatewayRoutes.ApiKey) ?? "?";
@@ -130,10 +140,10 @@ public static class GatewayServiceCollectionExtensions
         app.Map(IeSelfApiEndpoint.Pattern, ie.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.Ie));
         var openApi = services.GetRequiredService<OpenApiAggregator>();
         app.MapGet(OpenApiAggregator.Path, openApi.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.OpenApi));
-        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var policy = services.GetRequiredService<GatewayPolicyHolder>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aeros.Gateway");
         GatewayLog.Started(logger, options.DomainName!, policy.Source, GatewayRoutes.Build(options).Routes.Count + 2);
+        GatewayLog.ForwarderChosen(logger, raw is null ? GatewayForwarders.Yarp : GatewayForwarders.Raw);
         return app;
     }
 }
