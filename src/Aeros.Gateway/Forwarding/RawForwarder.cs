@@ -150,6 +150,7 @@ internal sealed partial class RawForwarder : IDisposable
         var headDone = false;
         Task<BodyOutcome>? body = null;
         var registration = http.RequestAborted.UnsafeRegister(static s => ((UpstreamConnection)s!).Abort(), connection);
+        var timing = UpstreamTiming.For(http);
         try
         {
             var head = connection.RequestBuffer;
@@ -161,7 +162,7 @@ internal sealed partial class RawForwarder : IDisposable
             }
             connection.BeginRequest();
             connection.Arm(timeout);
-            UpstreamTiming.Started(http, _time);
+            timing.Begin(_time);
             await connection.SendAsync(head.WrittenMemory);
             if (framing != RequestBodyFraming.None)
             {
@@ -201,7 +202,7 @@ internal sealed partial class RawForwarder : IDisposable
                 connection.Arm(timeout);
             }
             headDone = true;
-            UpstreamTiming.Answered(http, _time);
+            timing.End(_time);
 
             var method = http.Request.Method;
             var isHead = HttpMethods.IsHead(method);
