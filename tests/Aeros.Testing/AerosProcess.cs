@@ -115,12 +115,10 @@ public sealed class AerosProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A port on 127.0.0.1 that was free a moment ago.</summary>
+    /// <summary>A port on 127.0.0.1 that was free a moment ago (outside the ephemeral range: <see cref="TestPorts"/>).</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return TestPorts.Free();
     }
 
     private static string DotnetHost()

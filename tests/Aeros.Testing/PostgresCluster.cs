@@ -54,7 +54,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         DeleteStaleClusters();
         var directory = Path.Combine(Path.GetTempPath(), "aeros-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
-        var cluster = new PostgresCluster(directory, FreePort(), durable);
+        var cluster = new PostgresCluster(directory, TestPorts.Free(), durable);
         try
         {
             if (RunsAsRoot)
@@ -234,12 +234,5 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await output}{await error}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -9,12 +9,6 @@ namespace Aeros.Agent.Tests.Runtime;
 /// <summary>Real containers through podman, from the local busybox image (see DEVELOPERS.md).</summary>
 public sealed class PodmanRuntimeTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static WorkloadSpec Httpd(string name, int port) => new()
     {
@@ -28,7 +22,7 @@ public sealed class PodmanRuntimeTests
         await PodmanEnvironment.EnsureImageAsync().Within("importing the busybox image", TimeSpan.FromMinutes(3));
         await using var fixture = new ManagerFixture();
         var manager = await fixture.StartAsync();
-        var port = FreePort();
+        var port = TestPorts.Free();
 
         await manager.ApplyAsync(Httpd("web", port)).Within("applying");
 

@@ -29,14 +29,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     /// <summary>What the clients were told, over all cycles.</summary>
     private readonly Ledger _ledger = new();
 
-#if AEROS_POSTGRES
-    // Open bug (see the session note): in one full CI run on the PostgreSQL store, writes acknowledged in cycle 1 and
-    // present after restart 1 were missing after restart 2 (784 lost); it passed in every other run. Skipped there
-    // until it is understood, so that it does not block the SQLite run of the same test.
-    [Fact(Skip = "PostgreSQL: intermittent loss of acknowledged writes after the second restart, under investigation.")]
-#else
+    // Once failed on PostgreSQL with every acknowledged write "lost" after a restart: most likely the restarted broker
+    // lost its port to another test's server, whose answers the readiness probe took for its own (closed in
+    // BrokerProcess and TestPorts: ports outside the ephemeral range; started only once the broker printed its port).
     [Fact]
-#endif
     [Trait("Category", "Slow")]
     public async Task Broker_SigkillDuringWriteLoad_KeepsEveryAcknowledgedWrite()
     {

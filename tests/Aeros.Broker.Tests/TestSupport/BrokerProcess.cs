@@ -90,6 +90,9 @@ public sealed class BrokerProcess : IAsyncDisposable
             var process = Start(["broker", "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, .. TestStore.BrokerArguments(dataDirectory), .. extraArgs], new Uri($"http://127.0.0.1:{port}/"));
             try
             {
+                // The line is printed once Kestrel has bound the port, so the answers below come from this broker and
+                // not from another test's server that took the port meanwhile (this broker then fails to bind).
+                await process.WaitForOutputAsync($"NGSI-LD broker listening at http://127.0.0.1:{port}/", StartDeadline);
                 await process.WaitUntilAnsweringAsync();
                 return process;
             }
@@ -275,12 +278,10 @@ public sealed class BrokerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A port on 127.0.0.1 that was free a moment ago.</summary>
+    /// <summary>A port on 127.0.0.1 that was free a moment ago (outside the ephemeral range: <see cref="TestPorts"/>).</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return TestPorts.Free();
     }
 
     private static string DotnetHost()

@@ -52,8 +52,8 @@ public sealed class Mosquitto : IAsyncLifetime
                 "'apt-get install -y mosquitto' (.ci/run does this).");
         }
         Directory.CreateDirectory(_directory);
-        Port = FreePort();
-        AuthPort = FreePort();
+        Port = Aeros.Testing.TestPorts.Free();
+        AuthPort = Aeros.Testing.TestPorts.Free();
         await File.WriteAllTextAsync(Path.Combine(_directory, "passwd"), $"{UserName}:{HashPassword(Password)}\n");
         if (!OperatingSystem.IsWindows())
         {
@@ -185,15 +185,6 @@ public sealed class Mosquitto : IAsyncLifetime
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     /// <summary>A mosquitto password-file hash: <c>$6$salt$SHA-512(password + salt)</c>, both base64.</summary>

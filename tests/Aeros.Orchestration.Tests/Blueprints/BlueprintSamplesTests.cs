@@ -61,7 +61,7 @@ public sealed class BlueprintSamplesTests
         var process = Assert.IsType<ProcessArtifact>(component.Artifact);
         Assert.True(File.Exists(process.Command), process.Command + " is missing: install busybox-static");
         // Run the command as the agent would, on a free port instead of the sample's fixed one.
-        var port = FreePort();
+        var port = TestPorts.Free();
         var samplePort = component.Ports[0].Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var directory = Directory.CreateTempSubdirectory("aeros-hello-web-");
         var start = new ProcessStartInfo(process.Command) { WorkingDirectory = directory.FullName, UseShellExecute = false };
@@ -99,12 +99,5 @@ public sealed class BlueprintSamplesTests
             await server.WaitForExitAsync().Within("stopping busybox httpd");
             directory.Delete(recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
