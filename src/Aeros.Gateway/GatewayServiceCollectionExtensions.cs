@@ -29,7 +29,8 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>
     /// Adds the gateway: validated <see cref="GatewayOptions"/> (every error listed at start), the token validator
     /// with its JWKS caches, the policy (<see cref="GatewayOptions.PolicyFile"/> or the embedded default), the
-    /// limiters, the response cache, and YARP with one route and cluster per configured backend. Kestrel's own header
+    /// limiters, the response cache, YARP with one route and cluster per configured backend, and the raw HTTP/1.1
+    /// forwarder that YARP's route pipeline hands backend requests to (<see cref="GatewayOptions.Forwarder"/>). Kestrel's own header
     /// limit is raised above <see cref="GatewayLimitsOptions.MaxRequestHeadersBytes"/> so that the gateway answers
     /// 431 with problem details itself; the host's request logging (which includes query strings) is turned off — and
     /// with it the host's per-request Activity and log scope when no tracer listens — and YARP's down to warnings; and
