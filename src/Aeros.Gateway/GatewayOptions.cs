@@ -63,6 +63,16 @@ public sealed class GatewayOptions
     /// <summary>Whether every request is logged (method, path without query, status, client, latencies; never headers or tokens).</summary>
     public bool AccessLog { get; set; } = true;
 
+    /// <summary>
+    /// How backend requests are sent (<c>Gateway:Forwarder</c>): <c>raw</c> (default), the gateway's own HTTP/1.1
+    /// forwarder on pooled keep-alive connections, with YARP taking what it does not handle (upgrades, https
+    /// backends); or <c>yarp</c>, YARP's forwarder for everything. See docs/security.md and ADR 0011.
+    /// </summary>
+    public string Forwarder { get; set; } = GatewayForwarders.Raw;
+
+    /// <summary>Connections of the raw forwarder (<see cref="Forwarder"/> <c>raw</c>).</summary>
+    public UpstreamOptions Upstream { get; set; } = new();
+
     /// <summary>The backends by API name as the policy names them.</summary>
     internal IEnumerable<(string Api, BackendOptions Backend)> Backends()
     {
@@ -97,6 +107,37 @@ public sealed class TrustedIssuerOptions
 
     /// <summary>The claim holding the token's domains (a JSON array or a space-separated string).</summary>
     public string DomainsClaim { get; set; } = "domains";
+}
+
+/// <summary>Values of <see cref="GatewayOptions.Forwarder"/>.</summary>
+public static class GatewayForwarders
+{
+    /// <summary>The gateway's own HTTP/1.1 forwarder (YARP still takes upgrades and https backends).</summary>
+    public const string Raw = "raw";
+
+    /// <summary>YARP's forwarder (<c>HttpClient</c>) for every request.</summary>
+    public const string Yarp = "yarp";
+
+    internal static bool IsRaw(string? value) => string.Equals(value, Raw, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The raw forwarder's upstream connections: connect timeout, idle pooling, response head limit.</summary>
+public sealed class UpstreamOptions
+{
+    /// <summary>The longest a TCP connect to a backend may take (504 above): 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// An idle pooled connection older than this is closed rather than reused: 60 s, below Kestrel's default keep-alive
+    /// timeout of 130 s, so the gateway rarely picks a connection the backend is closing.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Idle connections kept per destination; more are closed when they come back.</summary>
+    public int MaxIdleConnectionsPerDestination { get; set; } = 512;
+
+    /// <summary>Largest response head (status line and headers) a backend may send (502 above): 64 KiB.</summary>
+    public int MaxResponseHeadersBytes { get; set; } = 64 * 1024;
 }
 
 /// <summary>Kinds of <see cref="TrustedIssuerOptions.Kind"/>.</summary>
@@ -353,6 +394,27 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.Jwks.FetchTimeout <= TimeSpan.Zero)
         {
             errors.Add("Gateway Jwks FetchTimeout must be positive.");
+        }
+        if (!GatewayForwarders.IsRaw(options.Forwarder) && !string.Equals(options.Forwarder, GatewayForwarders.Yarp, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Gateway Forwarder '{options.Forwarder}' must be '{GatewayForwarders.Raw}' or '{GatewayForwarders.Yarp}'.");
+        }
+        var upstream = options.Upstream;
+        if (upstream.ConnectTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway Upstream ConnectTimeout must be positive.");
+        }
+        if (upstream.IdleConnectionTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway Upstream IdleConnectionTimeout must be positive.");
+        }
+        if (upstream.MaxIdleConnectionsPerDestination < 0)
+        {
+            errors.Add("Gateway Upstream MaxIdleConnectionsPerDestination must not be negative.");
+        }
+        if (upstream.MaxResponseHeadersBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add($"Gateway Upstream MaxResponseHeadersBytes must be between 1 KiB and 1 MiB (was {upstream.MaxResponseHeadersBytes}).");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

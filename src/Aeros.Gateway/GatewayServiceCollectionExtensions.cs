@@ -1,3 +1,4 @@
+using Aeros.Gateway.Forwarding;
 using Aeros.Gateway.OpenApi;
 using Aeros.Gateway.Pipeline;
 using Aeros.Gateway.Routing;
@@ -28,7 +29,8 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>
     /// Adds the gateway: validated <see cref="GatewayOptions"/> (every error listed at start), the token validator
     /// with its JWKS caches, the policy (<see cref="GatewayOptions.PolicyFile"/> or the embedded default), the
-    /// limiters, the response cache, and YARP with one route and cluster per configured backend. Kestrel's own header
+    /// limiters, the response cache, YARP with one route and cluster per configured backend, and the raw HTTP/1.1
+    /// forwarder that YARP's route pipeline hands backend requests to (<see cref="GatewayOptions.Forwarder"/>). Kestrel's own header
     /// limit is raised above <see cref="GatewayLimitsOptions.MaxRequestHeadersBytes"/> so that the gateway answers
     /// 431 with problem details itself; the host's request logging (which includes query strings) is turned off — and
     /// with it the host's per-request Activity and log scope when no tracer listens — and YARP's down to warnings; and
@@ -56,6 +58,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<IeSelfApiResolver>();
         services.TryAddSingleton<IeSelfApiEndpoint>();
         services.TryAddSingleton<OpenApiAggregator>();
+        services.TryAddSingleton<RawForwarder>();
+        services.TryAddSingleton<RawForwarderStep>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
         {
             // Kestrel's limit is the backstop only (it answers 431 without a body); the gateway's own check comes first.
@@ -104,6 +108,8 @@ public static class GatewayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var services = app.Services;
+        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var raw = GatewayForwarders.IsRaw(options.Forwarder) ? services.GetRequiredService<RawForwarderStep>() : null;
         app.UseRouting();
         app.UseMiddleware<GatewayMiddleware>();
         app.MapReverseProxy(pipeline =>
@@ -119,6 +125,11 @@ public static class GatewayServiceCollectionExtensions
                     await ForwardingErrors.WriteAsync(http, api, error.Error);
                 }
             });
+            if (raw is not null)
+            {
+                // Ends the pipeline for what it forwards itself; the rest continues to YARP's forwarder.
+                pipeline.Use(raw.InvokeAsync);
+            }
         }).ConfigureEndpoints((IEndpointConventionBuilder builder, RouteConfig route) =>
         {
             var api = route.Metadata?.GetValueOrDefault(GatewayRoutes.ApiKey) ?? "?";
@@ -130,10 +141,10 @@ public static class GatewayServiceCollectionExtensions
         app.Map(IeSelfApiEndpoint.Pattern, ie.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.Ie));
         var openApi = services.GetRequiredService<OpenApiAggregator>();
         app.MapGet(OpenApiAggregator.Path, openApi.HandleAsync).WithMetadata(new GatewayRouteMetadata(GatewayApis.OpenApi));
-        var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var policy = services.GetRequiredService<GatewayPolicyHolder>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aeros.Gateway");
         GatewayLog.Started(logger, options.DomainName!, policy.Source, GatewayRoutes.Build(options).Routes.Count + 2);
+        GatewayLog.ForwarderChosen(logger, raw is null ? GatewayForwarders.Yarp : GatewayForwarders.Raw);
         return app;
     }
 }

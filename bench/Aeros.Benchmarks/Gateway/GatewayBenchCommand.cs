@@ -15,9 +15,10 @@ using Microsoft.Extensions.Logging;
 namespace Aeros.Benchmarks.Gateway;
 
 /// <summary>
-/// <c>gateway</c>: broker GET by id measured three ways in one run — directly, through Debian's nginx as a plain
-/// reverse proxy (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation
-/// (RS256, key from a JWKS the driver serves) and RBAC on (access log off too) — with the raw load client of
+/// <c>gateway</c>: broker GET by id measured in one run — directly, through Debian's nginx as a plain reverse proxy
+/// (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation (RS256, key
+/// from a JWKS the driver serves) and RBAC on (access log off too), once with its raw forwarder and once with YARP's
+/// — plus Kestrel's floor (a bare Kestrel process answering the same bytes by itself) — with the raw load client of
 /// broker-load, in interleaved rounds. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
 /// time per request of the proxy and of the broker (from <c>/proc</c>, steadier than req/s on a shared machine), and
 /// the ratios the issue targets: gateway ≥ 90 % of nginx's throughput, gateway p50 ≤ direct p50 + 1 ms.
@@ -81,20 +82,36 @@ internal static class GatewayBenchCommand
             await SeedAsync(http, broker.BaseAddress, entities, cancellationToken);
 
             await using var issuer = await JwksServer.StartAsync(rsa, cancellationToken);
-            var gatewayConfig = Path.Combine(work.FullName, "gateway.yaml");
-            await File.WriteAllTextAsync(gatewayConfig, $"""
-                domainName: bench
-                accessLog: false
-                issuers:
-                  - issuer: {issuer.Issuer}
-                broker:
-                  destinations: [{broker.BaseAddress}]
-                limits:
-                  clientRequestsPerSecond: 1000000
-                  clientBurst: 1000000
-                """, cancellationToken);
-            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", gatewayConfig], gatewayEnvironment);
+            // The same gateway twice, one per forwarder: the raw one (the default) and YARP's, as the same-run baseline of the change.
+            string GatewayConfig(string forwarder)
+            {
+                var file = Path.Combine(work.FullName, $"gateway-{forwarder}.yaml");
+                File.WriteAllText(file, $"""
+                    domainName: bench
+                    accessLog: false
+                    forwarder: {forwarder}
+                    issuers:
+                      - issuer: {issuer.Issuer}
+                    broker:
+                      destinations: [{broker.BaseAddress}]
+                    limits:
+                      clientRequestsPerSecond: 1000000
+                      clientBurst: 1000000
+                    """);
+                return file;
+            }
+            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")], gatewayEnvironment);
             await gateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+            await using var yarpGateway = ChildProcess.Start("the YARP gateway", aeros, ["gateway", "--config", GatewayConfig("yarp")], gatewayEnvironment);
+            await yarpGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+
+            // Kestrel's floor on this machine: a bare Kestrel process answering the same entity bytes, no forwarding.
+            var bodyFile = Path.Combine(work.FullName, "entity.json");
+            await File.WriteAllBytesAsync(bodyFile,
+                await http.GetByteArrayAsync(new Uri(broker.BaseAddress, "ngsi-ld/v1/entities/" + Uri.EscapeDataString(EntityGenerator.Id(0))), cancellationToken),
+                cancellationToken);
+            await using var bare = BareServer.Start(bodyFile);
+            await bare.WaitUntilReadyAsync(http, BareServer.ReadyProbe, ReadyTimeout, cancellationToken);
 
             var nginxPort = FreePort();
             using var nginxProcess = StartNginx(nginx, work.FullName, nginxPort, broker.BaseAddress);
@@ -106,18 +123,21 @@ internal static class GatewayBenchCommand
                 var auth = new Dictionary<string, string> { ["Authorization"] = "Bearer " + token };
                 var random = new Random(42);
                 var phase = NgsiLdRequests.GetById(() => random.NextInt64(entities));
+                var barePhase = NgsiLdRequests.GetOk(NgsiLdRequests.BareEntityPrefix, () => random.NextInt64(entities));
                 var brokerCpu = ProcessCpu.Of(broker.Id);
                 Target[] targets =
                 [
-                    new("direct", broker.BaseAddress, null, null),
-                    new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id)),
-                    new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id)),
+                    new("direct", broker.BaseAddress, null, null, phase),
+                    new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id), phase),
+                    new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id), phase),
+                    new("gateway-yarp", yarpGateway.BaseAddress, auth, ProcessCpu.Of(yarpGateway.Id), phase),
+                    new("kestrel-floor", bare.BaseAddress, null, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
                 ];
                 Console.Error.WriteLine($"nginx: {targets[1].Proxy!.Count} processes (master and workers)");
                 foreach (var t in targets)
                 {
                     // Once per target before any round: the gateway's JIT tiers up here, not in round 1.
-                    await MeasureAsync(t, brokerCpu, phase, concurrency, InitialWarmUp, cancellationToken);
+                    await MeasureAsync(t, brokerCpu, concurrency, InitialWarmUp, cancellationToken);
                 }
                 // Rounds interleave the targets, in an order that rotates, so that a burst of outside load does not land on
                 // one of them only; the median round of each is reported with the spread, and every round is printed.
@@ -127,7 +147,7 @@ internal static class GatewayBenchCommand
                     for (var k = 0; k < targets.Length; k++)
                     {
                         var t = targets[(k + round) % targets.Length];
-                        samples[t.Name].Add(await MeasureAsync(t, brokerCpu, phase, concurrency, duration, cancellationToken));
+                        samples[t.Name].Add(await MeasureAsync(t, brokerCpu, concurrency, duration, cancellationToken));
                     }
                     Console.WriteLine($"round {round + 1}: " + string.Join("; ", targets.Select(t =>
                     {
@@ -138,7 +158,7 @@ internal static class GatewayBenchCommand
                 }
                 // Sanity: without the token the gateway refuses (so the figure above really includes JWT + RBAC).
                 using var anonymous = await http.GetAsync(new Uri(gateway.BaseAddress, "ngsi-ld/v1/entities/x"), cancellationToken);
-                Print(entities, concurrency, duration, rounds, samples["direct"], samples["nginx"], samples["gateway"], (int)anonymous.StatusCode, gatewayEnvironment);
+                Print(entities, concurrency, duration, rounds, samples, (int)anonymous.StatusCode, gatewayEnvironment);
                 return 0;
             }
             finally
@@ -168,8 +188,11 @@ internal static class GatewayBenchCommand
         }
     }
 
-    /// <summary>A target of the bench: where to send the GETs and which processes are the proxy (none when direct).</summary>
-    private sealed record Target(string Name, Uri Url, IReadOnlyDictionary<string, string>? Headers, ProcessCpu? Proxy);
+    /// <summary>
+    /// A target of the bench: where to send which GETs and which processes are the proxy (none when direct). The floor
+    /// target is a bare Kestrel server answering by itself: its "proxy" CPU is Kestrel's own cost per GET, no broker.
+    /// </summary>
+    private sealed record Target(string Name, Uri Url, IReadOnlyDictionary<string, string>? Headers, ProcessCpu? Proxy, HttpPhase Phase, bool Floor = false);
 
     /// <summary>One measured run: the load result and the CPU microseconds per successful request of proxy and broker.</summary>
     private sealed record Sample(LoadResult Load, double ProxyMicros, double BrokerMicros)
@@ -177,9 +200,10 @@ internal static class GatewayBenchCommand
         public double TotalMicros => ProxyMicros + BrokerMicros;
     }
 
-    private static async Task<Sample> MeasureAsync(Target target, ProcessCpu brokerCpu, HttpPhase phase, int concurrency, TimeSpan duration,
+    private static async Task<Sample> MeasureAsync(Target target, ProcessCpu brokerCpu, int concurrency, TimeSpan duration,
         CancellationToken cancellationToken)
     {
+        var phase = target.Phase;
         using var load = new RawHttpLoadGenerator(target.Url, concurrency, LoadGenerator.Grace, target.Headers);
         Console.Error.WriteLine($"{target.Name}: warm-up");
         // The recorder preallocates one latency slot per operation: bound the count well above what 2 cores reach.
@@ -190,7 +214,7 @@ internal static class GatewayBenchCommand
         var proxySeconds = (target.Proxy?.Seconds() ?? 0) - proxyBefore;
         var brokerSeconds = brokerCpu.Seconds() - brokerBefore;
         var n = Math.Max(1, result.Succeeded);
-        var sample = new Sample(result, proxySeconds * 1e6 / n, brokerSeconds * 1e6 / n);
+        var sample = new Sample(result, proxySeconds * 1e6 / n, target.Floor ? 0 : brokerSeconds * 1e6 / n);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{target.Name}: {result.Throughput:N0}/s, p50 {result.PercentileMs(50):0.000} ms, proxy {sample.ProxyMicros:0} µs/req, broker {sample.BrokerMicros:0} µs/req, {result.ErrorCount:N0} errors"));
         if (result.ErrorCount > 0)
@@ -207,9 +231,14 @@ internal static class GatewayBenchCommand
             : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static void Print(int entities, int concurrency, TimeSpan duration, int rounds, List<Sample> direct, List<Sample> nginx, List<Sample> gateway,
+    private static void Print(int entities, int concurrency, TimeSpan duration, int rounds, Dictionary<string, List<Sample>> samples,
         int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment)
     {
+        var direct = samples["direct"];
+        var nginx = samples["nginx"];
+        var gateway = samples["gateway"];
+        var yarp = samples["gateway-yarp"];
+        var floor = samples["kestrel-floor"];
         static double Rate(List<Sample> s) => Median(s.Select(x => x.Load.Throughput));
         static double P50(List<Sample> s) => Median(s.Select(x => x.Load.PercentileMs(50)));
         string Row(string name, List<Sample> s) => string.Create(CultureInfo.InvariantCulture,
@@ -218,6 +247,8 @@ internal static class GatewayBenchCommand
         var added = P50(gateway) - P50(direct);
         var nginxCpu = Median(nginx.Select(x => x.ProxyMicros));
         var gatewayCpu = Median(gateway.Select(x => x.ProxyMicros));
+        var yarpCpu = Median(yarp.Select(x => x.ProxyMicros));
+        var floorCpu = Median(floor.Select(x => x.ProxyMicros));
         // If the 2 cores were the only limit, throughput would be inversely proportional to the server CPU per request.
         var cpuRatio = Median(nginx.Select(x => x.TotalMicros)) / Median(gateway.Select(x => x.TotalMicros));
         var env = gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}"));
@@ -231,12 +262,15 @@ internal static class GatewayBenchCommand
             |---|---:|---:|---:|---:|---:|---:|---:|
             {Row("direct (broker)", direct)}
             {Row("nginx reverse proxy", nginx)}
-            {Row("aeros gateway", gateway)}
+            {Row("aeros gateway (raw forwarder)", gateway)}
+            {Row("aeros gateway (YARP forwarder)", yarp)}
+            {Row("kestrel floor (bare server, no broker)", floor)}
 
             - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
             - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
             - **gateway p50 − direct p50: {added:0.000} ms** (target ≤ 1 ms: {(added <= 1 ? "met" : "missed")})
-            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00})
+            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), gateway with YARP's forwarder {yarpCpu:0} µs (raw / YARP ×{gatewayCpu / yarpCpu:0.00})
+            - Kestrel's floor: a bare Kestrel server answering the same bytes by itself uses {floorCpu:0} µs per GET; a Kestrel-based proxy serves one such request and makes one, so about ×2 that ({2 * floorCpu:0} µs) is what it cannot go below
             - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
             - the same GET without a token through the gateway: HTTP {anonymousStatus}
             """));

@@ -39,7 +39,7 @@ internal sealed class GatewayMiddleware(
         public Task OnStarting()
         {
             var total = owner.ElapsedMs(start);
-            var upstream = UpstreamTiming.Elapsed(http);
+            var upstream = ElapsedMs; // this state is the request's timing feature: no look-up
             var headers = http.Response.Headers;
             headers[GatewayHeaders.GatewayLatency] = Ms(upstream is { } u ? Math.Max(0, total - u) : total);
             if (upstream is { } up)
@@ -65,7 +65,7 @@ internal sealed class GatewayMiddleware(
             if (_options.AccessLog && logger.IsEnabled(LogLevel.Information))
             {
                 var total = ElapsedMs(start);
-                var upstream = UpstreamTiming.Elapsed(http) ?? 0;
+                var upstream = state.ElapsedMs ?? 0;
                 GatewayLog.Access(logger, http.Request.Method, http.Request.Path.Value ?? "", http.Response.StatusCode, state.Api, state.Client,
                     Math.Max(0, total - upstream), upstream);
             }

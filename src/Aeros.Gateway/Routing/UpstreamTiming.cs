@@ -13,6 +13,37 @@ internal class UpstreamTiming
     private bool _started;
     private double _elapsedMs = -1;
 
+    /// <summary>The request's timing, created when none is there yet (one feature look-up; the forwarder keeps it).</summary>
+    public static UpstreamTiming For(HttpContext http)
+    {
+        var timing = http.Features.Get<UpstreamTiming>();
+        if (timing is null)
+        {
+            timing = new UpstreamTiming();
+            http.Features.Set(timing);
+        }
+        return timing;
+    }
+
+    /// <summary>The request was sent to the backend now.</summary>
+    public void Begin(TimeProvider time)
+    {
+        _start = time.GetTimestamp();
+        _started = true;
+    }
+
+    /// <summary>The backend's response head arrived now.</summary>
+    public void End(TimeProvider time)
+    {
+        if (_started)
+        {
+            _elapsedMs = time.GetElapsedTime(_start).TotalMilliseconds;
+        }
+    }
+
+    /// <summary>The upstream milliseconds of this request, or null when no backend was called.</summary>
+    public double? ElapsedMs => _elapsedMs >= 0 ? _elapsedMs : null;
+
     public static void Started(HttpContext http, TimeProvider time)
     {
         var timing = http.Features.Get<UpstreamTiming>();
