@@ -115,7 +115,10 @@ public sealed class BrokerProcess : IAsyncDisposable
         {
             throw new FileNotFoundException($"aeros.dll is not next to the test assembly ({AerosDll}).", AerosDll);
         }
-        var info = new ProcessStartInfo(DotnetHost())
+        // A test run started in the background of a shell ignores SIGINT, and children inherit that (the runtime keeps an
+        // inherited SIG_IGN); the signal tests need a child that hears SIGINT as a user's Ctrl-C would deliver it.
+        var restoreSigInt = SigIntIgnored() && File.Exists(EnvProgram);
+        var info = new ProcessStartInfo(restoreSigInt ? EnvProgram : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -123,6 +126,11 @@ public sealed class BrokerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (restoreSigInt)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add(DotnetHost());
+        }
         info.ArgumentList.Add(AerosDll);
         foreach (var arg in args)
         {
@@ -140,6 +148,24 @@ public sealed class BrokerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return broker;
+    }
+
+    private const string EnvProgram = "/usr/bin/env";
+
+    /// <summary>Whether this process ignores SIGINT (bit 2 of the <c>SigIgn</c> mask in <c>/proc/self/status</c>).</summary>
+    private static bool SigIntIgnored()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is not null
+                && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+                && (mask & (1UL << 1)) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Runs <c>aeros {args}</c> to completion and returns its exit code and output.</summary>
