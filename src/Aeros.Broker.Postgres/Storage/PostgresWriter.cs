@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Aeros.Broker.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -23,8 +22,7 @@ internal sealed partial class PostgresWriter
     private static readonly TimeSpan SlowCommit = TimeSpan.FromSeconds(1);
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
+    private readonly WriteQueue _queue = new(nameof(PostgresEntityStore));
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly EntityChangeFeed _changes;
     private readonly TimeProvider _time;
@@ -38,8 +36,6 @@ internal sealed partial class PostgresWriter
     private NpgsqlConnection? _connection;
     private PostgresWriteSession? _session;
     private long _downUntil;
-    private long _commits;
-    private long _committedItems;
 
     public PostgresWriter(NpgsqlDataSource dataSource, ConcurrentDictionary<string, byte> tenants, EntityChangeFeed changes,
         TimeProvider time, ILogger logger, int maxBatch, TimeSpan reconnectDelay, string origin, bool geo)
@@ -57,10 +53,10 @@ internal sealed partial class PostgresWriter
     }
 
     /// <summary>Transactions committed so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <summary>Work items those transactions carried.</summary>
-    public long CommittedItems => Interlocked.Read(ref _committedItems);
+    public long CommittedItems => _queue.CommittedItems;
 
     /// <summary>Completes once the loop has stopped.</summary>
     public Task Stopped => _stopped.Task;
@@ -69,17 +65,10 @@ internal sealed partial class PostgresWriter
 
     /// <summary>Queues work; the task completes once it is committed (or faults).</summary>
     public Task<T> Enqueue<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
-    {
-        var item = new QueuedWrite<T>(tenant, createTenant, work, cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
-        {
-            throw new ObjectDisposedException(nameof(PostgresEntityStore), "The entity store is shutting down.");
-        }
-        return item.Task;
-    }
+        => _queue.Enqueue(tenant, createTenant, work, cancellationToken);
 
     /// <summary>Stops accepting work; the loop finishes what is queued, then stops.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete() => _queue.Complete();
 
     private void Run()
     {
@@ -122,7 +111,7 @@ internal sealed partial class PostgresWriter
             {
                 item.Fail(ex);
             }
-            _queue.Writer.TryComplete(ex);
+            _queue.Fail(ex);
             while (reader.TryRead(out var left))
             {
                 left.Fail(ex);
@@ -193,8 +182,7 @@ internal sealed partial class PostgresWriter
             return;
         }
 
-        Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _committedItems, batch.Count(i => i.State != QueuedWriteState.Retry));
+        _queue.RecordCommit(batch.Count(i => i.State != QueuedWriteState.Retry));
         foreach (var item in batch)
         {
             if (item.State == QueuedWriteState.Ran && item.CreateTenant)

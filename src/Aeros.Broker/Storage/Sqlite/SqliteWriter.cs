@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -24,8 +23,7 @@ internal sealed partial class SqliteWriter : IDisposable
     private readonly SqliteCommand _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insertTenant;
     // Synchronous continuations: the only waiter is the writer thread blocked in Run, so a producer merely
     // signals it (no thread-pool hop, which would delay commits when the pool is busy).
-    private readonly Channel<QueuedWrite> _queue = Channel.CreateUnbounded<QueuedWrite>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = true });
+    private readonly WriteQueue _queue = new(nameof(SqliteEntityStore));
     private readonly ConcurrentDictionary<string, byte> _tenants;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -57,14 +55,12 @@ internal sealed partial class SqliteWriter : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "Aeros store writer" };
     }
 
-    private long _commits;
-    private long _committedItems;
 
     /// <summary>Transactions committed so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <summary>Work items those transactions carried (divided by <see cref="Commits"/>: the mean group size).</summary>
-    public long CommittedItems => Interlocked.Read(ref _committedItems);
+    public long CommittedItems => _queue.CommittedItems;
 
     /// <summary>Completes once the loop has stopped (after <see cref="Complete"/> and draining the queue).</summary>
     public Task Stopped => _stopped.Task;
@@ -73,17 +69,10 @@ internal sealed partial class SqliteWriter : IDisposable
 
     /// <summary>Queues work; the task completes once it is committed (or faults with the work's exception).</summary>
     public Task<T> Enqueue<T>(string tenant, bool createTenant, Func<IEntityWriteSession, T> work, CancellationToken cancellationToken)
-    {
-        var item = new QueuedWrite<T>(tenant, createTenant, work, cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
-        {
-            throw new ObjectDisposedException(nameof(SqliteEntityStore), "The entity store is shutting down.");
-        }
-        return item.Task;
-    }
+        => _queue.Enqueue(tenant, createTenant, work, cancellationToken);
 
     /// <summary>Stops accepting work; the loop finishes what is queued, then stops.</summary>
-    public void Complete() => _queue.Writer.TryComplete();
+    public void Complete() => _queue.Complete();
 
     private void Run()
     {
@@ -122,7 +111,7 @@ internal sealed partial class SqliteWriter : IDisposable
             {
                 item.Fail(ex);
             }
-            _queue.Writer.TryComplete(ex);
+            _queue.Fail(ex);
             while (reader.TryRead(out var left))
             {
                 left.Fail(ex);
@@ -176,8 +165,7 @@ internal sealed partial class SqliteWriter : IDisposable
             return;
         }
 
-        Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _committedItems, batch.Count);
+        _queue.RecordCommit(batch.Count);
         foreach (var item in batch)
         {
             if (item.State == QueuedWriteState.Ran && item.CreateTenant)
