@@ -78,38 +78,8 @@ internal static class BrokerCommand
     }
 
     /// <summary>Runs a broker host until Ctrl-C; prints its URL once it listens.</summary>
-    internal static async Task<int> RunAsync(string urls, Action<BrokerOptions> configure, string what, CancellationToken cancellationToken,
+    internal static Task<int> RunAsync(string urls, Action<BrokerOptions> configure, string what, CancellationToken cancellationToken,
         Action<Aeros.JsonLd.JsonLdOptions>? configureJsonLd = null)
-    {
-        WebApplication app;
-        try
-        {
-            app = BrokerHost.Create(urls, configure, configureJsonLd: configureJsonLd);
-            await app.StartAsync(cancellationToken);
-        }
-        catch (OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync($"aeros {what}: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
-            return ExitCodes.BadConfiguration;
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"aeros {what}: cannot start: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        foreach (var url in app.Urls)
-        {
-            Console.WriteLine($"NGSI-LD broker listening at {url.TrimEnd('/')}/ngsi-ld/v1");
-        }
-        Console.WriteLine("Press Ctrl-C to stop.");
-        try
-        {
-            await app.WaitForShutdownAsync(cancellationToken);
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
-        return ExitCodes.Ok;
-    }
+        => HostRunner.RunAsync(what, () => BrokerHost.Create(urls, configure, configureJsonLd: configureJsonLd),
+            (_, url) => $"NGSI-LD broker listening at {url}/ngsi-ld/v1", cancellationToken);
 }

@@ -44,43 +44,8 @@ internal static class GatewayCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string urls, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
-    {
-        WebApplication app;
-        try
-        {
-            app = GatewayHost.Create(urls, settings);
-            await app.StartAsync(cancellationToken);
-        }
-        catch (OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync("aeros gateway: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
-            return ExitCodes.BadConfiguration;
-        }
-        catch (Gateway.Policy.GatewayPolicyException e)
-        {
-            await Console.Error.WriteLineAsync($"aeros gateway: {e.Message}");
-            return ExitCodes.BadConfiguration;
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"aeros gateway: cannot start: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        var domain = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DomainName;
-        foreach (var url in app.Urls)
-        {
-            Console.WriteLine($"Gateway of domain {domain} listening at {url.TrimEnd('/')} (aggregated OpenAPI at /openapi.json)");
-        }
-        Console.WriteLine("Press Ctrl-C to stop.");
-        try
-        {
-            await app.WaitForShutdownAsync(cancellationToken);
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
-        return ExitCodes.Ok;
-    }
+    private static Task<int> RunAsync(string urls, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
+        => HostRunner.RunAsync("gateway", () => GatewayHost.Create(urls, settings),
+            (app, url) => $"Gateway of domain {app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DomainName} listening at {url} (aggregated OpenAPI at /openapi.json)",
+            cancellationToken, e => e is Gateway.Policy.GatewayPolicyException ? e.Message : null);
 }

@@ -59,45 +59,16 @@ internal static class IamCommand
                 await Console.Error.WriteLineAsync($"aeros iam serve: --issuer '{issuerValue}' is not an absolute URL.");
                 return ExitCodes.BadUsage;
             }
-            WebApplication app;
-            try
+            return await HostRunner.RunAsync("iam serve", () => IamHost.Create(parse.GetValue(urls)!, options =>
             {
-                app = IamHost.Create(parse.GetValue(urls)!, options =>
+                options.DataDirectory = parse.GetValue(data)!;
+                options.Database = parse.GetValue(database)!;
+                options.ConnectionString = parse.GetValue(connection) ?? options.ConnectionString;
+                if (issuerValue is not null)
                 {
-                    options.DataDirectory = parse.GetValue(data)!;
-                    options.Database = parse.GetValue(database)!;
-                    options.ConnectionString = parse.GetValue(connection) ?? options.ConnectionString;
-                    if (issuerValue is not null)
-                    {
-                        options.Issuer = new Uri(issuerValue);
-                    }
-                });
-                await app.StartAsync(cancellationToken);
-            }
-            catch (OptionsValidationException e)
-            {
-                await Console.Error.WriteLineAsync("aeros iam serve: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
-                return ExitCodes.BadConfiguration;
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"aeros iam serve: cannot start: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            foreach (var url in app.Urls)
-            {
-                Console.WriteLine($"IAM listening at {url.TrimEnd('/')}/iam (discovery: {url.TrimEnd('/')}/iam/.well-known/openid-configuration)");
-            }
-            Console.WriteLine("Press Ctrl-C to stop.");
-            try
-            {
-                await app.WaitForShutdownAsync(cancellationToken);
-            }
-            finally
-            {
-                await app.DisposeAsync();
-            }
-            return ExitCodes.Ok;
+                    options.Issuer = new Uri(issuerValue);
+                }
+            }), (_, url) => $"IAM listening at {url}/iam (discovery: {url}/iam/.well-known/openid-configuration)", cancellationToken);
         });
         return serve;
     }
