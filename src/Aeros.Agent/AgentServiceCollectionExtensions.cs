@@ -3,6 +3,7 @@ using Aeros.Agent.Diagnose;
 using Aeros.Agent.Metrics;
 using Aeros.Agent.Reporting;
 using Aeros.Agent.SelfApi;
+using Aeros.Agent.SelfApi.Transport;
 using Aeros.Agent.Workloads;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -75,8 +76,8 @@ public static class AgentServiceCollectionExtensions
     public static IEndpointRouteBuilder MapAgent(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        SelfApiEndpoints.Map(endpoints);
-        PrometheusMetrics.Map(endpoints);
+        KestrelSelfApi.Map(endpoints, SelfApiEndpoints.Routes);
+        KestrelSelfApi.Map(endpoints, PrometheusMetrics.Routes);
         return endpoints;
     }
 }

@@ -1,10 +1,16 @@
 using Aeros.Agent;
+using Aeros.Agent.Metrics;
+using Aeros.Agent.SelfApi;
+using Aeros.Agent.SelfApi.Transport;
+using Aeros.Agent.Workloads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Agent.Hosting;
 
@@ -62,6 +68,57 @@ public static class AgentHost
         }
         return app;
     }
+
+    /// <summary>
+    /// <see cref="Create"/> as an <see cref="IAgentHost"/>: the agent on Kestrel and ASP.NET Core (what <c>aeros agent</c>
+    /// runs; https, middleware such as authentication, more endpoints).
+    /// </summary>
+    public static IAgentHost CreateKestrel(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        LogLevel agentLogLevel = LogLevel.Warning) =>
+        new WebApplicationAgentHost(Create(urls, configure, settings, agentLogLevel: agentLogLevel));
+
+    /// <summary>
+    /// The agent without ASP.NET Core, Kestrel or the Generic Host (what the NativeAOT <c>aeros-agent</c> runs, ADR 0018):
+    /// the same services (<c>AddAgent</c>, <c>AddAgentModules</c>) and self-API routes, served by the agent's own
+    /// HTTP/1.1 server (plain http; limits in <see cref="SelfApiServerOptions"/>, section <c>Agent:Server</c>).
+    /// Configuration: environment variables, then <paramref name="settings"/>, then <paramref name="configure"/>.
+    /// Options errors surface from <see cref="IAgentHost.StartAsync"/> as <see cref="OptionsValidationException"/>;
+    /// a URL it cannot serve (https, a host name) already here.
+    /// </summary>
+    public static IAgentHost CreateMinimal(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        LogLevel agentLogLevel = LogLevel.Warning) =>
+        CreateMinimalHost(urls, configure, settings, agentLogLevel, configureServices: null);
+
+    /// <summary><see cref="CreateMinimal"/> with more services (tests replace inputs here).</summary>
+    internal static MinimalAgentHost CreateMinimalHost(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings,
+        LogLevel agentLogLevel, Action<IServiceCollection, IConfiguration>? configureServices)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(urls);
+        ArgumentNullException.ThrowIfNull(configure);
+        var configurationBuilder = new ConfigurationBuilder().AddEnvironmentVariables();
+        if (settings is not null)
+        {
+            configurationBuilder.AddInMemoryCollection(settings);
+        }
+        var configuration = configurationBuilder.Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(logging =>
+        {
+            logging.AddProvider(new PlainConsoleLoggerProvider());
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddFilter("Aeros.Agent", agentLogLevel);
+        });
+        services.Configure<AgentOptions>(configuration.GetSection(AgentSection));
+        services.AddAgent(configure);
+        services.AddAgentModules(configuration.GetSection(AgentSection));
+        services.AddSelfApiServer(configuration.GetSection(AgentSection + ":Server"));
+        configureServices?.Invoke(services, configuration);
+        return MinimalAgentHost.Create(services, urls, AgentRoutes);
+    }
+
+    /// <summary>Every route of the agent's self-API (the same list Kestrel maps through <c>MapAgent</c> and <c>MapAgentModules</c>).</summary>
+    internal static IEnumerable<SelfApiRoute> AgentRoutes => [.. SelfApiEndpoints.Routes, .. PrometheusMetrics.Routes, .. WorkloadApi.Routes];
 }
 
 /// <summary>An agent.yaml was unreadable or invalid; the message names the file and the problem.</summary>
