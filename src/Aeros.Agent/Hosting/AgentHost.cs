@@ -126,7 +126,8 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 
 /// <summary>
 /// Reads an agent.yaml into configuration keys of the <see cref="AgentHost.AgentSection"/> section. <c>urls</c> says where
-/// the agent listens; every other top-level key is an <see cref="AgentOptions"/> property, e.g.
+/// the agent listens; <c>server</c> holds <see cref="SelfApi.Transport.SelfApiServerOptions"/>; every other top-level key is an
+/// <see cref="AgentOptions"/> property, e.g.
 /// <code>
 /// broker: http://127.0.0.1:9090
 /// domain: upv
@@ -140,6 +141,7 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 /// thresholds: { overloadCpu: 85 }
 /// reporting: { maxInterval: 00:00:30, heartbeatPeriod: 00:00:01, cpuDelta: 5 }
 /// workloads: { podmanPath: /usr/bin/podman, initialBackoff: 00:00:01 }
+/// server: { maxConnections: 32 }   # aeros-agent's own HTTP/1.1 server (SelfApiServerOptions)
 /// </code>
 /// </summary>
 public static class AgentConfigFile
@@ -151,7 +153,7 @@ public static class AgentConfigFile
     public static readonly IReadOnlyList<string> Keys =
     [
         "broker", "domain", "ieId", "stateDirectory", "samplingPeriod", "historyCapacity", "location", "tier", "idleWatts", "maxWatts",
-        "powerAverageWindow", "weights", "thresholds", "maintenance", "reporting", "workloads",
+        "powerAverageWindow", "weights", "thresholds", "maintenance", "reporting", "workloads", "server",
     ];
 
     private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new AgentConfigException(message, inner);

@@ -31,7 +31,8 @@ public sealed partial class MinimalAgentHost : IAgentHost
         _lifetime = provider.GetRequiredService<AgentLifetime>();
         _logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Aeros.Agent.Hosting");
         var router = new SelfApiRouter(routes);
-        _server = provider.GetRequiredService<Http1ServerFactory>().Create(router.DispatchAsync);
+        var dispatch = SelfApiFilters.Wrap(router.DispatchAsync);
+        _server = provider.GetRequiredService<Http1ServerFactory>().Create(request => dispatch(request));
     }
 
     /// <summary>

@@ -52,6 +52,23 @@ internal sealed class Http1RequestHead
     /// <summary>The Content-Type, if any.</summary>
     public string? ContentType { get; private set; }
 
+    /// <summary>Header fields in order (names as sent).</summary>
+    public List<KeyValuePair<string, string>> Headers { get; } = new(16);
+
+    /// <summary>The value of header <paramref name="name"/> (case-insensitive; repeated fields joined with ", "), or null.</summary>
+    public string? Header(string name)
+    {
+        string? found = null;
+        foreach (var (key, value) in Headers)
+        {
+            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                found = found is null ? value : found + ", " + value;
+            }
+        }
+        return found;
+    }
+
     /// <summary>The status the server answers a refused head with (400, 431, 501, 505).</summary>
     public int ErrorStatus { get; private set; }
 
@@ -109,6 +126,7 @@ internal sealed class Http1RequestHead
             {
                 return Fail(400, fieldError!);
             }
+            Headers.Add(new(Encoding.ASCII.GetString(name), Encoding.ASCII.GetString(value)));
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
                 if (contentLengthSeen)
@@ -250,6 +268,7 @@ internal sealed class Http1RequestHead
         CloseAfter = false;
         ExpectContinue = false;
         ContentType = null;
+        Headers.Clear();
         ErrorStatus = 0;
         Error = null;
     }

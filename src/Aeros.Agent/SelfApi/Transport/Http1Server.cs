@@ -153,7 +153,10 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
             }
             client.NoDelay = true;
             var id = Interlocked.Increment(ref _nextConnection);
-            _connections[id] = ServeAsync(id, client);
+            var connection = ServeAsync(id, client);
+            _connections[id] = connection;
+            // Removed once done; registered after the add, so a connection that ends at once cannot stay listed.
+            _ = connection.ContinueWith(Forget, id, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -174,11 +177,9 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
         {
             Log.ConnectionEnded(_logger, id, e.Message);
         }
-        finally
-        {
-            _connections.TryRemove(id, out _);
-        }
     }
+
+    private void Forget(Task connection, object? id) => _connections.TryRemove((long)id!, out _);
 
     /// <summary>Reads, handles and answers one request; false when the connection is to close.</summary>
     private async Task<bool> ServeOneAsync(Connection connection, Http1RequestHead head)
@@ -228,8 +229,10 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
         byte[] body;
         if (head.ContentLength > _options.MaxRequestBodyBytes)
         {
-            // Refused before it is read: the connection closes, so the unread body needs no draining.
+            // Refused before it is read. A client that sends the body anyway (no Expect: 100-continue) would get a reset
+            // instead of the 413 if the socket closed with unread bytes: drain a bounded amount first.
             await WriteAsync(connection, TooLarge(), close: true, request.Token);
+            await DrainAsync(connection, Math.Min(head.ContentLength, 2L * _options.MaxRequestBodyBytes), request.Token);
             return false;
         }
         if (head.ExpectContinue && (head.ContentLength > 0 || head.IsChunked))
@@ -261,6 +264,7 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
             ContentType = head.ContentType,
             ContentLength = head.ContentLength >= 0 ? head.ContentLength : null,
             Body = body.Length == 0 ? Stream.Null : new MemoryStream(body, writable: false),
+            Headers = head.Headers.Count == 0 ? static _ => null : CopyHeaders(head).Header,
             Services = _services,
             Aborted = _abort.Token,
         };
@@ -374,6 +378,37 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
             {
                 throw new IOException("The client closed the connection inside a chunked body.");
             }
+        }
+    }
+
+    // The head object is reused by the connection's next request: the handler gets its own copy.
+    private static Http1RequestHead CopyHeaders(Http1RequestHead head)
+    {
+        var copy = new Http1RequestHead();
+        copy.Headers.AddRange(head.Headers);
+        return copy;
+    }
+
+    private static async Task DrainAsync(Connection connection, long limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var drained = (long)connection.Buffered.Length;
+            connection.Consume(connection.Buffered.Length);
+            while (drained < limit)
+            {
+                var read = await connection.FillAsync(cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+                drained += read;
+                connection.Consume(connection.Buffered.Length);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // The client went or took too long: the connection closes either way.
         }
     }
 

@@ -17,10 +17,14 @@ internal static class KestrelSelfApi
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(routes);
+        var list = routes.ToList();
+        // A fallback runs through the router, so a known path with another method is a 405 here too, as on the
+        // agent's own server (ASP.NET Core would hand it to the fallback, which matches every method).
+        var router = new SelfApiRouter(list);
         var built = new List<IEndpointConventionBuilder>();
-        foreach (var route in routes)
+        foreach (var route in list)
         {
-            var handler = route.Handler;
+            var handler = SelfApiFilters.Wrap(route.IsFallback ? router.DispatchAsync : route.Handler);
             RequestDelegate run = http => ExecuteAsync(http, handler);
             built.Add(route.IsFallback
                 ? endpoints.MapFallback(route.Template, run)
@@ -39,6 +43,7 @@ internal static class KestrelSelfApi
             ContentType = http.Request.ContentType,
             ContentLength = http.Request.ContentLength,
             Body = http.Request.Body,
+            Headers = name => http.Request.Headers.TryGetValue(name, out var values) ? values.ToString() : null,
             Services = http.RequestServices,
             Aborted = http.RequestAborted,
             RouteValues = http.Request.RouteValues.Where(v => v.Value is string).ToDictionary(v => v.Key, v => (string)v.Value!, StringComparer.OrdinalIgnoreCase),

@@ -27,6 +27,12 @@ internal sealed class SelfApiRequest
     /// <summary>The request body (an empty stream when there is none).</summary>
     public Stream Body { get; init; } = Stream.Null;
 
+    /// <summary>Looks up a request header by name (case-insensitive); several fields are joined with <c>", "</c>.</summary>
+    public Func<string, string?> Headers { get; init; } = static _ => null;
+
+    /// <summary>The request header <paramref name="name"/>, or null.</summary>
+    public string? Header(string name) => Headers(name);
+
     /// <summary>The application's services.</summary>
     public required IServiceProvider Services { get; init; }
 
