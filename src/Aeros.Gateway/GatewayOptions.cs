@@ -73,6 +73,15 @@ public sealed class GatewayOptions
     /// <summary>Connections of the raw forwarder (<see cref="Forwarder"/> <c>raw</c>).</summary>
     public UpstreamOptions Upstream { get; set; } = new();
 
+    /// <summary>
+    /// Whether the backend routes (<c>/ngsi-ld/</c>, <c>/hlo/</c>, <c>/llo/</c>, <c>/federation/</c>; not <c>/iam/</c>)
+    /// are served by one terminal middleware in front of endpoint routing that matches the route table itself and
+    /// forwards with the raw forwarder (<c>Gateway:FastPath</c>, default true; only with <see cref="Forwarder"/>
+    /// <c>raw</c>). The checks are the same; false sends every request through routing and YARP's route pipeline (the
+    /// benchmark's same-run baseline). See ADR 0017.
+    /// </summary>
+    public bool FastPath { get; set; } = true;
+
     /// <summary>The backends by API name as the policy names them.</summary>
     internal IEnumerable<(string Api, BackendOptions Backend)> Backends()
     {

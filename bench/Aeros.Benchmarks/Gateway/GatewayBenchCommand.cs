@@ -17,7 +17,7 @@ namespace Aeros.Benchmarks.Gateway;
 /// <summary>
 /// <c>gateway</c>: broker GET by id measured in one run — directly, through Debian's nginx as a plain reverse proxy
 /// (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation (RS256, key
-/// from a JWKS the driver serves) and RBAC on (access log off too), once with its raw forwarder and once with YARP's
+/// from a JWKS the driver serves) and RBAC on (access log off too), with its raw forwarder and fast path, with the raw forwarder behind endpoint routing (fast path off) and with YARP's forwarder
 /// — plus Kestrel's floor (a bare Kestrel process answering the same bytes by itself) — with the raw load client of
 /// broker-load, in interleaved rounds. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
 /// time per request of the proxy and of the broker (from <c>/proc</c>, steadier than req/s on a shared machine), and
@@ -83,13 +83,14 @@ internal static class GatewayBenchCommand
 
             await using var issuer = await JwksServer.StartAsync(rsa, cancellationToken);
             // The same gateway twice, one per forwarder: the raw one (the default) and YARP's, as the same-run baseline of the change.
-            string GatewayConfig(string forwarder)
+            string GatewayConfig(string forwarder, bool fastPath = true)
             {
-                var file = Path.Combine(work.FullName, $"gateway-{forwarder}.yaml");
+                var file = Path.Combine(work.FullName, $"gateway-{forwarder}-{fastPath}.yaml");
                 File.WriteAllText(file, $"""
                     domainName: bench
                     accessLog: false
                     forwarder: {forwarder}
+                    fastPath: {(fastPath ? "true" : "false")}
                     issuers:
                       - issuer: {issuer.Issuer}
                     broker:
@@ -102,6 +103,9 @@ internal static class GatewayBenchCommand
             }
             await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")], gatewayEnvironment);
             await gateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+            // The raw forwarder once more without the fast path (endpoint routing and YARP's route pipeline in front of it).
+            await using var routedGateway = ChildProcess.Start("the routed gateway", aeros, ["gateway", "--config", GatewayConfig("raw", fastPath: false)], gatewayEnvironment);
+            await routedGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
             await using var yarpGateway = ChildProcess.Start("the YARP gateway", aeros, ["gateway", "--config", GatewayConfig("yarp")], gatewayEnvironment);
             await yarpGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
 
@@ -130,6 +134,7 @@ internal static class GatewayBenchCommand
                     new("direct", broker.BaseAddress, null, null, phase),
                     new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id), phase),
                     new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id), phase),
+                    new("gateway-routed", routedGateway.BaseAddress, auth, ProcessCpu.Of(routedGateway.Id), phase),
                     new("gateway-yarp", yarpGateway.BaseAddress, auth, ProcessCpu.Of(yarpGateway.Id), phase),
                     new("kestrel-floor", bare.BaseAddress, null, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
                 ];
@@ -238,6 +243,7 @@ internal static class GatewayBenchCommand
         var nginx = samples["nginx"];
         var gateway = samples["gateway"];
         var yarp = samples["gateway-yarp"];
+        var routed = samples["gateway-routed"];
         var floor = samples["kestrel-floor"];
         static double Rate(List<Sample> s) => Median(s.Select(x => x.Load.Throughput));
         static double P50(List<Sample> s) => Median(s.Select(x => x.Load.PercentileMs(50)));
@@ -248,6 +254,7 @@ internal static class GatewayBenchCommand
         var nginxCpu = Median(nginx.Select(x => x.ProxyMicros));
         var gatewayCpu = Median(gateway.Select(x => x.ProxyMicros));
         var yarpCpu = Median(yarp.Select(x => x.ProxyMicros));
+        var routedCpu = Median(routed.Select(x => x.ProxyMicros));
         var floorCpu = Median(floor.Select(x => x.ProxyMicros));
         // If the 2 cores were the only limit, throughput would be inversely proportional to the server CPU per request.
         var cpuRatio = Median(nginx.Select(x => x.TotalMicros)) / Median(gateway.Select(x => x.TotalMicros));
@@ -262,14 +269,15 @@ internal static class GatewayBenchCommand
             |---|---:|---:|---:|---:|---:|---:|---:|
             {Row("direct (broker)", direct)}
             {Row("nginx reverse proxy", nginx)}
-            {Row("aeros gateway (raw forwarder)", gateway)}
+            {Row("aeros gateway (fast path, raw forwarder)", gateway)}
+            {Row("aeros gateway (routed, raw forwarder)", routed)}
             {Row("aeros gateway (YARP forwarder)", yarp)}
             {Row("kestrel floor (bare server, no broker)", floor)}
 
             - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
             - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
             - **gateway p50 − direct p50: {added:0.000} ms** (target ≤ 1 ms: {(added <= 1 ? "met" : "missed")})
-            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), gateway with YARP's forwarder {yarpCpu:0} µs (raw / YARP ×{gatewayCpu / yarpCpu:0.00})
+            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), routed through endpoint routing and YARP's pipeline {routedCpu:0} µs (fast / routed ×{gatewayCpu / routedCpu:0.00}), with YARP's forwarder {yarpCpu:0} µs (fast / YARP ×{gatewayCpu / yarpCpu:0.00})
             - Kestrel's floor: a bare Kestrel server answering the same bytes by itself uses {floorCpu:0} µs per GET; a Kestrel-based proxy serves one such request and makes one, so about ×2 that ({2 * floorCpu:0} µs) is what it cannot go below
             - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
             - the same GET without a token through the gateway: HTTP {anonymousStatus}
