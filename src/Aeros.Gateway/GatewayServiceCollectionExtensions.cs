@@ -6,6 +6,7 @@ using Aeros.Gateway.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,13 @@ public static class GatewayServiceCollectionExtensions
             kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
             // A header less to write per response, and one less thing to tell a scanner.
             kestrel.AddServerHeader = false;
+        });
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<GatewayOptions>>((sockets, gateway) =>
+        {
+            if (gateway.Value.InlineScheduling)
+            {
+                sockets.UnsafePreferInlineScheduling = true;
+            }
         });
         services.Configure<LoggerFilterOptions>(logging =>
         {

@@ -34,6 +34,7 @@ internal static class GatewayBenchCommand
         int entities = 1000, concurrency = 32, seconds = 10, rounds = 5;
         string? aerosPath = null;
         var gatewayEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fastEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -48,21 +49,27 @@ internal static class GatewayBenchCommand
                     gatewayEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
                     i++;
                     break;
+                case "--fast-env" when value?.IndexOf('=', StringComparison.Ordinal) > 0:
+                    fastEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                    i++;
+                    break;
                 default:
                     Console.Error.WriteLine($"""
                         gateway: unknown or invalid option '{args[i]}'.
                         Usage: gateway [--entities 1000] [--concurrency 32] [--duration 10] [--rounds 5] [--aeros PATH/aeros.dll]
-                                       [--gateway-env NAME=VALUE]...   (e.g. DOTNET_gcServer=1, to compare runtime settings)
+                                       [--gateway-env NAME=VALUE]...   (every gateway; e.g. DOTNET_gcServer=1, to compare runtime settings)
+                                       [--fast-env NAME=VALUE]...      (the fast-path gateway only, e.g. Gateway__InlineScheduling=false)
                           Needs nginx on PATH (Debian: apt-get install nginx).
                         """);
                     return 2;
             }
         }
-        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath, gatewayEnvironment, token));
+        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath,
+            gatewayEnvironment, fastEnvironment, token));
     }
 
     private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, int rounds, string? aerosPath,
-        IReadOnlyDictionary<string, string> gatewayEnvironment, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> gatewayEnvironment, IReadOnlyDictionary<string, string> fastEnvironment, CancellationToken cancellationToken)
     {
         var nginx = FindNginx();
         if (nginx is null)
@@ -101,7 +108,8 @@ internal static class GatewayBenchCommand
                     """);
                 return file;
             }
-            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")], gatewayEnvironment);
+            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")],
+                gatewayEnvironment.Concat(fastEnvironment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value));
             await gateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
             // The raw forwarder once more without the fast path (endpoint routing and YARP's route pipeline in front of it).
             await using var routedGateway = ChildProcess.Start("the routed gateway", aeros, ["gateway", "--config", GatewayConfig("raw", fastPath: false)], gatewayEnvironment);
@@ -163,7 +171,7 @@ internal static class GatewayBenchCommand
                 }
                 // Sanity: without the token the gateway refuses (so the figure above really includes JWT + RBAC).
                 using var anonymous = await http.GetAsync(new Uri(gateway.BaseAddress, "ngsi-ld/v1/entities/x"), cancellationToken);
-                Print(entities, concurrency, duration, rounds, samples, (int)anonymous.StatusCode, gatewayEnvironment);
+                Print(entities, concurrency, duration, rounds, samples, (int)anonymous.StatusCode, gatewayEnvironment, fastEnvironment);
                 return 0;
             }
             finally
@@ -237,7 +245,7 @@ internal static class GatewayBenchCommand
     }
 
     private static void Print(int entities, int concurrency, TimeSpan duration, int rounds, Dictionary<string, List<Sample>> samples,
-        int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment)
+        int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment, IReadOnlyDictionary<string, string> fastEnvironment)
     {
         var direct = samples["direct"];
         var nginx = samples["nginx"];
@@ -258,7 +266,8 @@ internal static class GatewayBenchCommand
         var floorCpu = Median(floor.Select(x => x.ProxyMicros));
         // If the 2 cores were the only limit, throughput would be inversely proportional to the server CPU per request.
         var cpuRatio = Median(nginx.Select(x => x.TotalMicros)) / Median(gateway.Select(x => x.TotalMicros));
-        var env = gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}"));
+        var env = (gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}")))
+            + (fastEnvironment.Count == 0 ? "" : "; fast-path gateway only " + string.Join(" ", fastEnvironment.Select(e => $"{e.Key}={e.Value}")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             ## gateway: broker GET by id — direct, via nginx, via aeros gateway (JWT RS256 + RBAC)

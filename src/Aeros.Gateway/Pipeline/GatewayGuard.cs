@@ -299,7 +299,8 @@ internal sealed class GatewayGuard(
 
     private double ElapsedMs(long start) => time.GetElapsedTime(start).TotalMilliseconds;
 
-    private static string Ms(double ms) => ms.ToString("0.000", CultureInfo.InvariantCulture);
+    // "F3" is the standard format: the same text as "0.000" for these non-negative values, without parsing a custom pattern.
+    private static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
 }
 
 /// <summary>The gateway's checks after endpoint routing: the endpoint's <see cref="GatewayRouteMetadata"/> names the route.</summary>

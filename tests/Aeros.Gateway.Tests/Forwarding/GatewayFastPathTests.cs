@@ -3,7 +3,9 @@ using Aeros.Gateway.Forwarding;
 using Aeros.Gateway.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Gateway.Tests.Forwarding;
 
@@ -105,6 +107,35 @@ public sealed class GatewayFastPathTests
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Request_InlineScheduling_KestrelOptionFollowsAndRequestsForwarded(bool inline)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var broker = await TestBackend.StartAsync("broker");
+        await using var gateway = await GatewayUnderTest.StartAsync(o =>
+        {
+            o.Issuers.Add(new TrustedIssuerOptions { Issuer = issuer.Issuer });
+            o.Broker.Destinations.Add(broker.Url);
+            o.InlineScheduling = inline;
+        });
+        var token = issuer.Token(DateTimeOffset.UtcNow, ["ServiceDeveloper"], ["domain1"]);
+
+        // Concurrent requests on several connections: the inline path must not serialise or lose any of them.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => gateway.GetAsync($"ngsi-ld/v1/entities/urn:e:{i}", token)));
+        using var denied = await gateway.SendAsync(HttpMethod.Delete, "ngsi-ld/v1/entities/urn:e:1", token);
+
+        Assert.Equal(inline, gateway.App.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(20, broker.Hits);
+        foreach (var r in responses)
+        {
+            r.Dispose();
+        }
     }
 
     private static Task<GatewayUnderTest> StartAsync(TestIssuer issuer, TestBackend broker, bool fastPath, Action<WebApplication>? extra = null) =>
