@@ -84,12 +84,13 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Whether Kestrel runs request code inline on the socket I/O threads instead of handing every receive and send to
-    /// the thread pool (<c>Gateway:InlineScheduling</c>, Kestrel's <c>UnsafePreferInlineScheduling</c>; applies to the
-    /// whole host). Fewer thread hops per proxied request; safe here because the gateway's request path never blocks
-    /// (all I/O is asynchronous; the access log goes through the logger's queue). Pair it with the environment variable
-    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> for the runtime's socket completions. See ADR 0017.
+    /// the thread pool (<c>Gateway:InlineScheduling</c>, default true; Kestrel's <c>UnsafePreferInlineScheduling</c> for
+    /// the gateway's server). Fewer thread hops per proxied request; safe here because the gateway's request path
+    /// never blocks a thread (all I/O is asynchronous; the access log goes through the logger's queue). The standalone
+    /// gateway host also sets <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> for the runtime's socket
+    /// completions. See docs/security.md and ADR 0017.
     /// </summary>
-    public bool InlineScheduling { get; set; }
+    public bool InlineScheduling { get; set; } = true;
 
     /// <summary>The backends by API name as the policy names them.</summary>
     internal IEnumerable<(string Api, BackendOptions Backend)> Backends()

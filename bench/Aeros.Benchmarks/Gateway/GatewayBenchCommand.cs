@@ -89,7 +89,8 @@ internal static class GatewayBenchCommand
             await SeedAsync(http, broker.BaseAddress, entities, cancellationToken);
 
             await using var issuer = await JwksServer.StartAsync(rsa, cancellationToken);
-            // The same gateway twice, one per forwarder: the raw one (the default) and YARP's, as the same-run baseline of the change.
+            // The same gateway three times: with its defaults (fast path, raw forwarder, inline scheduling) and, as same-run
+            // baselines, as it was before the fast path (routed, raw forwarder, thread-pool scheduling) and with YARP's forwarder.
             string GatewayConfig(string forwarder, bool fastPath = true)
             {
                 var file = Path.Combine(work.FullName, $"gateway-{forwarder}-{fastPath}.yaml");
@@ -98,6 +99,7 @@ internal static class GatewayBenchCommand
                     accessLog: false
                     forwarder: {forwarder}
                     fastPath: {(fastPath ? "true" : "false")}
+                    {(fastPath && forwarder == "raw" ? "" : "inlineScheduling: false")}
                     issuers:
                       - issuer: {issuer.Issuer}
                     broker:
