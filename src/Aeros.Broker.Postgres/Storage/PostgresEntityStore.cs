@@ -215,15 +215,28 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         {
             return new QueryPage([], query.Ids is { Count: 0 } && query.Count ? 0 : null);
         }
-        var sql = PostgresQuery.Build(tenant, query, _geoQueries);
+        var geo = Volatile.Read(ref _geoQueries);
+        var sql = PostgresQuery.Build(tenant, query, geo);
         if (sql.Empty)
         {
             return new QueryPage([], query.Count ? 0 : null);
         }
-        return await ReadAsync((connection, ct) => sql.Residual.IsEmpty
+        try
+        {
+            return await QueryAsync(sql, query, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == "2201B")
+        {
+            // A pattern .NET accepts but PostgreSQL does not (a limit, a dialect corner): the broker decides alone.
+            Log.RegexLeftToBroker(_logger, e.MessageText);
+            return await QueryAsync(PostgresQuery.Build(tenant, query, geo, regexInSql: false), query, cancellationToken);
+        }
+    }
+
+    private Task<QueryPage> QueryAsync(PostgresQuery sql, EntityQuery query, CancellationToken cancellationToken) =>
+        ReadAsync((connection, ct) => sql.Residual.IsEmpty
             ? QueryInDatabaseAsync(connection, sql, query, ct)
             : QueryFilteredAsync(connection, sql, query, ct), cancellationToken);
-    }
 
     /// <summary>Everything is decided by the database: LIMIT/OFFSET and COUNT(*), from one snapshot.</summary>
     private static async Task<QueryPage> QueryInDatabaseAsync(NpgsqlConnection connection, PostgresQuery sql, EntityQuery query, CancellationToken cancellationToken)
@@ -397,10 +410,6 @@ internal sealed partial class PostgresEntityStore : IEntityStore
             // A broken pooled connection must not be handed out again.
             dataSource.Clear();
             throw PostgresErrors.Unavailable(e);
-        }
-        catch (PostgresException e) when (e.SqlState == "2201B")
-        {
-            throw Errors.NgsiLdException.BadRequestData($"The idPattern is not a valid regular expression for the store: {e.MessageText}");
         }
     }
 
