@@ -39,7 +39,7 @@ internal sealed partial class PostgresEntityStore
         public static partial void RegexLeftToBroker(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 3461, EventName = "GeoLayerAppeared", Level = LogLevel.Information,
-            Message = "The PostGIS geo layer appeared in the database; this broker keeps it current from now on ({Repaired} entities written since the last check re-derived). Geo-queries narrowed by PostGIS: {Queries}.")]
-        public static partial void GeoLayerAppeared(ILogger logger, int repaired, bool queries);
+            Message = "The PostGIS geo layer appeared in the database after this broker started; it is kept current from now on. Geo-queries narrowed by PostGIS: {Queries}.")]
+        public static partial void GeoLayerAppeared(ILogger logger, bool queries);
     }
 }

@@ -54,6 +54,9 @@ internal sealed partial class PostgresEntityStore : IEntityStore
     /// <summary>What became of PostGIS at start.</summary>
     internal GeoLayerState GeoLayer { get; private set; }
 
+    /// <summary>Whether geo-queries are narrowed by the geo layer now.</summary>
+    internal bool GeoQueries => Volatile.Read(ref _geoQueries);
+
     /// <summary>The data source (for tests and tools).</summary>
     internal NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The store is not initialized.");
 
@@ -111,7 +114,8 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         _listener = new ResourceListener(dataSource, _resources, _origin, _time, _logger);
         _listener.Start();
         var maintainGeo = GeoLayer is GeoLayerState.Present or GeoLayerState.Created;
-        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin, maintainGeo);
+        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin, maintainGeo,
+            _options.GeoLayerCheckInterval, GeoLayerAppeared);
         _writer = writer;
         writer.Start();
         Log.StoreOpened(_logger, builder.Host ?? "", builder.Database ?? "", PostgresSchema.CurrentVersion);
@@ -141,6 +145,17 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         }
         _geoQueries = true;
         Log.GeoQueriesInDatabase(_logger);
+    }
+
+    /// <summary>The writer found (and now keeps) a geo layer another broker created after this one started.</summary>
+    private void GeoLayerAppeared()
+    {
+        GeoLayer = GeoLayerState.Present;
+        if (_options.UsePostGis)
+        {
+            Volatile.Write(ref _geoQueries, true);
+        }
+        Log.GeoLayerAppeared(_logger, _options.UsePostGis);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

@@ -170,8 +170,9 @@ internal sealed partial class PostgresQuery
     /// "C" collation UTF-8 bytes, i.e. code points; the two orders differ only where one side has a surrogate (a
     /// character above U+FFFF) and the other a character in U+E000–U+FFFF. Against a bound whose characters are all
     /// below U+D800 both orders agree, so the bound is used as is. Otherwise only its prefix before the first such
-    /// character (<c>pre</c>) is: a string above the bound is ≥ pre, a string below it is below pre or starts with it
-    /// (<c>substr(v, 1, length(pre)) &lt;= pre</c>). Long strings stay candidates through <c>l</c>.
+    /// character (<c>pre</c>) is: a string above the bound is ≥ pre + U+E000 (its next UTF-16 unit is ≥ U+D800, so its
+    /// next code point is ≥ U+E000), a string below it is below pre or starts with it (<c>substr(v, 1, length(pre))
+    /// &lt;= pre</c>). Long strings stay candidates through <c>l</c>.
     /// </summary>
     private string StringRange(QTerm term)
     {
@@ -201,7 +202,7 @@ internal sealed partial class PostgresQuery
             var safe = SafePrefix(low);
             conditions.Add(safe == low.Length
                 ? "s.v COLLATE \"C\" " + (lowInclusive ? ">= " : "> ") + Param(Text(low))
-                : "s.v COLLATE \"C\" >= " + Param(Text(low[..safe])));
+                : "s.v COLLATE \"C\" >= " + Param(Text(low[..safe] + "\uE000")));
         }
         if (high is not null)
         {
