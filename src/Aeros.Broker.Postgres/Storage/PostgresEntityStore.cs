@@ -270,7 +270,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         if (query.Limit > 0 && (count is null || count > query.Offset))
         {
             await using var select = new NpgsqlCommand(
-                $"SELECT body FROM entities WHERE {sql.Where} ORDER BY id LIMIT {query.Limit} OFFSET {query.Offset}", connection, transaction);
+                $"SELECT {sql.Body} FROM entities WHERE {sql.Where} ORDER BY id LIMIT {query.Limit} OFFSET {query.Offset}", connection, transaction);
             sql.AddParameters(select);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -308,7 +308,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
                 select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
                 keyset = $" AND id > ${select.Parameters.Count}";
             }
-            select.CommandText = $"SELECT id, body FROM entities WHERE {sql.Where}{keyset} ORDER BY id LIMIT {ChunkSize}";
+            select.CommandText = $"SELECT id, {sql.Body} FROM entities WHERE {sql.Where}{keyset} ORDER BY id LIMIT {ChunkSize}";
             var rows = 0;
             var done = false;
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken))

@@ -115,7 +115,77 @@ internal sealed partial class PostgresQuery
             Offset = query.Offset,
             Count = query.Count,
         }, typesExact);
+        sql.Body = sql.ProjectedBody(query);
         return sql;
+    }
+
+    /// <summary>The select expression of the stored body: the column, or the body without the attributes nobody reads.</summary>
+    public string Body { get; private set; } = "body";
+
+    /// <summary>
+    /// With <see cref="EntityQuery.KeepAttributes"/>/<see cref="EntityQuery.DropAttributes"/>: the body rebuilt in SQL
+    /// with only the attributes the response renders plus those the in-process check reads (q, geo, attrs). It works on
+    /// the body as <c>json</c> (not <c>jsonb</c>), which keeps member order and value text as written, so the entity
+    /// decodes exactly as the full one would, minus attributes.
+    /// </summary>
+    private string ProjectedBody(EntityQuery query)
+    {
+        if (query.KeepAttributes is null && query.DropAttributes is null)
+        {
+            return "body";
+        }
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        if (query.Q is { } q)
+        {
+            CollectAttributes(q.Root, used);
+        }
+        if (query.Geo is { } geo)
+        {
+            used.Add(geo.GeoProperty);
+        }
+        if (query.RequireAnyAttribute is { } required)
+        {
+            used.UnionWith(required);
+        }
+        string filter;
+        if (query.KeepAttributes is { } keep)
+        {
+            filter = "ak = ANY(" + Param(new NpgsqlParameter<string[]> { TypedValue = [.. keep.Union(used)] }) + ")";
+        }
+        else
+        {
+            string[] drop = [.. query.DropAttributes!.Except(used)];
+            if (drop.Length == 0)
+            {
+                return "body";
+            }
+            filter = "ak <> ALL(" + Param(new NpgsqlParameter<string[]> { TypedValue = drop }) + ")";
+        }
+        return "convert_to((SELECT json_object_agg(k, CASE WHEN k = 'a' THEN (SELECT coalesce(json_object_agg(ak, av ORDER BY ao), '{}'::json) "
+            + "FROM json_each(v) WITH ORDINALITY AS x(ak, av, ao) WHERE " + filter + ") ELSE v END ORDER BY o) "
+            + "FROM json_each(convert_from(body, 'UTF8')::json) WITH ORDINALITY AS t(k, v, o))::text, 'UTF8')";
+    }
+
+    private static void CollectAttributes(QNode node, HashSet<string> names)
+    {
+        switch (node)
+        {
+            case QAnd and:
+                foreach (var operand in and.Operands)
+                {
+                    CollectAttributes(operand, names);
+                }
+                break;
+            case QOr or:
+                foreach (var operand in or.Operands)
+                {
+                    CollectAttributes(operand, names);
+                }
+                break;
+            case QTerm { Root: QRootKind.Attribute } term:
+                names.Add(term.Attribute);
+                break;
+        }
     }
 
     /// <summary>The query's parameters, fresh for one command.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Aeros.Broker.Model;
 using Aeros.Broker.Postgres.Storage;
 using Aeros.Broker.Query;
+using Aeros.Broker.Storage;
 
 namespace Aeros.Broker.Postgres.Tests.Storage;
 
@@ -243,6 +244,44 @@ public sealed class PostgresQNarrowingTests : IAsyncLifetime
 
         Assert.Equal(["urn:ngsi-ld:Thing:0001"], ids);
         Assert.Contains(_database.Logger.Entries, e => e.EventId.Id == 3460);
+    }
+
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, null)]
+    [InlineData(true, "count>100")]
+    [InlineData(false, "count>100;temp.accuracy")]
+    public async Task QueryAsync_ProjectedAttributes_SameEntitiesWithoutTheOthers(bool keep, string? q)
+    {
+        var expression = q is null ? null : Parse(q);
+        HashSet<string> names = [Prefix + "name", Prefix + "title"];
+        var full = await _database.Store.QueryAsync(Tenants.Default, new EntityQuery { Q = expression, Limit = 1000 }, CancellationToken.None)
+            .WaitAsync(PostgresTestDatabase.Deadline);
+
+        var projected = await _database.Store.QueryAsync(Tenants.Default, new EntityQuery
+        {
+            Q = expression,
+            Limit = 1000,
+            KeepAttributes = keep ? names : null,
+            DropAttributes = keep ? null : names,
+        }, CancellationToken.None).WaitAsync(PostgresTestDatabase.Deadline);
+
+        Assert.NotEmpty(full.Entities);
+        Assert.Equal(full.Entities.Select(e => e.Id), projected.Entities.Select(e => e.Id));
+        for (var i = 0; i < full.Entities.Count; i++)
+        {
+            var expected = StoredEntityCodec.Decode(StoredEntityCodec.Encode(full.Entities[i]));
+            foreach (var name in expected.Attributes.Keys.ToArray())
+            {
+                // q reads count (and temp): the store keeps what the in-process check needs.
+                var read = q is not null && (name == Prefix + "count" || (q.Contains("temp", StringComparison.Ordinal) && name == Prefix + "temp"));
+                if (keep ? !names.Contains(name) && !read : names.Contains(name))
+                {
+                    expected.Attributes.Remove(name);
+                }
+            }
+            Assert.Equal(StoredEntityCodec.Encode(expected), StoredEntityCodec.Encode(projected.Entities[i]));
+        }
     }
 
     [Theory]
