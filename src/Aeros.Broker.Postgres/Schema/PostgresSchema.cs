@@ -79,7 +79,7 @@ internal static class PostgresSchema
                             WHERE jsonb_typeof(s.v) = 'string' AND length(s.v #>> '{}') > 128)
               GROUP BY f.tenant, f.id) AS x
         WHERE e.tenant = x.tenant AND e.id = x.id;
-        CREATE INDEX entities_scopes ON entities USING gin ((doc -> 's') jsonb_path_ops);
+        CREATE INDEX IF NOT EXISTS entities_scopes ON entities USING gin ((doc -> 's') jsonb_path_ops);
         """,
     ];
 
