@@ -354,6 +354,12 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             errors.Add($"Agent history capacity must be between 1 and 100000 (was {options.HistoryCapacity}).");
         }
+        else if (HistoryNeedsMoreThanHalfTheHeap(options.HistoryCapacity, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) is { } limitMiB)
+        {
+            // aeros-agent runs under a 32 MiB GC heap limit: a long history would end in out-of-memory, not in an error at start.
+            errors.Add($"Agent history capacity {options.HistoryCapacity} needs up to {options.HistoryCapacity * (long)SnapshotBytesBound / (1024 * 1024)} MiB, "
+                + $"more than half of this process's {limitMiB} MiB GC heap limit: lower historyCapacity or raise DOTNET_GCHeapHardLimit (hex bytes).");
+        }
         if (!double.IsFinite(options.IdleWatts) || options.IdleWatts < 0)
         {
             errors.Add($"Agent idle watts must be >= 0 (was {options.IdleWatts}).");
@@ -369,4 +375,11 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         errors.AddRange(options.ToConfig().Validate().Select(e => "Agent " + e));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>A generous bound on one history snapshot's heap size (a <c>NodeSnapshot</c> and its strings).</summary>
+    internal const int SnapshotBytesBound = 1024;
+
+    /// <summary>The heap limit in MiB when <paramref name="capacity"/> snapshots could take more than half of it; otherwise null.</summary>
+    internal static long? HistoryNeedsMoreThanHalfTheHeap(int capacity, long heapLimitBytes) =>
+        heapLimitBytes > 0 && (long)capacity * SnapshotBytesBound > heapLimitBytes / 2 ? heapLimitBytes / (1024 * 1024) : null;
 }

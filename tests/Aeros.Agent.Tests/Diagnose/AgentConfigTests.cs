@@ -49,4 +49,15 @@ public sealed class AgentConfigTests
         Assert.True(result.Failed);
         Assert.Equal(4, result.Failures!.Count());
     }
+
+    [Theory]
+    [InlineData(600, 32L * 1024 * 1024, null)]
+    [InlineData(16_384, 32L * 1024 * 1024, null)]
+    [InlineData(16_385, 32L * 1024 * 1024, 32L)]
+    [InlineData(100_000, 32L * 1024 * 1024, 32L)]
+    [InlineData(100_000, 24L * 1024 * 1024 * 1024, null)]
+    public void HistoryNeedsMoreThanHalfTheHeap_CapacityAgainstLimit_RefusesOnlyWhatCannotFit(int capacity, long limit, long? expectedMiB)
+    {
+        Assert.Equal(expectedMiB, AgentOptionsValidator.HistoryNeedsMoreThanHalfTheHeap(capacity, limit));
+    }
 }
