@@ -4,6 +4,8 @@ using Aeros.Agent.Metrics;
 using Aeros.Agent.Reporting;
 using Aeros.Agent.SelfApi;
 using Aeros.Agent.Workloads;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +42,7 @@ public static class AgentServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NodeSampler>());
         services.TryAddSingleton<IDiagnoseInputs, NoDiagnoseInputs>();
         services.TryAddSingleton<ISelfDiagnosis, SelfDiagnosis>();
+        services.TryAddSingleton<SelfApiAuthorization>();
         return services;
     }
 
@@ -71,10 +74,19 @@ public static class AgentServiceCollectionExtensions
         return endpoints;
     }
 
-    /// <summary>Maps the self-API under <c>/self/v1</c> and the Prometheus endpoint <c>/metrics</c>.</summary>
+    /// <summary>
+    /// Maps the self-API under <c>/self/v1</c> and the Prometheus endpoint <c>/metrics</c>; on a web application also adds
+    /// the self-API's token checks (<see cref="AgentOptions.Security"/>; nothing is checked without an issuer).
+    /// </summary>
     public static IEndpointRouteBuilder MapAgent(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints is IApplicationBuilder app)
+        {
+            // Token checks of /self/v1 (Agent:Security); a pass-through when no issuer is configured.
+            var authorization = endpoints.ServiceProvider.GetRequiredService<SelfApiAuthorization>();
+            app.Use((http, next) => authorization.InvokeAsync(http, next));
+        }
         SelfApiEndpoints.Map(endpoints);
         PrometheusMetrics.Map(endpoints);
         return endpoints;

@@ -58,7 +58,10 @@ public sealed partial class LoginUserTests
             Assert.Contains("DomainAdministrator", login.Output, StringComparison.Ordinal);
 
             var file = CliCredentials.LoginFile(data);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
             var text = await File.ReadAllTextAsync(file).Within("reading login.json");
             Assert.DoesNotContain(Password, text, StringComparison.Ordinal);
             var stored = CliCredentials.ReadLogin(data)!;
