@@ -229,9 +229,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 try
                 {
-                    Policy.AccessPolicy.Load(policy);
+                    AccessPolicy.Load(policy);
                 }
-                catch (Policy.AccessPolicyException e)
+                catch (AccessPolicyException e)
                 {
                     errors.Add(e.Message);
                 }
