@@ -35,6 +35,8 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
     private readonly List<string> rows = [];
     private readonly List<string> notes = [];
     private long nextOp; // the op number of the next write: unique over the run, so every notification names its write
+    private Gateway.ProcessCpu? brokerCpu;
+    private readonly Gateway.ProcessCpu driverCpu = Gateway.ProcessCpu.Of(Environment.ProcessId);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -63,7 +65,8 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
             await using var receiver = await NotificationReceiver.StartAsync(cancellationToken);
             // Slow subscribers are another server: a receiver's own slowness should cost only its own notifications.
             await using var slowReceiver = await NotificationReceiver.StartAsync(cancellationToken);
-            await using var broker = BrokerProcess.Start(aeros, data);
+            await using var broker = BrokerProcess.Start(aeros, data, options.BrokerEnvironment);
+            brokerCpu = Gateway.ProcessCpu.Of(broker.Id);
             using var client = CreateClient(broker.BaseAddress);
             await broker.WaitUntilReadyAsync(client, BrokerProcess.ReadyProbe, ReadyTimeout, cancellationToken);
             try
@@ -132,6 +135,12 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         return exitCode;
     }
 
+    private (double Broker, double Driver) CpuSeconds() =>
+        (brokerCpu?.Seconds() ?? 0, driverCpu.Seconds());
+
+    private static double PerWrite(double cpuSeconds, WriteRun run) =>
+        run.Acks.Count == 0 ? 0 : cpuSeconds * 1e6 / run.Acks.Count;
+
     private async Task RunPhasesAsync(HttpClient client, NotificationReceiver receiver, NotificationReceiver slowReceiver, CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -192,9 +201,18 @@ internal sealed class NotifyLoadCommand(NotifyLoadOptions options)
         var rounds = new List<(double Baseline, double Broken)>();
         for (var round = 0; round < options.Rounds; round++)
         {
+            Progress($"phase 4 round {round + 1}: baseline segment");
+            var (referenceCpu, driverReferenceCpu) = CpuSeconds();
             var reference = await WritesAsync(client, options.Segment, null, cancellationToken, tenant: BaselineTenant);
+            Progress($"phase 4 round {round + 1}: slow/dead segment");
+            var (measuredCpu, driverMeasuredCpu) = CpuSeconds();
             var measured = await WritesAsync(client, options.Segment, null, cancellationToken);
+            var (endCpu, driverEndCpu) = CpuSeconds();
             rounds.Add((reference.PerSecond, measured.PerSecond));
+            // CPU per write does not depend on what other work left of the cores: it tells cost from scheduling.
+            notes.Add(string.Create(inv,
+                $"Slow/dead round {round + 1}: baseline {reference.PerSecond:N0} writes/s, broker {PerWrite(measuredCpu - referenceCpu, reference):0.0} µs CPU/write, driver {PerWrite(driverMeasuredCpu - driverReferenceCpu, reference):0.0}; "
+                + $"slow/dead {measured.PerSecond:N0} writes/s, broker {PerWrite(endCpu - measuredCpu, measured):0.0} µs CPU/write, driver {PerWrite(driverEndCpu - driverMeasuredCpu, measured):0.0}."));
         }
         var roundRatios = rounds.Select(r => r.Broken / r.Baseline).Order().ToArray();
         var ratio = Median(roundRatios);

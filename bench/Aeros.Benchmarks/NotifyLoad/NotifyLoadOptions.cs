@@ -18,6 +18,7 @@ internal sealed record NotifyLoadOptions
                                 half --duration (default 4); the ratio reported is the median of the rounds'
           --aeros PATH          aeros.dll to start (default: src/Aeros.Cli/bin/Release/net10.0/aeros.dll under the
                                 repository root; built first if missing)
+          --broker-env N=V      an environment variable for the broker process (repeatable; e.g. DOTNET_gcServer=1)
           --output FILE         also write the Markdown report to FILE
         """;
 
@@ -30,6 +31,7 @@ internal sealed record NotifyLoadOptions
     public int Rounds { get; init; } = 4;
     public string? AerosPath { get; init; }
     public string? OutputPath { get; init; }
+    public IReadOnlyDictionary<string, string> BrokerEnvironment { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
@@ -67,6 +69,14 @@ internal sealed record NotifyLoadOptions
                 "--broken" => Unknown(options, $"--broken {value} (use both, slow or dead)", ref error),
                 "--aeros" => options with { AerosPath = value },
                 "--output" => options with { OutputPath = value },
+                "--broker-env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
+                {
+                    BrokerEnvironment = new Dictionary<string, string>(options.BrokerEnvironment)
+                    {
+                        [value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..],
+                    },
+                },
+                "--broker-env" => Unknown(options, $"--broker-env {value} (use NAME=VALUE)", ref error),
                 _ => Unknown(options, name, ref error),
             };
             if (error is not null)
