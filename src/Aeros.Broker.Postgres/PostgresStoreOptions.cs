@@ -54,6 +54,16 @@ public sealed class PostgresStoreOptions
     /// altogether (<c>Broker__Postgres__UsePostGis=false</c>); a geo layer another broker created is still kept current.
     /// </summary>
     public bool UsePostGis { get; set; } = true;
+
+    /// <summary>
+    /// While the database has no geo layer, how often the writer looks whether another broker created it (default 5 s;
+    /// one catalog lookup inside a write transaction). When it appears, the writer re-derives the geo rows of the
+    /// entities it wrote since its previous look and keeps the layer current from then on, without a restart.
+    /// </summary>
+    public TimeSpan GeoLayerCheckInterval { get; set; } = DefaultGeoLayerCheckInterval;
+
+    /// <summary>The default of <see cref="GeoLayerCheckInterval"/>.</summary>
+    public static readonly TimeSpan DefaultGeoLayerCheckInterval = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Validates <see cref="PostgresStoreOptions"/> and, when the store is postgres, the connection string; lists every error.</summary>
@@ -81,6 +91,10 @@ internal sealed class PostgresStoreOptionsValidator(IOptions<BrokerOptions> brok
         if (options.ReconnectDelay < TimeSpan.Zero || options.ReconnectDelay > TimeSpan.FromMinutes(1))
         {
             errors.Add("Broker PostgreSQL reconnect delay must be between 0 and 1 minute.");
+        }
+        if (options.GeoLayerCheckInterval < TimeSpan.FromMilliseconds(100) || options.GeoLayerCheckInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("Broker PostgreSQL geo layer check interval must be between 100 ms and 1 hour.");
         }
         var value = broker.Value;
         if (value.Store == BrokerOptions.PostgresStore && !string.IsNullOrWhiteSpace(value.PostgresConnectionString))

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Aeros.Gateway;
 
 /// <summary>
-/// The gateway's source-generated log messages (event ids 6200–6399; the raw forwarder's 6550–6569). None carries a
+/// The gateway's source-generated log messages (event ids 6200–6399; the raw forwarder's 6550–6559, the fast path's 6560–6579). None carries a
 /// header value or a token.
 /// </summary>
 internal static partial class GatewayLog
@@ -27,6 +27,9 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 6250, Level = LogLevel.Information, Message = "Gateway of domain {Domain} loaded policy {Policy} with {Routes} routes")]
     public static partial void Started(ILogger logger, string domain, string policy, int routes);
+
+    [LoggerMessage(EventId = 6560, Level = LogLevel.Information, Message = "The fast path (no endpoint routing) serves the APIs: {Apis}")]
+    public static partial void FastPath(ILogger logger, string apis);
 
     [LoggerMessage(EventId = 6553, Level = LogLevel.Information, Message = "Backend requests go through the {Forwarder} forwarder")]
     public static partial void ForwarderChosen(ILogger logger, string forwarder);

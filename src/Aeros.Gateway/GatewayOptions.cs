@@ -73,6 +73,25 @@ public sealed class GatewayOptions
     /// <summary>Connections of the raw forwarder (<see cref="Forwarder"/> <c>raw</c>).</summary>
     public UpstreamOptions Upstream { get; set; } = new();
 
+    /// <summary>
+    /// Whether the backend routes (<c>/ngsi-ld/</c>, <c>/hlo/</c>, <c>/llo/</c>, <c>/federation/</c>; not <c>/iam/</c>)
+    /// are served by one terminal middleware in front of endpoint routing that matches the route table itself and
+    /// forwards with the raw forwarder (<c>Gateway:FastPath</c>, default true; only with <see cref="Forwarder"/>
+    /// <c>raw</c>). The checks are the same; false sends every request through routing and YARP's route pipeline (the
+    /// benchmark's same-run baseline). See ADR 0017.
+    /// </summary>
+    public bool FastPath { get; set; } = true;
+
+    /// <summary>
+    /// Whether Kestrel runs request code inline on the socket I/O threads instead of handing every receive and send to
+    /// the thread pool (<c>Gateway:InlineScheduling</c>, default true; Kestrel's <c>UnsafePreferInlineScheduling</c> for
+    /// the gateway's server). Fewer thread hops per proxied request; safe here because the gateway's request path
+    /// never blocks a thread (all I/O is asynchronous; the access log goes through the logger's queue). The standalone
+    /// gateway host also sets <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> for the runtime's socket
+    /// completions. See docs/security.md and ADR 0017.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
     /// <summary>The backends by API name as the policy names them.</summary>
     internal IEnumerable<(string Api, BackendOptions Backend)> Backends()
     {

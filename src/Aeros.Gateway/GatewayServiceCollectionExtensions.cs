@@ -6,6 +6,7 @@ using Aeros.Security.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<OpenApiAggregator>();
         services.TryAddSingleton<RawForwarder>();
         services.TryAddSingleton<RawForwarderStep>();
+        services.TryAddSingleton<GatewayGuard>();
+        services.TryAddSingleton<GatewayFastPath>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
         {
             // Kestrel's limit is the backstop only (it answers 431 without a body); the gateway's own check comes first.
@@ -76,6 +79,13 @@ public static class GatewayServiceCollectionExtensions
             kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 16 * 1024);
             // A header less to write per response, and one less thing to tell a scanner.
             kestrel.AddServerHeader = false;
+        });
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<GatewayOptions>>((sockets, gateway) =>
+        {
+            if (gateway.Value.InlineScheduling)
+            {
+                sockets.UnsafePreferInlineScheduling = true;
+            }
         });
         services.Configure<LoggerFilterOptions>(logging =>
         {
@@ -106,7 +116,8 @@ public static class GatewayServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Maps the gateway on <paramref name="app"/>: routing, the gateway's checks (<c>401/403/413/429/431/503</c> as
+    /// Maps the gateway on <paramref name="app"/>: the fast path of the backend routes (<see cref="GatewayOptions.FastPath"/>),
+    /// routing, the gateway's checks (<c>401/403/413/429/431/503</c> as
     /// problem details, no backend call on any of them), then the backend routes (<c>/ngsi-ld/</c>, <c>/hlo/</c>,
     /// <c>/llo/</c>, <c>/federation/</c>, <c>/iam/</c>), the IE self-APIs (<c>/ie/{ieId}/self/...</c>) and the aggregated
     /// <c>/openapi.json</c>. Every endpoint needs a valid token except the IAM's OIDC protocol endpoints
@@ -118,6 +129,12 @@ public static class GatewayServiceCollectionExtensions
         var services = app.Services;
         var options = services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var raw = GatewayForwarders.IsRaw(options.Forwarder) ? services.GetRequiredService<RawForwarderStep>() : null;
+        var fast = services.GetRequiredService<GatewayFastPath>();
+        if (fast.Apis.Count > 0)
+        {
+            // In front of routing: the hot backend routes end here; everything else is routed as below.
+            app.Use(fast.InvokeAsync);
+        }
         app.UseRouting();
         app.UseMiddleware<GatewayMiddleware>();
         app.MapReverseProxy(pipeline =>
@@ -153,6 +170,7 @@ public static class GatewayServiceCollectionExtensions
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Aeros.Gateway");
         GatewayLog.Started(logger, options.DomainName!, policy.Source, GatewayRoutes.Build(options).Routes.Count + 2);
         GatewayLog.ForwarderChosen(logger, raw is null ? GatewayForwarders.Yarp : GatewayForwarders.Raw);
+        GatewayLog.FastPath(logger, fast.Apis.Count == 0 ? "none" : string.Join(", ", fast.Apis));
         return app;
     }
 }

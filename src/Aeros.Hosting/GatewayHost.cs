@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Hosting;
 
@@ -14,13 +15,19 @@ public static class GatewayHost
     /// <summary>Configuration section bound to <see cref="GatewayOptions"/> (e.g. <c>Gateway__DomainName=domain1</c>).</summary>
     public const string GatewaySection = "Gateway";
 
+    /// <summary>The runtime's switch that runs socket completions on the socket threads (set with <see cref="GatewayOptions.InlineScheduling"/>).</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>
     /// Creates the gateway listening on <paramref name="urls"/> (semicolon-separated). Options come from configuration
     /// (environment variables, section <see cref="GatewaySection"/>), then <paramref name="settings"/> (e.g. from a
     /// gateway.yaml), then <paramref name="configure"/>, which wins. Access logs (one line per request, no secrets)
-    /// are written at information level; everything else logs warnings and errors only.
+    /// are written at information level; everything else logs warnings and errors only. <paramref name="ownProcess"/>:
+    /// the process runs this gateway alone and has used no socket yet (<c>aeros gateway</c>); with
+    /// <see cref="GatewayOptions.InlineScheduling"/> it then also sets <see cref="InlineCompletionsVariable"/>.
     /// </summary>
-    public static WebApplication Create(string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<GatewayOptions>? configure = null)
+    public static WebApplication Create(string urls, IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<GatewayOptions>? configure = null,
+        bool ownProcess = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(urls);
         var builder = WebApplication.CreateSlimBuilder([]);
@@ -36,6 +43,13 @@ public static class GatewayHost
         builder.Services.Configure<GatewayOptions>(builder.Configuration.GetSection(GatewaySection));
         builder.Services.AddAerosGateway(configure);
         var app = builder.Build();
+        if (ownProcess && app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InlineScheduling
+            && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            // The runtime reads it once, at the process's first socket, and it is process-wide (children inherit it):
+            // only a process that is the gateway alone sets it, before any socket. An explicit value in the environment wins.
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
         app.MapAerosGateway();
         return app;
     }

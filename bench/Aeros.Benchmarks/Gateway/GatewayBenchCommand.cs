@@ -17,7 +17,7 @@ namespace Aeros.Benchmarks.Gateway;
 /// <summary>
 /// <c>gateway</c>: broker GET by id measured in one run — directly, through Debian's nginx as a plain reverse proxy
 /// (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation (RS256, key
-/// from a JWKS the driver serves) and RBAC on (access log off too), once with its raw forwarder and once with YARP's
+/// from a JWKS the driver serves) and RBAC on (access log off too), with its raw forwarder and fast path, with the raw forwarder behind endpoint routing (fast path off) and with YARP's forwarder
 /// — plus Kestrel's floor (a bare Kestrel process answering the same bytes by itself) — with the raw load client of
 /// broker-load, in interleaved rounds. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
 /// time per request of the proxy and of the broker (from <c>/proc</c>, steadier than req/s on a shared machine), and
@@ -34,6 +34,7 @@ internal static class GatewayBenchCommand
         int entities = 1000, concurrency = 32, seconds = 10, rounds = 5;
         string? aerosPath = null;
         var gatewayEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fastEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -48,21 +49,27 @@ internal static class GatewayBenchCommand
                     gatewayEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
                     i++;
                     break;
+                case "--fast-env" when value?.IndexOf('=', StringComparison.Ordinal) > 0:
+                    fastEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
+                    i++;
+                    break;
                 default:
                     Console.Error.WriteLine($"""
                         gateway: unknown or invalid option '{args[i]}'.
                         Usage: gateway [--entities 1000] [--concurrency 32] [--duration 10] [--rounds 5] [--aeros PATH/aeros.dll]
-                                       [--gateway-env NAME=VALUE]...   (e.g. DOTNET_gcServer=1, to compare runtime settings)
+                                       [--gateway-env NAME=VALUE]...   (every gateway; e.g. DOTNET_gcServer=1, to compare runtime settings)
+                                       [--fast-env NAME=VALUE]...      (the fast-path gateway only, e.g. Gateway__InlineScheduling=false)
                           Needs nginx on PATH (Debian: apt-get install nginx).
                         """);
                     return 2;
             }
         }
-        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath, gatewayEnvironment, token));
+        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath,
+            gatewayEnvironment, fastEnvironment, token));
     }
 
     private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, int rounds, string? aerosPath,
-        IReadOnlyDictionary<string, string> gatewayEnvironment, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> gatewayEnvironment, IReadOnlyDictionary<string, string> fastEnvironment, CancellationToken cancellationToken)
     {
         var nginx = FindNginx();
         if (nginx is null)
@@ -82,14 +89,17 @@ internal static class GatewayBenchCommand
             await SeedAsync(http, broker.BaseAddress, entities, cancellationToken);
 
             await using var issuer = await JwksServer.StartAsync(rsa, cancellationToken);
-            // The same gateway twice, one per forwarder: the raw one (the default) and YARP's, as the same-run baseline of the change.
-            string GatewayConfig(string forwarder)
+            // The same gateway three times: with its defaults (fast path, raw forwarder, inline scheduling) and, as same-run
+            // baselines, as it was before the fast path (routed, raw forwarder, thread-pool scheduling) and with YARP's forwarder.
+            string GatewayConfig(string forwarder, bool fastPath = true)
             {
-                var file = Path.Combine(work.FullName, $"gateway-{forwarder}.yaml");
+                var file = Path.Combine(work.FullName, $"gateway-{forwarder}-{fastPath}.yaml");
                 File.WriteAllText(file, $"""
                     domainName: bench
                     accessLog: false
                     forwarder: {forwarder}
+                    fastPath: {(fastPath ? "true" : "false")}
+                    {(fastPath && forwarder == "raw" ? "" : "inlineScheduling: false")}
                     issuers:
                       - issuer: {issuer.Issuer}
                     broker:
@@ -100,8 +110,12 @@ internal static class GatewayBenchCommand
                     """);
                 return file;
             }
-            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")], gatewayEnvironment);
+            await using var gateway = ChildProcess.Start("the gateway", aeros, ["gateway", "--config", GatewayConfig("raw")],
+                gatewayEnvironment.Concat(fastEnvironment).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value));
             await gateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+            // The raw forwarder once more without the fast path (endpoint routing and YARP's route pipeline in front of it).
+            await using var routedGateway = ChildProcess.Start("the routed gateway", aeros, ["gateway", "--config", GatewayConfig("raw", fastPath: false)], gatewayEnvironment);
+            await routedGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
             await using var yarpGateway = ChildProcess.Start("the YARP gateway", aeros, ["gateway", "--config", GatewayConfig("yarp")], gatewayEnvironment);
             await yarpGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
 
@@ -130,6 +144,7 @@ internal static class GatewayBenchCommand
                     new("direct", broker.BaseAddress, null, null, phase),
                     new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id), phase),
                     new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id), phase),
+                    new("gateway-routed", routedGateway.BaseAddress, auth, ProcessCpu.Of(routedGateway.Id), phase),
                     new("gateway-yarp", yarpGateway.BaseAddress, auth, ProcessCpu.Of(yarpGateway.Id), phase),
                     new("kestrel-floor", bare.BaseAddress, null, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
                 ];
@@ -158,7 +173,7 @@ internal static class GatewayBenchCommand
                 }
                 // Sanity: without the token the gateway refuses (so the figure above really includes JWT + RBAC).
                 using var anonymous = await http.GetAsync(new Uri(gateway.BaseAddress, "ngsi-ld/v1/entities/x"), cancellationToken);
-                Print(entities, concurrency, duration, rounds, samples, (int)anonymous.StatusCode, gatewayEnvironment);
+                Print(entities, concurrency, duration, rounds, samples, (int)anonymous.StatusCode, gatewayEnvironment, fastEnvironment);
                 return 0;
             }
             finally
@@ -232,12 +247,13 @@ internal static class GatewayBenchCommand
     }
 
     private static void Print(int entities, int concurrency, TimeSpan duration, int rounds, Dictionary<string, List<Sample>> samples,
-        int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment)
+        int anonymousStatus, IReadOnlyDictionary<string, string> gatewayEnvironment, IReadOnlyDictionary<string, string> fastEnvironment)
     {
         var direct = samples["direct"];
         var nginx = samples["nginx"];
         var gateway = samples["gateway"];
         var yarp = samples["gateway-yarp"];
+        var routed = samples["gateway-routed"];
         var floor = samples["kestrel-floor"];
         static double Rate(List<Sample> s) => Median(s.Select(x => x.Load.Throughput));
         static double P50(List<Sample> s) => Median(s.Select(x => x.Load.PercentileMs(50)));
@@ -248,10 +264,12 @@ internal static class GatewayBenchCommand
         var nginxCpu = Median(nginx.Select(x => x.ProxyMicros));
         var gatewayCpu = Median(gateway.Select(x => x.ProxyMicros));
         var yarpCpu = Median(yarp.Select(x => x.ProxyMicros));
+        var routedCpu = Median(routed.Select(x => x.ProxyMicros));
         var floorCpu = Median(floor.Select(x => x.ProxyMicros));
         // If the 2 cores were the only limit, throughput would be inversely proportional to the server CPU per request.
         var cpuRatio = Median(nginx.Select(x => x.TotalMicros)) / Median(gateway.Select(x => x.TotalMicros));
-        var env = gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}"));
+        var env = (gatewayEnvironment.Count == 0 ? "" : "; gateway environment " + string.Join(" ", gatewayEnvironment.Select(e => $"{e.Key}={e.Value}")))
+            + (fastEnvironment.Count == 0 ? "" : "; fast-path gateway only " + string.Join(" ", fastEnvironment.Select(e => $"{e.Key}={e.Value}")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             ## gateway: broker GET by id — direct, via nginx, via aeros gateway (JWT RS256 + RBAC)
@@ -262,14 +280,15 @@ internal static class GatewayBenchCommand
             |---|---:|---:|---:|---:|---:|---:|---:|
             {Row("direct (broker)", direct)}
             {Row("nginx reverse proxy", nginx)}
-            {Row("aeros gateway (raw forwarder)", gateway)}
+            {Row("aeros gateway (fast path, raw forwarder)", gateway)}
+            {Row("aeros gateway (routed, raw forwarder)", routed)}
             {Row("aeros gateway (YARP forwarder)", yarp)}
             {Row("kestrel floor (bare server, no broker)", floor)}
 
             - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
             - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
             - **gateway p50 − direct p50: {added:0.000} ms** (target ≤ 1 ms: {(added <= 1 ? "met" : "missed")})
-            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), gateway with YARP's forwarder {yarpCpu:0} µs (raw / YARP ×{gatewayCpu / yarpCpu:0.00})
+            - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), routed through endpoint routing and YARP's pipeline {routedCpu:0} µs (fast / routed ×{gatewayCpu / routedCpu:0.00}), with YARP's forwarder {yarpCpu:0} µs (fast / YARP ×{gatewayCpu / yarpCpu:0.00})
             - Kestrel's floor: a bare Kestrel server answering the same bytes by itself uses {floorCpu:0} µs per GET; a Kestrel-based proxy serves one such request and makes one, so about ×2 that ({2 * floorCpu:0} µs) is what it cannot go below
             - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
             - the same GET without a token through the gateway: HTTP {anonymousStatus}

@@ -88,6 +88,10 @@ internal static class PostgresGeoLayer
             await transaction.CommitAsync(cancellationToken);
             return (GeoLayerState.Unavailable, $"{e.SqlState}: {e.MessageText}", 0);
         }
+        // Writers of brokers that do not keep the layer yet hold ROW EXCLUSIVE while they look for it (PostgresWriter):
+        // SHARE waits for them and holds new writes until the layer is committed, so a writer either wrote before the
+        // backfill reads, or finds the layer and re-derives what it wrote since it last looked.
+        await ExecuteAsync(connection, "LOCK TABLE entities IN SHARE MODE", cancellationToken);
         await ExecuteAsync(connection, CreateSql, cancellationToken);
         var rows = await BackfillAsync(connection, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -114,35 +118,95 @@ internal static class PostgresGeoLayer
                     entities.Add((afterTenant, (byte[])reader.GetValue(2)));
                 }
             }
-            var (tenants, ids, names, shapes, puntal) = (new List<string>(), new List<string>(), new List<string>(), new List<byte[]>(), new List<bool>());
-            foreach (var (tenant, body) in entities)
+            if (InsertCommand(connection, entities) is { } insert)
             {
-                var entity = StoredEntityCodec.Decode(body);
-                var rows = EntityValues.Rows(entity, geo: true);
-                for (var i = 0; i < rows.GeoNames.Length; i++)
+                await using (insert)
                 {
-                    tenants.Add(tenant);
-                    ids.Add(entity.Id);
-                    names.Add(rows.GeoNames[i]);
-                    shapes.Add(rows.GeoShapes[i]);
-                    puntal.Add(rows.GeoPuntal[i]);
+                    written += await insert.ExecuteNonQueryAsync(cancellationToken);
                 }
-            }
-            if (tenants.Count > 0)
-            {
-                await using var insert = new NpgsqlCommand(BackfillSql, connection);
-                insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. tenants] });
-                insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
-                insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. names] });
-                insert.Parameters.Add(new NpgsqlParameter { Value = shapes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-                insert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. puntal] });
-                written += await insert.ExecuteNonQueryAsync(cancellationToken);
             }
             if (entities.Count < PostgresEntityStore.ChunkSize)
             {
                 return written;
             }
         }
+    }
+
+    /// <summary>
+    /// Re-derives the rows of the given entities (those gone lose theirs), or of every entity when
+    /// <paramref name="keys"/> is null; synchronous, for the writer's thread inside its transaction.
+    /// </summary>
+    public static long Repair(NpgsqlConnection connection, IReadOnlyCollection<(string Tenant, string Id)>? keys)
+    {
+        string[] tenants = keys is null ? [] : [.. keys.Select(k => k.Tenant)];
+        string[] ids = keys is null ? [] : [.. keys.Select(k => k.Id)];
+        var filter = keys is null ? "" : " WHERE (tenant, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
+        using (var delete = new NpgsqlCommand("DELETE FROM entity_geo" + filter, connection))
+        {
+            AddKeys(delete, keys, tenants, ids);
+            delete.ExecuteNonQuery();
+        }
+        var entities = new List<(string Tenant, byte[] Body)>();
+        using (var select = new NpgsqlCommand("SELECT tenant, body FROM entities" + filter, connection))
+        {
+            AddKeys(select, keys, tenants, ids);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                entities.Add((reader.GetString(0), (byte[])reader.GetValue(1)));
+            }
+        }
+        long written = 0;
+        for (var start = 0; start < entities.Count; start += PostgresEntityStore.ChunkSize)
+        {
+            if (InsertCommand(connection, entities.GetRange(start, Math.Min(PostgresEntityStore.ChunkSize, entities.Count - start))) is { } insert)
+            {
+                using (insert)
+                {
+                    written += insert.ExecuteNonQuery();
+                }
+            }
+        }
+        return written;
+    }
+
+    private static void AddKeys(NpgsqlCommand command, IReadOnlyCollection<(string, string)>? keys, string[] tenants, string[] ids)
+    {
+        if (keys is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tenants });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        }
+    }
+
+    /// <summary>The INSERT of the geo rows of <paramref name="entities"/>, or null when they have none.</summary>
+    private static NpgsqlCommand? InsertCommand(NpgsqlConnection connection, List<(string Tenant, byte[] Body)> entities)
+    {
+        var (tenants, ids, names, shapes, puntal) = (new List<string>(), new List<string>(), new List<string>(), new List<byte[]>(), new List<bool>());
+        foreach (var (tenant, body) in entities)
+        {
+            var entity = StoredEntityCodec.Decode(body);
+            var rows = EntityValues.Rows(entity, geo: true);
+            for (var i = 0; i < rows.GeoNames.Length; i++)
+            {
+                tenants.Add(tenant);
+                ids.Add(entity.Id);
+                names.Add(rows.GeoNames[i]);
+                shapes.Add(rows.GeoShapes[i]);
+                puntal.Add(rows.GeoPuntal[i]);
+            }
+        }
+        if (tenants.Count == 0)
+        {
+            return null;
+        }
+        var insert = new NpgsqlCommand(BackfillSql, connection);
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. tenants] });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. names] });
+        insert.Parameters.Add(new NpgsqlParameter { Value = shapes.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        insert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. puntal] });
+        return insert;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

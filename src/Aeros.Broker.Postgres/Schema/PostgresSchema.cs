@@ -66,6 +66,21 @@ internal static class PostgresSchema
         CREATE INDEX entity_numbers_value ON entity_numbers (tenant, attr, value) INCLUDE (id);
         CREATE INDEX entity_numbers_entity ON entity_numbers (tenant, id, attr, value);
         """,
+        // 4: vals marks attributes that hold strings longer than "s" keeps ({"l":true}), so regular expressions and
+        // string ranges of q can narrow in SQL without losing them; the backfill marks every attribute with a string
+        // of more than 128 code points (at least as many as the broker marks: those have more than 256 UTF-16 units),
+        // which only adds candidates. A GIN index on the scopes answers scopeQ's exact scopes.
+        """
+        UPDATE entities e SET vals = e.vals || x.flags
+        FROM (SELECT f.tenant, f.id, jsonb_object_agg(a.key, coalesce(f.vals -> a.key, '{}'::jsonb) || '{"l":true}'::jsonb) AS flags
+              FROM entities f
+              CROSS JOIN LATERAL jsonb_each(f.doc -> 'a') AS a
+              WHERE EXISTS (SELECT 1 FROM jsonb_path_query(a.value, 'lax $[*].v.**') AS s(v)
+                            WHERE jsonb_typeof(s.v) = 'string' AND length(s.v #>> '{}') > 128)
+              GROUP BY f.tenant, f.id) AS x
+        WHERE e.tenant = x.tenant AND e.id = x.id;
+        CREATE INDEX IF NOT EXISTS entities_scopes ON entities USING gin ((doc -> 's') jsonb_path_ops);
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>

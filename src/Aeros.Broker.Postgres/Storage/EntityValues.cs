@@ -12,12 +12,16 @@ namespace Aeros.Broker.Postgres.Storage;
 
 /// <summary>
 /// The <c>vals</c> column of an entity: for each top-level attribute, the scalars a q term without a path can
-/// compare, as <c>{"name":{"s":[..],"n":[..],"b":[..]}}</c>. It holds exactly what the SQLite value index holds
+/// compare, as <c>{"name":{"s":[..],"n":[..],"b":[..],"l":true}}</c> (<c>l</c>: it also holds a string longer than
+/// <see cref="AttributeValueIndex.MaxStringLength"/>, which <c>s</c> leaves out). It holds exactly what the SQLite value index holds
 /// (<see cref="AttributeValueIndex"/>, which over-approximates the q evaluator), so a term pushed down through it
 /// (<see cref="PushedTerm"/>) selects a superset of the matches; q still runs in process on the candidates.
 /// </summary>
 internal static class EntityValues
 {
+    /// <summary>The member of an attribute in <c>vals</c> that says it holds a string longer than the index keeps.</summary>
+    public const string LongStrings = "l";
+
     /// <summary>The <c>vals</c> JSON of an entity.</summary>
     public static string Encode(Entity entity) => Rows(entity, geo: false).Vals;
 
@@ -30,7 +34,8 @@ internal static class EntityValues
     public static EntityRows Rows(Entity entity, bool geo)
     {
         var byName = new SortedDictionary<string, (List<string> S, List<double> N, List<bool> B)>(StringComparer.Ordinal);
-        foreach (var entry in AttributeValueIndex.Entries(entity, AttributeIndexPolicy.All))
+        var longStrings = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in AttributeValueIndex.Entries(entity, AttributeIndexPolicy.All, longStrings))
         {
             if (!byName.TryGetValue(entry.Name, out var lists))
             {
@@ -47,6 +52,13 @@ internal static class EntityValues
                 default:
                     lists.B.Add(entry.Number != 0);
                     break;
+            }
+        }
+        foreach (var name in longStrings)
+        {
+            if (!byName.ContainsKey(name))
+            {
+                byName[name] = ([], [], []);
             }
         }
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -82,6 +94,11 @@ internal static class EntityValues
                         writer.WriteBooleanValue(flag);
                     }
                     writer.WriteEndArray();
+                }
+                if (longStrings.Contains(name))
+                {
+                    // Strings too long for "s": string terms (regex, ranges, long literals) keep the entity a candidate.
+                    writer.WriteBoolean(LongStrings, true);
                 }
                 writer.WriteEndObject();
             }

@@ -33,5 +33,13 @@ internal sealed partial class PostgresEntityStore
         [LoggerMessage(EventId = 3453, EventName = "GeoQueriesInDatabase", Level = LogLevel.Information,
             Message = "Geo-queries are narrowed by PostGIS (table entity_geo, GiST indexes).")]
         public static partial void GeoQueriesInDatabase(ILogger logger);
+
+        [LoggerMessage(EventId = 3460, EventName = "RegexLeftToBroker", Level = LogLevel.Information,
+            Message = "PostgreSQL rejected a regular expression of a query ({Reason}); the query runs again with its regular expressions evaluated in the broker.")]
+        public static partial void RegexLeftToBroker(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3461, EventName = "GeoLayerAppeared", Level = LogLevel.Information,
+            Message = "The PostGIS geo layer appeared in the database after this broker started; it is kept current from now on. Geo-queries narrowed by PostGIS: {Queries}.")]
+        public static partial void GeoLayerAppeared(ILogger logger, bool queries);
     }
 }

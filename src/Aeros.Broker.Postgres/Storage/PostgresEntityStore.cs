@@ -54,6 +54,9 @@ internal sealed partial class PostgresEntityStore : IEntityStore
     /// <summary>What became of PostGIS at start.</summary>
     internal GeoLayerState GeoLayer { get; private set; }
 
+    /// <summary>Whether geo-queries are narrowed by the geo layer now.</summary>
+    internal bool GeoQueries => Volatile.Read(ref _geoQueries);
+
     /// <summary>The data source (for tests and tools).</summary>
     internal NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("The store is not initialized.");
 
@@ -111,7 +114,8 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         _listener = new ResourceListener(dataSource, _resources, _origin, _time, _logger);
         _listener.Start();
         var maintainGeo = GeoLayer is GeoLayerState.Present or GeoLayerState.Created;
-        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin, maintainGeo);
+        var writer = new PostgresWriter(dataSource, _tenants, _changes, _time, _logger, _options.MaxWriteBatch, _options.ReconnectDelay, _origin, maintainGeo,
+            _options.GeoLayerCheckInterval, GeoLayerAppeared);
         _writer = writer;
         writer.Start();
         Log.StoreOpened(_logger, builder.Host ?? "", builder.Database ?? "", PostgresSchema.CurrentVersion);
@@ -141,6 +145,17 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         }
         _geoQueries = true;
         Log.GeoQueriesInDatabase(_logger);
+    }
+
+    /// <summary>The writer found (and now keeps) a geo layer another broker created after this one started.</summary>
+    private void GeoLayerAppeared()
+    {
+        GeoLayer = GeoLayerState.Present;
+        if (_options.UsePostGis)
+        {
+            Volatile.Write(ref _geoQueries, true);
+        }
+        Log.GeoLayerAppeared(_logger, _options.UsePostGis);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
@@ -215,15 +230,28 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         {
             return new QueryPage([], query.Ids is { Count: 0 } && query.Count ? 0 : null);
         }
-        var sql = PostgresQuery.Build(tenant, query, _geoQueries);
+        var geo = Volatile.Read(ref _geoQueries);
+        var sql = PostgresQuery.Build(tenant, query, geo);
         if (sql.Empty)
         {
             return new QueryPage([], query.Count ? 0 : null);
         }
-        return await ReadAsync((connection, ct) => sql.Residual.IsEmpty
+        try
+        {
+            return await QueryAsync(sql, query, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == "2201B")
+        {
+            // A pattern .NET accepts but PostgreSQL does not (a limit, a dialect corner): the broker decides alone.
+            Log.RegexLeftToBroker(_logger, e.MessageText);
+            return await QueryAsync(PostgresQuery.Build(tenant, query, geo, regexInSql: false), query, cancellationToken);
+        }
+    }
+
+    private Task<QueryPage> QueryAsync(PostgresQuery sql, EntityQuery query, CancellationToken cancellationToken) =>
+        ReadAsync((connection, ct) => sql.Residual.IsEmpty
             ? QueryInDatabaseAsync(connection, sql, query, ct)
             : QueryFilteredAsync(connection, sql, query, ct), cancellationToken);
-    }
 
     /// <summary>Everything is decided by the database: LIMIT/OFFSET and COUNT(*), from one snapshot.</summary>
     private static async Task<QueryPage> QueryInDatabaseAsync(NpgsqlConnection connection, PostgresQuery sql, EntityQuery query, CancellationToken cancellationToken)
@@ -242,7 +270,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
         if (query.Limit > 0 && (count is null || count > query.Offset))
         {
             await using var select = new NpgsqlCommand(
-                $"SELECT body FROM entities WHERE {sql.Where} ORDER BY id LIMIT {query.Limit} OFFSET {query.Offset}", connection, transaction);
+                $"SELECT {sql.Body} FROM entities WHERE {sql.Where} ORDER BY id LIMIT {query.Limit} OFFSET {query.Offset}", connection, transaction);
             sql.AddParameters(select);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -280,7 +308,7 @@ internal sealed partial class PostgresEntityStore : IEntityStore
                 select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
                 keyset = $" AND id > ${select.Parameters.Count}";
             }
-            select.CommandText = $"SELECT id, body FROM entities WHERE {sql.Where}{keyset} ORDER BY id LIMIT {ChunkSize}";
+            select.CommandText = $"SELECT id, {sql.Body} FROM entities WHERE {sql.Where}{keyset} ORDER BY id LIMIT {ChunkSize}";
             var rows = 0;
             var done = false;
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -397,10 +425,6 @@ internal sealed partial class PostgresEntityStore : IEntityStore
             // A broken pooled connection must not be handed out again.
             dataSource.Clear();
             throw PostgresErrors.Unavailable(e);
-        }
-        catch (PostgresException e) when (e.SqlState == "2201B")
-        {
-            throw Errors.NgsiLdException.BadRequestData($"The idPattern is not a valid regular expression for the store: {e.MessageText}");
         }
     }
 

@@ -17,7 +17,7 @@ namespace Aeros.Broker.Postgres.Storage;
 /// both engines read the same way; q terms narrow the candidates through <c>vals</c> (a superset), so q itself is
 /// always evaluated in process as well. When nothing needs the entity, paging and counting run in SQL.
 /// </summary>
-internal sealed class PostgresQuery
+internal sealed partial class PostgresQuery
 {
     private readonly StringBuilder _where = new();
     private readonly List<NpgsqlParameter> _parameters = [];
@@ -39,9 +39,11 @@ internal sealed class PostgresQuery
 
     /// <summary>
     /// Builds the SQL of <paramref name="query"/>; with <paramref name="geo"/> (the PostGIS layer exists) a geo-query
-    /// narrows the candidates in SQL too. Throws NgsiLdException BadRequestData for an invalid idPattern.
+    /// narrows the candidates in SQL too. Without <paramref name="regexInSql"/> no regular expression goes to the
+    /// database (the retry when PostgreSQL rejects one that .NET accepted). Throws NgsiLdException BadRequestData for
+    /// an invalid idPattern.
     /// </summary>
-    public static PostgresQuery Build(string tenant, EntityQuery query, bool geo = false)
+    public static PostgresQuery Build(string tenant, EntityQuery query, bool geo = false, bool regexInSql = true)
     {
         var sql = new PostgresQuery(tenant);
         var typesExact = true;
@@ -75,7 +77,7 @@ internal sealed class PostgresQuery
         if (idPattern is not null)
         {
             EntityQueryFilter.CompilePattern(idPattern); // rejects an invalid pattern with 400
-            if (TryTranslatePattern(idPattern) is { } translated)
+            if (regexInSql && TryTranslatePattern(idPattern) is { } translated)
             {
                 sql.And("id ~ ", new NpgsqlParameter<string> { TypedValue = translated }, "");
                 idPattern = null;
@@ -88,9 +90,13 @@ internal sealed class PostgresQuery
             sql.And("(doc -> 'a') ?| ", new NpgsqlParameter<string[]> { TypedValue = [.. requireAny] }, "");
             requireAny = null;
         }
-        foreach (var term in PushedTerm.Extract(query.Q))
+        if (query.Q is { } q && sql.Narrow(q.Root, 0, regexInSql) is { } narrowed)
         {
-            sql.AddTerm(term);
+            sql._where.Append(" AND ").Append(narrowed);
+        }
+        if (query.ScopeQ is { } scopeQ)
+        {
+            sql._where.Append(" AND ").Append(sql.Scopes(scopeQ));
         }
         if (geo && query.Geo is { } geoQuery)
         {
@@ -109,7 +115,77 @@ internal sealed class PostgresQuery
             Offset = query.Offset,
             Count = query.Count,
         }, typesExact);
+        sql.Body = sql.ProjectedBody(query);
         return sql;
+    }
+
+    /// <summary>The select expression of the stored body: the column, or the body without the attributes nobody reads.</summary>
+    public string Body { get; private set; } = "body";
+
+    /// <summary>
+    /// With <see cref="EntityQuery.KeepAttributes"/>/<see cref="EntityQuery.DropAttributes"/>: the body rebuilt in SQL
+    /// with only the attributes the response renders plus those the in-process check reads (q, geo, attrs). It works on
+    /// the body as <c>json</c> (not <c>jsonb</c>), which keeps member order and value text as written, so the entity
+    /// decodes exactly as the full one would, minus attributes.
+    /// </summary>
+    private string ProjectedBody(EntityQuery query)
+    {
+        if (query.KeepAttributes is null && query.DropAttributes is null)
+        {
+            return "body";
+        }
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        if (query.Q is { } q)
+        {
+            CollectAttributes(q.Root, used);
+        }
+        if (query.Geo is { } geo)
+        {
+            used.Add(geo.GeoProperty);
+        }
+        if (query.RequireAnyAttribute is { } required)
+        {
+            used.UnionWith(required);
+        }
+        string filter;
+        if (query.KeepAttributes is { } keep)
+        {
+            filter = "ak = ANY(" + Param(new NpgsqlParameter<string[]> { TypedValue = [.. keep.Union(used)] }) + ")";
+        }
+        else
+        {
+            string[] drop = [.. query.DropAttributes!.Except(used)];
+            if (drop.Length == 0)
+            {
+                return "body";
+            }
+            filter = "ak <> ALL(" + Param(new NpgsqlParameter<string[]> { TypedValue = drop }) + ")";
+        }
+        return "convert_to((SELECT json_object_agg(k, CASE WHEN k = 'a' THEN (SELECT coalesce(json_object_agg(ak, av ORDER BY ao), '{}'::json) "
+            + "FROM json_each(v) WITH ORDINALITY AS x(ak, av, ao) WHERE " + filter + ") ELSE v END ORDER BY o) "
+            + "FROM json_each(convert_from(body, 'UTF8')::json) WITH ORDINALITY AS t(k, v, o))::text, 'UTF8')";
+    }
+
+    private static void CollectAttributes(QNode node, HashSet<string> names)
+    {
+        switch (node)
+        {
+            case QAnd and:
+                foreach (var operand in and.Operands)
+                {
+                    CollectAttributes(operand, names);
+                }
+                break;
+            case QOr or:
+                foreach (var operand in or.Operands)
+                {
+                    CollectAttributes(operand, names);
+                }
+                break;
+            case QTerm { Root: QRootKind.Attribute } term:
+                names.Add(term.Attribute);
+                break;
+        }
     }
 
     /// <summary>The query's parameters, fresh for one command.</summary>
@@ -129,6 +205,13 @@ internal sealed class PostgresQuery
         return _parameters.Count;
     }
 
+    /// <summary>Adds a parameter and returns its placeholder (for fragments built before they are appended).</summary>
+    private string Param(NpgsqlParameter parameter)
+    {
+        _parameters.Add(parameter);
+        return "$" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private void And(string before, NpgsqlParameter parameter, string after)
     {
         _where.Append(" AND ").Append(before);
@@ -141,24 +224,21 @@ internal sealed class PostgresQuery
     /// the GIN index), a numeric range as a semi-join on <c>entity_numbers</c> (B-tree on tenant, attribute, value;
     /// the planner drives from it when the range is selective, or probes it per entity in id order when not).
     /// </summary>
-    private void AddTerm(PushedTerm term)
+    private string PushedSql(PushedTerm term)
     {
         if (term.IsRange)
         {
-            _where.Append(" AND EXISTS (SELECT 1 FROM entity_numbers n WHERE n.tenant = entities.tenant AND n.id = entities.id AND n.attr = ");
-            Parameter(new NpgsqlParameter<string> { TypedValue = term.Name });
+            var sb = new StringBuilder("EXISTS (SELECT 1 FROM entity_numbers n WHERE n.tenant = entities.tenant AND n.id = entities.id AND n.attr = ");
+            sb.Append(Param(new NpgsqlParameter<string> { TypedValue = term.Name }));
             if (term.Low is { } low)
             {
-                _where.Append(" AND n.value ").Append(term.LowInclusive ? ">= " : "> ");
-                Parameter(new NpgsqlParameter<double> { TypedValue = low });
+                sb.Append(" AND n.value ").Append(term.LowInclusive ? ">= " : "> ").Append(Param(new NpgsqlParameter<double> { TypedValue = low }));
             }
             if (term.High is { } high)
             {
-                _where.Append(" AND n.value ").Append(term.HighInclusive ? "<= " : "< ");
-                Parameter(new NpgsqlParameter<double> { TypedValue = high });
+                sb.Append(" AND n.value ").Append(term.HighInclusive ? "<= " : "< ").Append(Param(new NpgsqlParameter<double> { TypedValue = high }));
             }
-            _where.Append(')');
-            return;
+            return sb.Append(')').ToString();
         }
         var alternatives = new List<string>();
         foreach (var text in term.Strings)
@@ -173,21 +253,23 @@ internal sealed class PostgresQuery
         {
             alternatives.Add(EntityValues.Containment(term.Name, "b", w => w.WriteBooleanValue(flag != 0)));
         }
+        return Containments(alternatives);
+    }
+
+    /// <summary><c>(vals @&gt; $a OR vals @&gt; $b ...)</c>, or FALSE for no alternative.</summary>
+    private string Containments(List<string> alternatives)
+    {
         if (alternatives.Count == 0)
         {
-            return;
+            return "FALSE";
         }
-        _where.Append(" AND (");
+        var sb = new StringBuilder("(");
         for (var i = 0; i < alternatives.Count; i++)
         {
-            if (i > 0)
-            {
-                _where.Append(" OR ");
-            }
-            _where.Append("vals @> ");
-            Parameter(new NpgsqlParameter<string> { TypedValue = alternatives[i], NpgsqlDbType = NpgsqlDbType.Jsonb });
+            sb.Append(i > 0 ? " OR vals @> " : "vals @> ")
+                .Append(Param(new NpgsqlParameter<string> { TypedValue = alternatives[i], NpgsqlDbType = NpgsqlDbType.Jsonb }));
         }
-        _where.Append(')');
+        return sb.Append(')').ToString();
     }
 
     /// <summary>
@@ -262,40 +344,10 @@ internal sealed class PostgresQuery
     private const double DistanceSlackMetres = 0.01;
 
     /// <summary>
-    /// The idPattern as an anchored PostgreSQL (ARE) regular expression when it uses only syntax that .NET and
-    /// PostgreSQL read the same way on ids (ASCII literals, <c>. * + ? | ( ) [ ] { } ^ $</c>, escaped punctuation);
-    /// otherwise null, and the pattern is checked in process.
+    /// The idPattern as an anchored PostgreSQL (ARE) regular expression when <see cref="PortableRegex.IsPortable"/>
+    /// allows it; otherwise null, and the pattern is checked in process.
     /// </summary>
-    internal static string? TryTranslatePattern(string pattern)
-    {
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            if (c > 0x7E || c < 0x20)
-            {
-                return null;
-            }
-            if (c == '\\')
-            {
-                // Only an escaped punctuation character (a literal in both); \d, \w, \b... differ between engines.
-                if (i + 1 >= pattern.Length || char.IsLetterOrDigit(pattern[i + 1]) || pattern[i + 1] > 0x7E)
-                {
-                    return null;
-                }
-                i++;
-                continue;
-            }
-            if ((c == '(' && i + 1 < pattern.Length && pattern[i + 1] == '?') || (c == '[' && i + 1 < pattern.Length && pattern[i + 1] is ':' or '=' or '.'))
-            {
-                return null; // groups with options, POSIX classes, collating elements
-            }
-            if (c == '[' && pattern.IndexOf("[:", i + 1, StringComparison.Ordinal) >= 0)
-            {
-                return null;
-            }
-        }
-        return $"^(?:{pattern})$";
-    }
+    internal static string? TryTranslatePattern(string pattern) => PortableRegex.IsPortable(pattern) ? $"^(?:{pattern})$" : null;
 
     /// <summary>A JSON array of strings (for logs and EXPLAIN samples).</summary>
     internal static string JsonArray(IEnumerable<string> values) => JsonSerializer.Serialize(values.ToArray());

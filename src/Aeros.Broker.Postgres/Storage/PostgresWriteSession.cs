@@ -99,8 +99,15 @@ internal sealed class PostgresWriteSession
         (_changes ??= []).Add(new EntityChange(Tenant, id, before, after, _recordAt!.Value));
     }
 
+    /// <summary>
+    /// When set (the database had no geo layer at the writer's last look), the keys of the entities this session
+    /// touches are added, so that the writer can re-derive their geo rows if the layer turns out to have appeared.
+    /// </summary>
+    public ISet<(string Tenant, string Id)>? Touched { get; set; }
+
     private NpgsqlCommand Command(string sql, string id)
     {
+        Touched?.Add((Tenant, id));
         var command = new NpgsqlCommand(sql, _connection);
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = Tenant });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = id });

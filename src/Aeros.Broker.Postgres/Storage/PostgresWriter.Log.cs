@@ -26,5 +26,9 @@ internal sealed partial class PostgresWriter
 
         [LoggerMessage(EventId = 3426, EventName = "ConnectionLost", Level = LogLevel.Warning, Message = "The PostgreSQL writer lost its connection: {Reason}")]
         public static partial void ConnectionLost(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3462, EventName = "GeoLayerFound", Level = LogLevel.Information,
+            Message = "The PostgreSQL writer found the geo layer another broker created and writes it from now on; geo rows of {Count} entities written since its last look re-derived (-1: all).")]
+        public static partial void GeoLayerFound(ILogger logger, int count);
     }
 }

@@ -19,6 +19,9 @@ internal sealed partial class PostgresWriter
     /// <summary>How many times an item that lost a deadlock runs again before its caller sees the error.</summary>
     private const int MaxRetries = 5;
 
+    /// <summary>Entities remembered between two looks for the geo layer before the writer would re-derive all instead.</summary>
+    private const int MaxTouched = 100_000;
+
     private static readonly TimeSpan SlowCommit = TimeSpan.FromSeconds(1);
 
     private readonly NpgsqlDataSource _dataSource;
@@ -30,7 +33,13 @@ internal sealed partial class PostgresWriter
     private readonly int _maxBatch;
     private readonly TimeSpan _reconnectDelay;
     private readonly string _origin;
-    private readonly bool _geo;
+    private readonly TimeSpan _geoCheckInterval;
+    private readonly Action? _geoLayerAppeared;
+    private bool _geo;
+    private long _nextGeoCheck;
+    private HashSet<(string Tenant, string Id)>? _touched;
+    private bool _touchedOverflow;
+    private bool _geoEnabledInBatch;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NpgsqlConnection? _connection;
@@ -38,9 +47,17 @@ internal sealed partial class PostgresWriter
     private long _downUntil;
 
     public PostgresWriter(NpgsqlDataSource dataSource, ConcurrentDictionary<string, byte> tenants, EntityChangeFeed changes,
-        TimeProvider time, ILogger logger, int maxBatch, TimeSpan reconnectDelay, string origin, bool geo)
+        TimeProvider time, ILogger logger, int maxBatch, TimeSpan reconnectDelay, string origin, bool geo,
+        TimeSpan geoCheckInterval, Action? geoLayerAppeared)
     {
         _geo = geo;
+        _geoCheckInterval = geoCheckInterval;
+        _geoLayerAppeared = geoLayerAppeared;
+        if (!geo)
+        {
+            _touched = new HashSet<(string, string)>();
+            _nextGeoCheck = time.GetTimestamp() + Ticks(geoCheckInterval, time);
+        }
         _dataSource = dataSource;
         _tenants = tenants;
         _changes = changes;
@@ -151,6 +168,10 @@ internal sealed partial class PostgresWriter
         {
             using (transaction)
             {
+                if (!_geo && _time.GetTimestamp() >= _nextGeoCheck)
+                {
+                    CheckGeoLayer(transaction);
+                }
                 foreach (var item in batch)
                 {
                     RunItem(transaction, item);
@@ -163,6 +184,14 @@ internal sealed partial class PostgresWriter
             // The transaction as a whole failed (commit, lost connection): nothing of this batch is durable.
             var unavailable = PostgresErrors.IsUnavailable(ex) || _connection?.State != System.Data.ConnectionState.Open;
             Log.BatchFailed(_logger, batch.Count, ex);
+            if (_geoEnabledInBatch)
+            {
+                // The repair was rolled back with the batch: look again (and repair again) in the next one.
+                _geoEnabledInBatch = false;
+                _geo = false;
+                _nextGeoCheck = 0;
+                _session = _connection is null ? null : new PostgresWriteSession(_connection, _origin, false) { Touched = _touched };
+            }
             if (unavailable)
             {
                 LostConnection(ex);
@@ -182,6 +211,18 @@ internal sealed partial class PostgresWriter
             return;
         }
 
+        if (_geoEnabledInBatch)
+        {
+            _geoEnabledInBatch = false;
+            _touched = null;
+            _geoLayerAppeared?.Invoke();
+        }
+        else if (_touched is { Count: > MaxTouched } touched)
+        {
+            // Too many to re-derive one by one: should the layer appear, all of it is re-derived.
+            touched.Clear();
+            _touchedOverflow = true;
+        }
         _queue.RecordCommit(batch.Count(i => i.State != QueuedWriteState.Retry));
         foreach (var item in batch)
         {
@@ -298,10 +339,46 @@ internal sealed partial class PostgresWriter
         }
         var connection = _dataSource.OpenConnection();
         _connection = connection;
-        _session = new PostgresWriteSession(connection, _origin, _geo);
+        _session = new PostgresWriteSession(connection, _origin, _geo) { Touched = _geo ? null : _touched };
         Log.WriterConnected(_logger);
         return connection;
     }
+
+    /// <summary>
+    /// Looks whether the geo layer exists, holding ROW EXCLUSIVE on <c>entities</c> (a broker creating the layer takes
+    /// SHARE, so it is either committed now or will see everything this transaction writes). Absent: forget the
+    /// entities written before (the creator's backfill will read them). Present: re-derive the geo rows of the
+    /// entities written since the last look (they may have been written after the backfill read) and write the layer
+    /// from this batch on; it counts once the batch commits.
+    /// </summary>
+    private void CheckGeoLayer(NpgsqlTransaction transaction)
+    {
+        var connection = _connection!;
+        using (var lockEntities = new NpgsqlCommand("LOCK TABLE entities IN ROW EXCLUSIVE MODE", connection, transaction))
+        {
+            lockEntities.ExecuteNonQuery();
+        }
+        bool exists;
+        using (var look = new NpgsqlCommand($"SELECT to_regclass('{Schema.PostgresGeoLayer.Table}') IS NOT NULL", connection, transaction))
+        {
+            exists = look.ExecuteScalar() is true;
+        }
+        _nextGeoCheck = _time.GetTimestamp() + Ticks(_geoCheckInterval, _time);
+        var touched = _touched ??= [];
+        if (!exists)
+        {
+            touched.Clear();
+            _touchedOverflow = false;
+            return;
+        }
+        Schema.PostgresGeoLayer.Repair(connection, _touchedOverflow ? null : touched);
+        Log.GeoLayerFound(_logger, _touchedOverflow ? -1 : touched.Count);
+        _geo = true;
+        _geoEnabledInBatch = true;
+        _session = new PostgresWriteSession(connection, _origin, true);
+    }
+
+    private static long Ticks(TimeSpan span, TimeProvider time) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
     private void LostConnection(Exception ex)
     {

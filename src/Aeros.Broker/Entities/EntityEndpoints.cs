@@ -175,13 +175,63 @@ internal static class EntityEndpoints
         var distribution = Distribution(http);
         var page = distribution.Distributes(tenant, request.Local)
             ? await QueryDistributedAsync(http, distribution, service, tenant, request, query, context, postBody)
-            : await service.QueryAsync(tenant, query, http.RequestAborted);
+            : await service.QueryAsync(tenant, WithProjection(query, render), http.RequestAborted);
         if (page.TotalCount is { } total)
         {
             http.Response.Headers["NGSILD-Results-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         NgsiLdResponses.AddPaginationLinks(http, limit, offset, page.Entities.Count, page.TotalCount);
         await WriteAsync(http, media, context, w => EntityRenderer.WriteEntities(w, page.Entities, render));
+    }
+
+    /// <summary>
+    /// Tells the store which attributes the response renders (attrs, pick, omit; GeoJSON also needs its geometry), so
+    /// that it may leave the others out of what it reads.
+    /// </summary>
+    private static EntityQuery WithProjection(EntityQuery query, RenderOptions render)
+    {
+        HashSet<string>? keep = render.Attrs is { } attrs ? new HashSet<string>(attrs, StringComparer.Ordinal) : null;
+        HashSet<string>? drop = null;
+        if (render.Projection is { } projection)
+        {
+            if (projection.Picked is { } picked)
+            {
+                keep = new HashSet<string>(picked, StringComparer.Ordinal);
+                if (projection.Omitted is { } omittedToo)
+                {
+                    keep.ExceptWith(omittedToo);
+                }
+            }
+            else if (projection.Omitted is { } omitted)
+            {
+                drop = new HashSet<string>(omitted, StringComparer.Ordinal);
+            }
+        }
+        if (keep is null && drop is null)
+        {
+            return query;
+        }
+        if (render.GeoJson)
+        {
+            keep?.Add(render.GeometryProperty);
+            drop?.Remove(render.GeometryProperty);
+        }
+        return new EntityQuery
+        {
+            Types = query.Types,
+            Ids = query.Ids,
+            IdPattern = query.IdPattern,
+            Selectors = query.Selectors,
+            Q = query.Q,
+            ScopeQ = query.ScopeQ,
+            Geo = query.Geo,
+            RequireAnyAttribute = query.RequireAnyAttribute,
+            KeepAttributes = keep,
+            DropAttributes = drop,
+            Limit = query.Limit,
+            Offset = query.Offset,
+            Count = query.Count,
+        };
     }
 
     private static Task<QueryPage> QueryDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,

@@ -28,6 +28,15 @@ internal sealed class EntityQuery
     /// <summary>With <c>attrs=</c>: an entity matches only if it has at least one of them.</summary>
     public IReadOnlyList<string>? RequireAnyAttribute { get; init; }
 
+    /// <summary>
+    /// The attributes the caller reads from the results (from <c>attrs</c>/<c>pick</c>), or null for all. A store may
+    /// return entities without the others (it never has to); entity members other than attributes are always kept.
+    /// </summary>
+    public IReadOnlySet<string>? KeepAttributes { get; init; }
+
+    /// <summary>Attributes the caller does not read (from <c>omit</c>), or null; a store may leave them out.</summary>
+    public IReadOnlySet<string>? DropAttributes { get; init; }
+
     public int Limit { get; init; } = 20;
 
     public int Offset { get; init; }

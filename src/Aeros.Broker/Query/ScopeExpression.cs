@@ -23,6 +23,9 @@ internal sealed class ScopeExpression
     /// <summary>The text it was parsed from.</summary>
     public string Text { get; }
 
+    /// <summary>The alternatives (OR), each a set of patterns that must all match (AND); empty for a lone <c>/#</c>.</summary>
+    public IReadOnlyList<IReadOnlyList<ScopePattern>> Alternatives => _alternatives;
+
     /// <summary>Parses a scopeQ; throws NgsiLdException BadRequestData on bad syntax.</summary>
     public static ScopeExpression Parse(string text)
     {
@@ -213,8 +216,14 @@ internal sealed class ScopeExpression
     public override string ToString() => Text;
 
     /// <summary>One scope pattern: levels (<c>+</c> = any one level) and whether the subtree below also matches.</summary>
-    private sealed class ScopePattern(string[] levels, bool subtree)
+    internal sealed class ScopePattern(string[] levels, bool subtree)
     {
+        /// <summary>The levels after the leading <c>/</c>; <c>+</c> stands for any one level.</summary>
+        public IReadOnlyList<string> Levels => levels;
+
+        /// <summary>Whether the scopes below (<c>/#</c>) match too.</summary>
+        public bool Subtree => subtree;
+
         public bool Matches(string scope)
         {
             var rest = scope.AsSpan();

@@ -36,23 +36,21 @@ internal sealed class RawForwarderStep(RawForwarder forwarder)
         var api = proxy.Route.Config.Metadata?.GetValueOrDefault(GatewayRoutes.ApiKey) ?? "?";
         var timeout = proxy.Cluster.Config.HttpRequest?.ActivityTimeout ?? DefaultActivityTimeout;
         var result = await forwarder.ForwardAsync(http, pool, timeout, api);
-        switch (result)
-        {
-            case RawForwardResult.Success:
-                return;
-            case RawForwardResult.BadRequest:
-                await GatewayProblems.WriteAsync(http, 400, "Bad Request", "The request holds header characters that cannot be forwarded.");
-                return;
-            default:
-                await ForwardingErrors.WriteAsync(http, api, result switch
-                {
-                    RawForwardResult.TimedOut => ForwarderError.RequestTimedOut,
-                    RawForwardResult.RequestBodyClient => ForwarderError.RequestBodyClient,
-                    RawForwardResult.Canceled => ForwarderError.RequestCanceled,
-                    RawForwardResult.BadResponse => ForwarderError.ResponseHeaders,
-                    _ => ForwarderError.Request,
-                });
-                return;
-        }
+        await WriteResultAsync(http, result, api);
     }
+
+    /// <summary>Answers a request whose forwarding failed (nothing to do on success): 400, 502, 504, or nothing when the client left.</summary>
+    public static Task WriteResultAsync(HttpContext http, RawForwardResult result, string api) => result switch
+    {
+        RawForwardResult.Success => Task.CompletedTask,
+        RawForwardResult.BadRequest => GatewayProblems.WriteAsync(http, 400, "Bad Request", "The request holds header characters that cannot be forwarded."),
+        _ => ForwardingErrors.WriteAsync(http, api, result switch
+        {
+            RawForwardResult.TimedOut => ForwarderError.RequestTimedOut,
+            RawForwardResult.RequestBodyClient => ForwarderError.RequestBodyClient,
+            RawForwardResult.Canceled => ForwarderError.RequestCanceled,
+            RawForwardResult.BadResponse => ForwarderError.ResponseHeaders,
+            _ => ForwarderError.Request,
+        }),
+    };
 }

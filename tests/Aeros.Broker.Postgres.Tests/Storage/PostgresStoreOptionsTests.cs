@@ -17,10 +17,12 @@ public sealed class PostgresStoreOptionsTests
             MaxWriteBatch = 0,
             MaxPoolSize = 1,
             ReconnectDelay = TimeSpan.FromMinutes(5),
+            GeoLayerCheckInterval = TimeSpan.Zero,
         });
 
         Assert.True(result.Failed);
-        Assert.Equal(6, result.Failures!.Count());
+        Assert.Equal(7, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.Contains("geo layer check interval", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("connection string is invalid", StringComparison.Ordinal));
     }
 

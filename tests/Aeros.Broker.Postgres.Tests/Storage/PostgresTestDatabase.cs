@@ -24,11 +24,53 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
     public RecordingLogger<PostgresEntityStore> Logger { get; private set; } = new();
 
     /// <summary>A new database (created from <c>template1</c>, which has PostGIS when it is installed) and a store on it.</summary>
-    public static async Task<PostgresTestDatabase> CreateAsync(string prefix, bool usePostGis = true)
+    public static async Task<PostgresTestDatabase> CreateAsync(string prefix, bool usePostGis = true, TimeProvider? time = null)
     {
         var database = new PostgresTestDatabase(TestStore.Cluster.EnsureDatabase(prefix + "_" + Guid.NewGuid().ToString("N")[..12]));
+        database._time = time ?? TimeProvider.System;
         await database.OpenAsync(usePostGis);
         return database;
+    }
+
+    private TimeProvider _time = TimeProvider.System;
+
+    /// <summary>A second store on the same database (another broker process); the caller disposes it.</summary>
+    public async Task<PostgresEntityStore> OpenOtherStoreAsync(bool usePostGis)
+    {
+        var broker = Options.Create(new BrokerOptions { Store = BrokerOptions.PostgresStore, PostgresConnectionString = ConnectionString });
+        var store = new PostgresEntityStore(broker, Options.Create(new PostgresStoreOptions { UsePostGis = usePostGis }), TimeProvider.System,
+            new RecordingLogger<PostgresEntityStore>(), new EntityChangeFeed(), new ResourceChangeFeed());
+        try
+        {
+            await store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+        return store;
+    }
+
+    /// <summary>The ids SQL alone selects for <paramref name="query"/> (its WHERE clause, before the in-process check).</summary>
+    public async Task<string[]> CandidatesAsync(EntityQuery query, bool geo = false)
+    {
+        var sql = PostgresQuery.Build(Tenants.Default, query, geo);
+        if (sql.Empty)
+        {
+            return [];
+        }
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync().WaitAsync(Deadline);
+        await using var select = new NpgsqlCommand($"SELECT id FROM entities WHERE {sql.Where} ORDER BY id", connection);
+        sql.AddParameters(select);
+        var ids = new List<string>();
+        await using var reader = await select.ExecuteReaderAsync().WaitAsync(Deadline);
+        while (await reader.ReadAsync().WaitAsync(Deadline))
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return [.. ids];
     }
 
     /// <summary>Closes the store and opens a new one on the same database.</summary>
@@ -42,7 +84,7 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
     {
         Logger = new RecordingLogger<PostgresEntityStore>();
         var broker = Options.Create(new BrokerOptions { Store = BrokerOptions.PostgresStore, PostgresConnectionString = ConnectionString });
-        Store = new PostgresEntityStore(broker, Options.Create(new PostgresStoreOptions { UsePostGis = usePostGis }), TimeProvider.System,
+        Store = new PostgresEntityStore(broker, Options.Create(new PostgresStoreOptions { UsePostGis = usePostGis }), _time,
             Logger, new EntityChangeFeed(), new ResourceChangeFeed());
         await Store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
     }

@@ -44,8 +44,10 @@ public sealed class PolicyMatrixTests
         Assert.Equal(GatewayApis.All.Order(), Paths.Keys.Order());
     }
 
-    [Fact]
-    public async Task Request_EveryRoleRouteMethodAndDomain_MatchesPolicyTable()
+    [Theory]
+    [InlineData(true)] // the backend routes on the fast path (the default)
+    [InlineData(false)] // every route through endpoint routing
+    public async Task Request_EveryRoleRouteMethodAndDomain_MatchesPolicyTable(bool fastPath)
     {
         await using var issuer = await TestIssuer.StartAsync();
         var backends = new Dictionary<string, TestBackend>();
@@ -66,6 +68,7 @@ public sealed class PolicyMatrixTests
                 o.Iam.Destinations.Add(backends["iam"].Url);
                 o.InfrastructureElements["ie-1"] = backends["ie"].Url.ToString();
                 o.Limits.ClientBurst = 100_000;
+                o.FastPath = fastPath;
             });
             var now = DateTimeOffset.UtcNow;
             var failures = new List<string>();

@@ -39,8 +39,12 @@ internal static class AttributeValueIndex
     /// <summary>Array nesting followed when collecting scalars (deeper elements are left out: no term reaches them).</summary>
     private const int MaxDepth = 64;
 
-    /// <summary>The index entries of an entity, without duplicates.</summary>
-    public static HashSet<IndexEntry> Entries(Entity entity, AttributeIndexPolicy policy)
+    /// <summary>
+    /// The index entries of an entity, without duplicates. With <paramref name="longStrings"/>, the names of the
+    /// attributes holding a string too long to be indexed are added to it (a store can then keep such attributes
+    /// candidates for string terms).
+    /// </summary>
+    public static HashSet<IndexEntry> Entries(Entity entity, AttributeIndexPolicy policy, ISet<string>? longStrings = null)
     {
         var entries = new HashSet<IndexEntry>();
         if (policy.IsEmpty)
@@ -65,18 +69,18 @@ internal static class AttributeValueIndex
                     {
                         foreach (var (_, text) in languageMap)
                         {
-                            Collect(entries, name, text, 0);
+                            Collect(entries, name, text, 0, longStrings);
                         }
                     }
                     continue;
                 }
-                Collect(entries, name, value, 0);
+                Collect(entries, name, value, 0, longStrings);
             }
         }
         return entries;
     }
 
-    private static void Collect(HashSet<IndexEntry> entries, string name, JsonNode? node, int depth)
+    private static void Collect(HashSet<IndexEntry> entries, string name, JsonNode? node, int depth, ISet<string>? longStrings)
     {
         switch (node)
         {
@@ -87,7 +91,7 @@ internal static class AttributeValueIndex
                 {
                     foreach (var item in array)
                     {
-                        Collect(entries, name, item, depth + 1);
+                        Collect(entries, name, item, depth + 1, longStrings);
                     }
                 }
                 return;
@@ -95,7 +99,7 @@ internal static class AttributeValueIndex
                 // A typed value {"@value": x, "@type": ..} compares as x.
                 if (obj.TryGetPropertyValue("@value", out var typed) && typed is JsonValue)
                 {
-                    Collect(entries, name, typed, depth + 1);
+                    Collect(entries, name, typed, depth + 1, longStrings);
                 }
                 return;
             case JsonValue value:
@@ -106,7 +110,7 @@ internal static class AttributeValueIndex
                     // Common C# primitives read back exactly as they are (an integer or a double round-trips).
                     if (value.TryGetValue(out string? s))
                     {
-                        AddString(entries, name, s);
+                        AddString(entries, name, s, longStrings);
                         return;
                     }
                     if (value.TryGetValue(out double d))
@@ -134,7 +138,7 @@ internal static class AttributeValueIndex
                 switch (element.ValueKind)
                 {
                     case JsonValueKind.String:
-                        AddString(entries, name, element.GetString()!);
+                        AddString(entries, name, element.GetString()!, longStrings);
                         return;
                     case JsonValueKind.Number:
                         if (TryGetDouble(element, out var number))
@@ -156,11 +160,15 @@ internal static class AttributeValueIndex
         }
     }
 
-    private static void AddString(HashSet<IndexEntry> entries, string name, string text)
+    private static void AddString(HashSet<IndexEntry> entries, string name, string text, ISet<string>? longStrings)
     {
         if (text.Length <= MaxStringLength)
         {
             entries.Add(new IndexEntry(name, IndexedKind.String, text, 0));
+        }
+        else
+        {
+            longStrings?.Add(name);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aeros.Gateway.Forwarding;
 using Aeros.Security.Policy;
 using Aeros.Gateway.Routing;
 using Aeros.Security.Tokens;
@@ -10,14 +11,14 @@ using Microsoft.Extensions.Options;
 namespace Aeros.Gateway.Pipeline;
 
 /// <summary>
-/// The gateway's checks, in order, after routing picked an endpoint and before it runs; the first that fails answers
-/// with problem details and the backend is never called: header size (431), declared body size (413), bearer token
-/// (401), per-client rate (429), route known (404), policy (403), per-route rate and concurrency (503), streamed body
-/// size (413). Then the cache (safe GETs the policy allows) and the endpoint. Every response carries the latency
-/// headers; every request is access-logged without headers, query or token.
+/// The gateway's checks, in order, before a backend is called; the first that fails answers with problem details and
+/// the backend is never called: header size (431), declared body size (413), bearer token (401), per-client rate
+/// (429), route known (404), policy (403), per-route rate and concurrency (503), streamed body size (413). Then the
+/// cache (safe GETs the policy allows) and the endpoint. Every response carries the latency headers; every request is
+/// access-logged without headers, query or token. One instance serves both entries: <see cref="GatewayMiddleware"/>
+/// (after endpoint routing) and <see cref="GatewayFastPath"/> (the hot backend routes, before routing).
 /// </summary>
-internal sealed class GatewayMiddleware(
-    RequestDelegate next,
+internal sealed class GatewayGuard(
     IOptions<GatewayOptions> options,
     GatewayPolicyHolder policy,
     JwtValidator tokens,
@@ -25,16 +26,17 @@ internal sealed class GatewayMiddleware(
     RouteLimiter routes,
     ResponseCache cache,
     TimeProvider time,
-    ILogger<GatewayMiddleware> logger)
+    ILogger<GatewayGuard> logger)
 {
     private readonly GatewayOptions _options = options.Value;
     private readonly string _domain = options.Value.DomainName!;
 
     /// <summary>The request's state; it is also the request's <see cref="UpstreamTiming"/> feature (one object per request).</summary>
-    private sealed class RequestState(GatewayMiddleware owner, HttpContext http, long start) : UpstreamTiming
+    private sealed class RequestState(GatewayGuard owner, HttpContext http, long start) : UpstreamTiming
     {
         public string Api = "-";
         public string Client = "-";
+        public RequestDelegate Next = null!;
 
         public Task OnStarting()
         {
@@ -50,15 +52,19 @@ internal sealed class GatewayMiddleware(
         }
     }
 
-    public async Task InvokeAsync(HttpContext http)
+    /// <summary>
+    /// Runs the checks for a request to the route described by <paramref name="metadata"/> (null: no gateway route,
+    /// refused after authentication) and, when all pass, <paramref name="next"/> (the endpoint or the forwarder).
+    /// </summary>
+    public async Task InvokeAsync(HttpContext http, GatewayRouteMetadata? metadata, RequestDelegate next)
     {
         var start = time.GetTimestamp();
-        var state = new RequestState(this, http, start);
+        var state = new RequestState(this, http, start) { Next = next };
         http.Features.Set<UpstreamTiming>(state);
         http.Response.OnStarting(static s => ((RequestState)s).OnStarting(), state);
         try
         {
-            await CheckAndRunAsync(http, state);
+            await CheckAndRunAsync(http, metadata, state);
         }
         finally
         {
@@ -72,7 +78,7 @@ internal sealed class GatewayMiddleware(
         }
     }
 
-    private async Task CheckAndRunAsync(HttpContext http, RequestState state)
+    private async Task CheckAndRunAsync(HttpContext http, GatewayRouteMetadata? metadata, RequestState state)
     {
         var request = http.Request;
         var limits = _options.Limits;
@@ -96,7 +102,6 @@ internal sealed class GatewayMiddleware(
             return;
         }
 
-        var metadata = http.GetEndpoint()?.Metadata.GetMetadata<GatewayRouteMetadata>();
         if (metadata is { Anonymous: true })
         {
             state.Api = metadata.Api;
@@ -154,7 +159,7 @@ internal sealed class GatewayMiddleware(
         }
         try
         {
-            await RunAsync(http, state.Api);
+            await RunAsync(http, state.Api, state.Next);
         }
         finally
         {
@@ -162,7 +167,7 @@ internal sealed class GatewayMiddleware(
         }
     }
 
-    private async Task RunAsync(HttpContext http, string api)
+    private async Task RunAsync(HttpContext http, string api, RequestDelegate next)
     {
         var request = http.Request;
         if (!await LimitStreamedBodyAsync(http))
@@ -294,7 +299,15 @@ internal sealed class GatewayMiddleware(
 
     private double ElapsedMs(long start) => time.GetElapsedTime(start).TotalMilliseconds;
 
-    private static string Ms(double ms) => ms.ToString("0.000", CultureInfo.InvariantCulture);
+    // "F3" is the standard format: the same text as "0.000" for these non-negative values, without parsing a custom pattern.
+    private static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The gateway's checks after endpoint routing: the endpoint's <see cref="GatewayRouteMetadata"/> names the route.</summary>
+internal sealed class GatewayMiddleware(RequestDelegate next, GatewayGuard guard)
+{
+    public Task InvokeAsync(HttpContext http) =>
+        guard.InvokeAsync(http, http.GetEndpoint()?.Metadata.GetMetadata<GatewayRouteMetadata>(), next);
 }
 
 /// <summary>The policy in force (loaded once at start; immutable).</summary>
