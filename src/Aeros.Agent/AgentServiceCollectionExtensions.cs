@@ -3,9 +3,8 @@ using Aeros.Agent.Diagnose;
 using Aeros.Agent.Metrics;
 using Aeros.Agent.Reporting;
 using Aeros.Agent.SelfApi;
+using Aeros.Agent.SelfApi.Transport;
 using Aeros.Agent.Workloads;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +41,8 @@ public static class AgentServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NodeSampler>());
         services.TryAddSingleton<IDiagnoseInputs, NoDiagnoseInputs>();
         services.TryAddSingleton<ISelfDiagnosis, SelfDiagnosis>();
-        services.TryAddSingleton<SelfApiAuthorization>();
+        // Token checks of /self/v1 (Agent:Security) on both carriers; a pass-through when no issuer is configured.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISelfApiFilter, SelfApiAuthorization>());
         return services;
     }
 
@@ -81,14 +81,8 @@ public static class AgentServiceCollectionExtensions
     public static IEndpointRouteBuilder MapAgent(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (endpoints is IApplicationBuilder app)
-        {
-            // Token checks of /self/v1 (Agent:Security); a pass-through when no issuer is configured.
-            var authorization = endpoints.ServiceProvider.GetRequiredService<SelfApiAuthorization>();
-            app.Use((http, next) => authorization.InvokeAsync(http, next));
-        }
-        SelfApiEndpoints.Map(endpoints);
-        PrometheusMetrics.Map(endpoints);
+        KestrelSelfApi.Map(endpoints, SelfApiEndpoints.Routes);
+        KestrelSelfApi.Map(endpoints, PrometheusMetrics.Routes);
         return endpoints;
     }
 }

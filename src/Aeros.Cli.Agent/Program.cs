@@ -1,10 +1,12 @@
+using Aeros.Agent.Hosting;
 using Aeros.Cli;
 using Aeros.Cli.Commands;
 using System.CommandLine;
 
 // aeros-agent takes exactly the options of `aeros agent` (same source): aeros-agent --broker URL --domain NAME ...
+// Its self-API runs on the agent's own HTTP/1.1 server, not Kestrel: no ASP.NET Core code in the executable (ADR 0018).
 var root = new RootCommand();
-AgentCommand.Configure(root, "aeros-agent");
+AgentCommand.Configure(root, "aeros-agent", AgentHost.CreateMinimal);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

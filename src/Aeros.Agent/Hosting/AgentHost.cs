@@ -1,10 +1,16 @@
 using Aeros.Agent;
+using Aeros.Agent.Metrics;
+using Aeros.Agent.SelfApi;
+using Aeros.Agent.SelfApi.Transport;
+using Aeros.Agent.Workloads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Aeros.Agent.Hosting;
 
@@ -62,6 +68,57 @@ public static class AgentHost
         }
         return app;
     }
+
+    /// <summary>
+    /// <see cref="Create"/> as an <see cref="IAgentHost"/>: the agent on Kestrel and ASP.NET Core (what <c>aeros agent</c>
+    /// runs; https, middleware such as authentication, more endpoints).
+    /// </summary>
+    public static IAgentHost CreateKestrel(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        LogLevel agentLogLevel = LogLevel.Warning) =>
+        new WebApplicationAgentHost(Create(urls, configure, settings, agentLogLevel: agentLogLevel));
+
+    /// <summary>
+    /// The agent without ASP.NET Core, Kestrel or the Generic Host (what the NativeAOT <c>aeros-agent</c> runs, ADR 0018):
+    /// the same services (<c>AddAgent</c>, <c>AddAgentModules</c>) and self-API routes, served by the agent's own
+    /// HTTP/1.1 server (plain http; limits in <see cref="SelfApiServerOptions"/>, section <c>Agent:Server</c>).
+    /// Configuration: environment variables, then <paramref name="settings"/>, then <paramref name="configure"/>.
+    /// Options errors surface from <see cref="IAgentHost.StartAsync"/> as <see cref="OptionsValidationException"/>;
+    /// a URL it cannot serve (https, a host name) already here.
+    /// </summary>
+    public static IAgentHost CreateMinimal(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings = null,
+        LogLevel agentLogLevel = LogLevel.Warning) =>
+        CreateMinimalHost(urls, configure, settings, agentLogLevel, configureServices: null);
+
+    /// <summary><see cref="CreateMinimal"/> with more services (tests replace inputs here).</summary>
+    internal static MinimalAgentHost CreateMinimalHost(string urls, Action<AgentOptions> configure, IEnumerable<KeyValuePair<string, string?>>? settings,
+        LogLevel agentLogLevel, Action<IServiceCollection, IConfiguration>? configureServices)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(urls);
+        ArgumentNullException.ThrowIfNull(configure);
+        var configurationBuilder = new ConfigurationBuilder().AddEnvironmentVariables();
+        if (settings is not null)
+        {
+            configurationBuilder.AddInMemoryCollection(settings);
+        }
+        var configuration = configurationBuilder.Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(logging =>
+        {
+            logging.AddProvider(new PlainConsoleLoggerProvider());
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddFilter("Aeros.Agent", agentLogLevel);
+        });
+        services.Configure<AgentOptions>(configuration.GetSection(AgentSection));
+        services.AddAgent(configure);
+        services.AddAgentModules(configuration.GetSection(AgentSection));
+        services.AddSelfApiServer(configuration.GetSection(AgentSection + ":Server"));
+        configureServices?.Invoke(services, configuration);
+        return MinimalAgentHost.Create(services, urls, AgentRoutes);
+    }
+
+    /// <summary>Every route of the agent's self-API (the same list Kestrel maps through <c>MapAgent</c> and <c>MapAgentModules</c>).</summary>
+    internal static IEnumerable<SelfApiRoute> AgentRoutes => [.. SelfApiEndpoints.Routes, .. PrometheusMetrics.Routes, .. WorkloadApi.Routes];
 }
 
 /// <summary>An agent.yaml was unreadable or invalid; the message names the file and the problem.</summary>
@@ -69,7 +126,8 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 
 /// <summary>
 /// Reads an agent.yaml into configuration keys of the <see cref="AgentHost.AgentSection"/> section. <c>urls</c> says where
-/// the agent listens; every other top-level key is an <see cref="AgentOptions"/> property, e.g.
+/// the agent listens; <c>server</c> holds <see cref="SelfApi.Transport.SelfApiServerOptions"/>; every other top-level key is an
+/// <see cref="AgentOptions"/> property, e.g.
 /// <code>
 /// broker: http://127.0.0.1:9090
 /// domain: upv
@@ -83,6 +141,7 @@ public sealed class AgentConfigException(string message, Exception? inner = null
 /// thresholds: { overloadCpu: 85 }
 /// reporting: { maxInterval: 00:00:30, heartbeatPeriod: 00:00:01, cpuDelta: 5 }
 /// workloads: { podmanPath: /usr/bin/podman, initialBackoff: 00:00:01 }
+/// server: { maxConnections: 32 }   # aeros-agent's own HTTP/1.1 server (SelfApiServerOptions)
 /// </code>
 /// </summary>
 public static class AgentConfigFile
@@ -94,7 +153,7 @@ public static class AgentConfigFile
     public static readonly IReadOnlyList<string> Keys =
     [
         "broker", "domain", "ieId", "stateDirectory", "samplingPeriod", "historyCapacity", "location", "tier", "idleWatts", "maxWatts",
-        "powerAverageWindow", "weights", "thresholds", "maintenance", "reporting", "workloads",
+        "powerAverageWindow", "weights", "thresholds", "maintenance", "reporting", "workloads", "server",
     ];
 
     private static readonly Func<string, Exception?, Exception> Error = static (message, inner) => new AgentConfigException(message, inner);

@@ -1,9 +1,7 @@
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Diagnose;
 using Aeros.Agent.Reporting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
+using Aeros.Agent.SelfApi.Transport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Aeros.Agent.Metrics;
@@ -18,14 +16,17 @@ internal static class PrometheusMetrics
 
     private static readonly string[] CpuModes = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
 
-    public static void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(Path, (HttpContext http) =>
+    /// <summary>The <c>GET /metrics</c> route.</summary>
+    public static IReadOnlyList<SelfApiRoute> Routes { get; } =
+    [
+        new("GET", Path, request =>
         {
-            var s = http.RequestServices;
+            var s = request.Services;
             var text = Write(HostFiles.Real, s.GetRequiredService<NodeSampler>(), s.GetRequiredService<ISelfDiagnosis>(),
                 s.GetRequiredService<IDiagnoseInputs>(), s.GetRequiredService<AgentIdentity>(), s.GetService<ReportingStats>());
-            return Results.Text(text, PrometheusText.ContentType);
-        });
+            return ValueTask.FromResult(SelfApiResponse.Text(200, PrometheusText.ContentType, text));
+        }),
+    ];
 
     internal static string Write(HostFiles files, NodeSampler sampler, ISelfDiagnosis diagnosis, IDiagnoseInputs inputs, AgentIdentity identity,
         ReportingStats? reporting = null)

@@ -36,7 +36,7 @@ public static class ReportingServiceCollectionExtensions
         services.TryAddSingleton<ReportingStats>();
         services.TryAddSingleton<ReportingClient>();
         services.TryAddSingleton(sp => new SelfApiAddress(sp.GetRequiredService<IOptions<ReportingOptions>>(),
-            sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>(), sp.GetService<IHostApplicationLifetime>()));
+            SelfApiAddress.Listening(sp), sp.GetService<IHostApplicationLifetime>()));
         services.AddHostedService(sp => new BrokerReporter(sp.GetRequiredService<ReportingClient>(), sp.GetRequiredService<INodeAwareness>(),
             sp.GetRequiredService<ISelfDiagnosis>(), sp.GetRequiredService<AgentIdentity>(), sp.GetService<RuntimeDetection>(),
             sp.GetRequiredService<IOptions<ReportingOptions>>(), sp.GetRequiredService<ReportingStats>(), sp.GetRequiredService<TimeProvider>(),

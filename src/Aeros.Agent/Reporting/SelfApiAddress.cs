@@ -1,5 +1,7 @@
+using Aeros.Agent.SelfApi.Transport;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +13,7 @@ namespace Aeros.Agent.Reporting;
 /// listens at (known only once the server listens, so port 0 is resolved), a wildcard host replaced by 127.0.0.1.
 /// The reporter sends it with the registration when it is known by then, else with the first report after it is.
 /// </summary>
-internal sealed class SelfApiAddress(IOptions<ReportingOptions> options, IServer? server = null, IHostApplicationLifetime? lifetime = null)
+internal sealed class SelfApiAddress(IOptions<ReportingOptions> options, Func<string?>? listening = null, IHostApplicationLifetime? lifetime = null)
 {
     private string? _resolved;
 
@@ -31,13 +33,30 @@ internal sealed class SelfApiAddress(IOptions<ReportingOptions> options, IServer
             {
                 return known;
             }
-            if (server is null || (lifetime is not null && !lifetime.ApplicationStarted.IsCancellationRequested))
+            if (listening is null || (lifetime is not null && !lifetime.ApplicationStarted.IsCancellationRequested))
             {
                 return null;
             }
-            _resolved = Loopback(server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault());
+            _resolved = Loopback(listening());
             return _resolved;
         }
+    }
+
+    /// <summary>
+    /// The first address the agent's server listens at: the agent's own HTTP/1.1 server when the host runs it
+    /// (<see cref="ISelfApiListener"/>), else an ASP.NET Core server's (Kestrel); null without a server.
+    /// </summary>
+    internal static Func<string?>? Listening(IServiceProvider services)
+    {
+        if (services.GetService<ISelfApiListener>() is { } own)
+        {
+            return () => own.Addresses.FirstOrDefault();
+        }
+        if (services.GetService<IServer>() is { } server)
+        {
+            return () => server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        }
+        return null;
     }
 
     /// <summary><paramref name="address"/> with a wildcard host (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>) made a loopback one, without a trailing slash.</summary>

@@ -1,6 +1,6 @@
 using Aeros.Security.Policy;
 using Aeros.Security.Tokens;
-using Microsoft.AspNetCore.Http;
+using Aeros.Agent.SelfApi.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,12 +13,12 @@ namespace Aeros.Agent.SelfApi;
 /// probe (<c>GET /self/v1/health</c>, for liveness checks and launchers) and the OpenAPI document. <c>/metrics</c> is not
 /// under <c>/self/v1</c> and stays open, as node_exporter's does (docs/agent.md).
 /// </summary>
-internal sealed partial class SelfApiAuthorization
+internal sealed partial class SelfApiAuthorization : ISelfApiFilter
 {
     /// <summary>The API name of the self-APIs in the policy file (the gateway's <c>/ie/{ieId}/self</c> routes use it too).</summary>
     public const string Api = GatewayApis.Ie;
 
-    private static readonly PathString Root = "/self/v1";
+    private const string Root = "/self/v1";
 
     private readonly JwtValidator? _tokens;
     private readonly AccessPolicy? _policy;
@@ -48,52 +48,36 @@ internal sealed partial class SelfApiAuthorization
     /// <summary>Whether tokens are checked.</summary>
     public bool IsEnabled => _tokens is not null;
 
-    /// <summary>The middleware: lets open and non-self-API requests through, checks the others.</summary>
-    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    /// <summary>Lets open and non-self-API requests through (null), refuses the others without an allowed token.</summary>
+    public async ValueTask<SelfApiResponse?> CheckAsync(SelfApiRequest request)
     {
-        if (_tokens is null || !http.Request.Path.StartsWithSegments(Root, out var rest) || IsOpen(http.Request.Method, rest))
+        if (_tokens is null || !request.Path.StartsWith(Root, StringComparison.Ordinal) || IsOpen(request.Method, request.Path[Root.Length..]))
         {
-            await next(http);
-            return;
+            return null;
         }
-        var header = http.Request.Headers.Authorization.ToString();
+        var header = request.Header("Authorization") ?? "";
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
-            await DenyAsync(http, StatusCodes.Status401Unauthorized, "A bearer token is required.", bearerError: null);
-            return;
+            return SelfApiResponse.Problem(401, "Unauthorized", "A bearer token is required.", instance: request.Path);
         }
-        var validation = await _tokens.ValidateAsync(header[7..].Trim(), http.RequestAborted);
+        var validation = await _tokens.ValidateAsync(header[7..].Trim(), request.Aborted);
         if (validation.Principal is not { } principal)
         {
-            LogRefused(_logger, http.Request.Method, http.Request.Path, 401, validation.Error!);
-            await DenyAsync(http, StatusCodes.Status401Unauthorized, validation.Error!, "invalid_token");
-            return;
+            LogRefused(_logger, request.Method, request.Path, 401, validation.Error!);
+            return SelfApiResponse.Problem(401, "Unauthorized", validation.Error!, instance: request.Path);
         }
-        var decision = _policy!.Check(principal.Roles, principal.Domains, Api, http.Request.Method, _domain);
+        var decision = _policy!.Check(principal.Roles, principal.Domains, Api, request.Method, _domain);
         if (!decision.Allowed)
         {
-            LogRefused(_logger, http.Request.Method, http.Request.Path, 403, decision.Reason!);
-            await DenyAsync(http, StatusCodes.Status403Forbidden, decision.Reason!, bearerError: null);
-            return;
+            LogRefused(_logger, request.Method, request.Path, 403, decision.Reason!);
+            return SelfApiResponse.Problem(403, "Forbidden", decision.Reason!, instance: request.Path);
         }
-        await next(http);
+        return null;
     }
 
     // Probes must work without a credential; the OpenAPI document describes the API and holds no node data.
-    private static bool IsOpen(string method, PathString rest) =>
-        (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && (rest == "/health" || rest == "/openapi.json");
-
-    private static async Task DenyAsync(HttpContext http, int status, string detail, string? bearerError)
-    {
-        if (status == StatusCodes.Status401Unauthorized)
-        {
-            http.Response.Headers.WWWAuthenticate = bearerError is null
-                ? "Bearer realm=\"aeros\""
-                : $"Bearer realm=\"aeros\", error=\"{bearerError}\", error_description=\"{detail.Replace("\"", "'", StringComparison.Ordinal)}\"";
-        }
-        var title = status == StatusCodes.Status401Unauthorized ? "Unauthorized" : "Forbidden";
-        await Problems.Create(status, title, detail, instance: http.Request.Path).ExecuteAsync(http);
-    }
+    private static bool IsOpen(string method, string rest) =>
+        method is "GET" or "HEAD" && rest is "/health" or "/openapi.json";
 
     // Method and path only: never the token or a header.
     [LoggerMessage(EventId = 4310, Level = LogLevel.Information, Message = "Self-API refused {Method} {Path} with {Status}: {Reason}")]

@@ -1,4 +1,5 @@
 using Aeros.Agent.Runtime;
+using Aeros.Agent.SelfApi.Transport;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +45,7 @@ public static class WorkloadServiceCollectionExtensions
     public static IEndpointRouteBuilder MapWorkloadApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        WorkloadApi.Map(endpoints);
+        KestrelSelfApi.Map(endpoints, WorkloadApi.Routes);
         return endpoints;
     }
 }

@@ -2,9 +2,7 @@ using System.CommandLine;
 using Aeros.Agent;
 using Aeros.Agent.Awareness;
 using Aeros.Agent.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,14 +14,16 @@ namespace Aeros.Cli.Commands;
 /// </summary>
 internal static class AgentCommand
 {
-    /// <summary>The <c>agent</c> subcommand of <c>aeros</c>.</summary>
-    public static Command Create() => Configure(new Command("agent"), "aeros agent");
+    /// <summary>The <c>agent</c> subcommand of <c>aeros</c>: the agent on Kestrel.</summary>
+    public static Command Create() => Configure(new Command("agent"), "aeros agent", AgentHost.CreateKestrel);
 
     /// <summary>
     /// Gives <paramref name="command"/> the agent's options, description and action; <paramref name="displayName"/> is
-    /// how messages name the program (<c>aeros agent</c>, or <c>aeros-agent</c> for the agent-only executable).
+    /// how messages name the program (<c>aeros agent</c>, or <c>aeros-agent</c> for the agent-only executable), and
+    /// <paramref name="createHost"/> which server carries the self-API (Kestrel, or the agent's own for
+    /// <c>aeros-agent</c>, which then carries no ASP.NET Core code).
     /// </summary>
-    public static Command Configure(Command command, string displayName)
+    public static Command Configure(Command command, string displayName, AgentHostFactory createHost)
     {
         var broker = new Option<string?>("--broker") { Description = "Root URL of the domain's broker, e.g. http://127.0.0.1:9090 (the NGSI-LD API is under /ngsi-ld/v1). Required (here or 'broker:' in --config)." };
         var domain = new Option<string?>("--domain") { Description = "The domain this node belongs to (letters, digits, '.', '_', '-'). Required (here or 'domain:' in --config)." };
@@ -92,7 +92,7 @@ internal static class AgentCommand
                 return ExitCodes.BadUsage;
             }
             var stateDirValue = parse.GetValue(stateDir);
-            return await RunAsync(displayName, urlsValue, file.Settings, options =>
+            return await RunAsync(displayName, createHost, urlsValue, file.Settings, options =>
             {
                 options.Broker = brokerUri;
                 options.Domain = domainValue!;
@@ -109,28 +109,24 @@ internal static class AgentCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string displayName, string urls, IReadOnlyDictionary<string, string?> settings, Action<AgentOptions> configure, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string displayName, AgentHostFactory createHost, string urls, IReadOnlyDictionary<string, string?> settings,
+        Action<AgentOptions> configure, CancellationToken cancellationToken)
     {
-        WebApplication app;
+        IAgentHost app;
         try
         {
-            app = AgentHost.Create(urls, configure, settings, agentLogLevel: LogLevel.Information);
-            await app.StartAsync(cancellationToken);
+            app = createHost(urls, configure, settings, LogLevel.Information);
         }
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"{displayName}: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
             return ExitCodes.BadConfiguration;
         }
-        catch (InvalidOperationException e) when (e.InnerException is FormatException || e.Message.Contains("convert", StringComparison.OrdinalIgnoreCase))
+        var failure = await StartAsync(displayName, app, cancellationToken);
+        if (failure is not null)
         {
-            await Console.Error.WriteLineAsync($"{displayName}: invalid configuration: {e.Message}");
-            return ExitCodes.BadConfiguration;
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"{displayName}: cannot start: {e.Message}");
-            return ExitCodes.Failure;
+            await app.DisposeAsync();
+            return failure.Value;
         }
         var identity = app.Services.GetRequiredService<AgentIdentity>();
         foreach (var url in app.Urls)
@@ -148,6 +144,31 @@ internal static class AgentCommand
             await app.DisposeAsync();
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Starts <paramref name="app"/>; the exit code and a one-line message when it cannot start.</summary>
+    private static async Task<int?> StartAsync(string displayName, IAgentHost app, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"{displayName}: invalid configuration:\n  " + string.Join("\n  ", e.Failures));
+            return ExitCodes.BadConfiguration;
+        }
+        catch (InvalidOperationException e) when (e.InnerException is FormatException || e.Message.Contains("convert", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"{displayName}: invalid configuration: {e.Message}");
+            return ExitCodes.BadConfiguration;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"{displayName}: cannot start: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        return null;
     }
 
     private static string? Setting(AgentConfigFile.Contents file, string key) =>

@@ -4,6 +4,7 @@ using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Aeros.Gateway.Routing;
+using Aeros.Http1;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -544,45 +545,8 @@ internal sealed partial class RawForwarder : IDisposable
         }
     }
 
-    /// <summary>chunk-size [ BWS ";" chunk-ext ]: 1–15 hex digits (no sign, no 0x), extensions ignored but checked for control characters.</summary>
-    internal static bool TryParseChunkSize(ReadOnlySpan<byte> line, out long size)
-    {
-        size = 0;
-        var i = 0;
-        while (i < line.Length && char.IsAsciiHexDigit((char)line[i]))
-        {
-            if (i == 15)
-            {
-                return false;
-            }
-            size = (size << 4) | (long)HexValue(line[i]);
-            i++;
-        }
-        if (i == 0)
-        {
-            return false;
-        }
-        var rest = line[i..];
-        if (rest.IsEmpty)
-        {
-            return true;
-        }
-        rest = rest.TrimStart(" \t"u8);
-        if (rest.IsEmpty || rest[0] != (byte)';')
-        {
-            return false;
-        }
-        foreach (var b in rest)
-        {
-            if ((b < 0x20 && b != (byte)'\t') || b >= 0x7F)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
+    /// <summary>chunk-size [ BWS ";" chunk-ext ] (the shared strict rule, <see cref="Http1Syntax.TryParseChunkSize"/>).</summary>
+    internal static bool TryParseChunkSize(ReadOnlySpan<byte> line, out long size) => Http1Syntax.TryParseChunkSize(line, out size);
 
     private void Sweep()
     {

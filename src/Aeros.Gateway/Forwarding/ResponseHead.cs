@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text;
+using Aeros.Http1;
 
 namespace Aeros.Gateway.Forwarding;
 
@@ -27,14 +27,6 @@ internal enum HeadParseStatus
 /// </summary>
 internal sealed class ResponseHead
 {
-    // RFC 9110 §5.6.2 tchar.
-    private static readonly SearchValues<byte> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
-    // Field values and reason phrases: HTAB, SP and visible ASCII. obs-text is refused too: the gateway's server would
-    // refuse to write it to the client anyway.
-    private static readonly SearchValues<byte> ValueChars = SearchValues.Create(ValueBytes());
-
     // Names the gateway sees in almost every response: no string allocated for them.
     private static readonly string[] KnownNames =
     [
@@ -85,26 +77,19 @@ internal sealed class ResponseHead
         var transferEncodingSeen = false;
         while (true)
         {
-            var rest = buffer[offset..];
-            var lf = rest.IndexOf((byte)'\n');
-            if (lf < 0)
+            if (!Http1Syntax.TryReadLine(buffer[offset..], out var line, out var lineLength, out var lineError))
             {
+                if (lineError is not null)
+                {
+                    return Fail(lineError);
+                }
                 return buffer.Length >= maxBytes ? Fail($"the response head is larger than {maxBytes} bytes") : HeadParseStatus.NeedMore;
             }
-            if (offset + lf + 1 > maxBytes)
+            if (offset + lineLength > maxBytes)
             {
                 return Fail($"the response head is larger than {maxBytes} bytes");
             }
-            if (lf == 0 || rest[lf - 1] != (byte)'\r')
-            {
-                return Fail("a line ends with a bare LF");
-            }
-            var line = rest[..(lf - 1)];
-            offset += lf + 1;
-            if (line.Contains((byte)'\r'))
-            {
-                return Fail("a line holds a bare CR");
-            }
+            offset += lineLength;
             if (first)
             {
                 if (!ParseStatusLine(line))
@@ -118,24 +103,9 @@ internal sealed class ResponseHead
             {
                 break;
             }
-            if (line[0] is (byte)' ' or (byte)'\t')
+            if (Http1Syntax.TryParseFieldLine(line, out var name, out var value, out var fieldError) != FieldLineStatus.Valid)
             {
-                return Fail("obsolete line folding");
-            }
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0)
-            {
-                return Fail("a header line without a name and colon");
-            }
-            var name = line[..colon];
-            if (name.IndexOfAnyExcept(TokenChars) >= 0)
-            {
-                return Fail("a header name that is not a token (whitespace before the colon?)");
-            }
-            var value = line[(colon + 1)..].Trim(" \t"u8);
-            if (value.IndexOfAnyExcept(ValueChars) >= 0)
-            {
-                return Fail("a control or non-ASCII character in a header value");
+                return Fail(fieldError!);
             }
             var nameString = Name(name);
             if (nameString.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -145,14 +115,9 @@ internal sealed class ResponseHead
                     return Fail("two Content-Length fields");
                 }
                 contentLengthSeen = true;
-                if (value.IsEmpty || value.Length > 18 || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
+                if (!Http1Syntax.TryParseContentLength(value, out var length))
                 {
                     return Fail("a Content-Length that is not a plain number");
-                }
-                long length = 0;
-                foreach (var digit in value)
-                {
-                    length = (length * 10) + (digit - '0');
                 }
                 ContentLength = length;
             }
@@ -213,7 +178,7 @@ internal sealed class ResponseHead
             Fail($"status code {status} is outside 100-599");
             return false;
         }
-        if (line.Length > 12 && line[13..].IndexOfAnyExcept(ValueChars) >= 0)
+        if (line.Length > 12 && line[13..].IndexOfAnyExcept(Http1Syntax.ValueChars) >= 0)
         {
             Fail("a control or non-ASCII character in the reason phrase");
             return false;
@@ -268,15 +233,5 @@ internal sealed class ResponseHead
     {
         Error = error;
         return HeadParseStatus.Invalid;
-    }
-
-    private static byte[] ValueBytes()
-    {
-        var bytes = new List<byte> { (byte)'\t' };
-        for (var b = 0x20; b <= 0x7E; b++)
-        {
-            bytes.Add((byte)b);
-        }
-        return [.. bytes];
     }
 }

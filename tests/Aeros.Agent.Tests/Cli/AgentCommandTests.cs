@@ -133,6 +133,30 @@ public sealed class AgentCommandTests
     }
 
     [Fact]
+    public async Task AgentExecutable_HttpsOrHostNameUrls_ExitsThreeListingBoth()
+    {
+        var state = Path.Combine(Path.GetTempPath(), "aeros-agent-urls-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var process = AerosProcess.StartProgram(AerosProcess.AerosAgentDll, null,
+                "--broker", "http://127.0.0.1:9", "--domain", "d", "--state-dir", state, "--urls", "https://127.0.0.1:0;http://node.example:9100");
+            await process.WaitForExitAsync("running aeros-agent with urls its own server cannot serve");
+
+            Assert.Equal(3, process.ExitCode);
+            Assert.Contains("[err] aeros-agent: invalid configuration:", process.Output, StringComparison.Ordinal);
+            Assert.Contains("plain http only", process.Output, StringComparison.Ordinal);
+            Assert.Contains("the host must be an IP address", process.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(state))
+            {
+                Directory.Delete(state, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task AgentExecutable_Help_ListsTheAgentOptions()
     {
         await using var process = AerosProcess.StartProgram(AerosProcess.AerosAgentDll, null, "--help");

@@ -1,22 +1,32 @@
-using Aeros.Agent.Tests.TestSupport;
 using Aeros.Agent.Diagnose;
 using Aeros.Agent.Hosting;
-using Microsoft.AspNetCore.Builder;
+using Aeros.Agent.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Aeros.Agent.Tests.SelfApi;
 
-/// <summary>A real agent host on Kestrel at 127.0.0.1:0 with its own state directory; stopped and deleted on dispose.</summary>
+/// <summary>Which server carries the self-API in a test: Kestrel (<c>aeros agent</c>) or the agent's own HTTP/1.1 server (<c>aeros-agent</c>).</summary>
+public enum AgentHostKind
+{
+    /// <summary><see cref="AgentHost.CreateKestrel"/>.</summary>
+    Kestrel,
+
+    /// <summary><see cref="AgentHost.CreateMinimal"/>.</summary>
+    Own,
+}
+
+/// <summary>A real agent host at 127.0.0.1:0 (on either server) with its own state directory; stopped and deleted on dispose.</summary>
 internal sealed class AgentServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly IAgentHost _app;
 
-    private AgentServer(WebApplication app, string state, FakeDiagnoseInputs inputs)
+    private AgentServer(IAgentHost app, string state, FakeDiagnoseInputs inputs)
     {
         _app = app;
         State = state;
         Inputs = inputs;
-        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(10) };
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls[0]), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public HttpClient Http { get; }
@@ -27,18 +37,28 @@ internal sealed class AgentServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<AgentServer> StartAsync(Action<AgentOptions>? configure = null)
+    public static Task<AgentServer> StartAsync(Action<AgentOptions>? configure = null) => StartAsync(AgentHostKind.Kestrel, configure);
+
+    public static async Task<AgentServer> StartAsync(AgentHostKind kind, Action<AgentOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var state = Path.Combine(Path.GetTempPath(), "aeros-agent-api-" + Guid.NewGuid().ToString("N"));
         var inputs = new FakeDiagnoseInputs();
-        var app = AgentHost.Create("http://127.0.0.1:0", o =>
+        void Configure(AgentOptions o)
         {
             o.Broker = new Uri("http://127.0.0.1:9");
             o.Domain = "test";
             o.StateDirectory = state;
             o.SamplingPeriod = TimeSpan.FromMilliseconds(200);
             configure?.Invoke(o);
-        }, configureServices: (services, _) => services.AddSingleton<IDiagnoseInputs>(inputs));
+        }
+        void Services(IServiceCollection collection, Microsoft.Extensions.Configuration.IConfiguration _)
+        {
+            collection.AddSingleton<IDiagnoseInputs>(inputs);
+            services?.Invoke(collection);
+        }
+        IAgentHost app = kind == AgentHostKind.Kestrel
+            ? new WebApplicationAgentHost(AgentHost.Create("http://127.0.0.1:0", Configure, configureServices: Services))
+            : AgentHost.CreateMinimalHost("http://127.0.0.1:0", Configure, null, LogLevel.Warning, Services);
         await TestAgentApp.StartAsync(app);
         return new AgentServer(app, state, inputs);
     }

@@ -8,12 +8,15 @@ using Aeros.Agent.Tests.Cli;
 namespace Aeros.Agent.Tests.SelfApi;
 
 /// <summary><c>/metrics</c> parsed as Prometheus text format 0.0.4 by a strict little parser written here.</summary>
-public sealed partial class PrometheusMetricsTests
+public abstract partial class PrometheusMetricsTests
 {
+    /// <summary>The server under test.</summary>
+    protected abstract AgentHostKind Host { get; }
+
     [Fact]
     public async Task Metrics_Scrape_ValidExpositionWithNodeAndAerosFamilies()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
         server.Inputs.Workloads = new WorkloadCounts(5, 3, 1, 1, 7);
         server.Inputs.Broker = BrokerReachability.Reachable;
         await SelfApiTests.WaitForSamplesAsync(server, 1);
@@ -111,4 +114,16 @@ public sealed partial class PrometheusMetricsTests
 
     [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*)\})? (?<value>\S+)$""")]
     private static partial Regex SamplePattern();
+}
+
+/// <summary><c>/metrics</c> on Kestrel.</summary>
+public sealed class PrometheusMetricsOnKestrelTests : PrometheusMetricsTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Kestrel;
+}
+
+/// <summary><c>/metrics</c> on the agent's own HTTP/1.1 server.</summary>
+public sealed class PrometheusMetricsOnOwnServerTests : PrometheusMetricsTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Own;
 }

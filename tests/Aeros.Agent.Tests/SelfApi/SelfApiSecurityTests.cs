@@ -15,7 +15,7 @@ namespace Aeros.Agent.Tests.SelfApi;
 public sealed class SelfApiSecurityTests
 {
     [Fact]
-    public async Task SelfApi_NoOrBadToken_401WithProblemAndBearerChallenge()
+    public async Task SelfApi_NoOrBadToken_401WithProblem()
     {
         await using var issuer = await TestIssuer.StartAsync();
         await using var agent = await AgentServer.StartAsync(o => o.Security.Issuer = issuer.Issuer);
@@ -23,11 +23,9 @@ public sealed class SelfApiSecurityTests
         using var none = await agent.Http.GetAsync("self/v1/info").Within("GET info without a token");
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("Bearer", none.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
 
         using var forged = await SendAsync(agent, HttpMethod.Get, "self/v1/info", TestIssuer.Forge(issuer.Issuer, ["ContinuumAdministrator"], ["*"]));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
-        Assert.Contains("invalid_token", forged.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
 
         using var expired = await SendAsync(agent, HttpMethod.Get, "self/v1/info", issuer.Token(["DomainAdministrator"], ["test"], lifetime: TimeSpan.FromMinutes(-5)));
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);

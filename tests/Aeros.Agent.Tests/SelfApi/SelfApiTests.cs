@@ -3,17 +3,22 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Aeros.Agent.Diagnose;
+using Aeros.Agent.SelfApi.Transport;
 using Aeros.Agent.Tests.Cli;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aeros.Agent.Tests.SelfApi;
 
-/// <summary>The self-API over HTTP on a real Kestrel.</summary>
-public sealed class SelfApiTests
+/// <summary>The self-API over HTTP, run on both servers (<see cref="AgentHostKind"/>): the same handlers must answer alike.</summary>
+public abstract class SelfApiTests
 {
+    /// <summary>The server under test.</summary>
+    protected abstract AgentHostKind Host { get; }
+
     [Fact]
     public async Task Info_Started_IdentityAndStaticFacts()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         var info = await GetJsonAsync(server, "/self/v1/info");
 
@@ -30,7 +35,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task Info_IeIdConfigured_UsesIt()
     {
-        await using var server = await AgentServer.StartAsync(o => o.IeId = "urn:ngsi-ld:InfrastructureElement:test:custom");
+        await using var server = await AgentServer.StartAsync(Host, o => o.IeId = "urn:ngsi-ld:InfrastructureElement:test:custom");
 
         var info = await GetJsonAsync(server, "/self/v1/info");
 
@@ -40,7 +45,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task Metrics_AfterSamples_SnapshotAndHistory()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
         await WaitForSamplesAsync(server, 2);
 
         var metrics = await GetJsonAsync(server, "/self/v1/metrics");
@@ -63,7 +68,7 @@ public sealed class SelfApiTests
     [InlineData("seconds=1&seconds=2")]
     public async Task History_BadSeconds_ProblemDetails400(string query)
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         using var response = await server.Http.GetAsync("/self/v1/metrics/history?" + query).Within("GET history");
 
@@ -73,7 +78,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task Health_WorkloadsFailing_BreakdownFromInputs()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
         server.Inputs.Workloads = new WorkloadCounts(4, 2, 1, 1, 3);
         server.Inputs.Broker = BrokerReachability.Reachable;
         await WaitForSamplesAsync(server, 1);
@@ -91,7 +96,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task Config_PutValid_AppliedAndReturned()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         using var put = await PutAsync(server, """{"samplingPeriod": 0.5, "tier": "FarEdge", "location": {"latitude": 39.48, "longitude": -0.34}, "weights": {"broker": 0}, "maintenance": true}""");
         var config = await GetJsonAsync(server, "/self/v1/config");
@@ -113,7 +118,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task Config_PutInvalid_400WithEveryErrorAndNothingChanged()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         using var put = await PutAsync(server, """{"samplingPeriod": "fast", "tier": "Moon", "colour": "red", "weights": {"cpu": -1}, "thresholds": {"cpuGood": 99, "cpuBad": 50}, "location": {"latitude": 100}}""");
         var config = await GetJsonAsync(server, "/self/v1/config");
@@ -136,7 +141,7 @@ public sealed class SelfApiTests
     [InlineData("{}", "text/plain", HttpStatusCode.UnsupportedMediaType)]
     public async Task Config_PutBadBody_ProblemDetails(string body, string contentType, HttpStatusCode status)
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         using var response = await server.Http.PutAsync("/self/v1/config", new StringContent(body, Encoding.UTF8, contentType)).Within("PUT config");
 
@@ -146,7 +151,7 @@ public sealed class SelfApiTests
     [Fact]
     public async Task UnknownPath_ProblemDetails404()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         using var response = await server.Http.GetAsync("/self/v1/nothing").Within("GET unknown");
 
@@ -154,9 +159,42 @@ public sealed class SelfApiTests
     }
 
     [Fact]
+    public async Task KnownPath_OtherMethod_ProblemDetails405WithAllow()
+    {
+        await using var server = await AgentServer.StartAsync(Host);
+
+        using var response = await server.Http.PostAsync("/self/v1/config", new StringContent("{}", Encoding.UTF8, "application/json")).Within("POST config");
+
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, 0);
+        Assert.Equal(["GET", "PUT"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Filter_Registered_RunsBeforeEveryHandlerWithTheHeaders()
+    {
+        await using var server = await AgentServer.StartAsync(Host, services: s => s.AddSingleton<ISelfApiFilter, HeaderGate>());
+
+        using var refused = await server.Http.GetAsync("/self/v1/info").Within("GET info without the header");
+        using var refusedFallback = await server.Http.GetAsync("/self/v1/nothing").Within("GET unknown without the header");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/self/v1/info");
+        request.Headers.Add("X-Gate", "open");
+        using var passed = await server.Http.SendAsync(request).Within("GET info with the header");
+
+        await AssertProblemAsync(refused, HttpStatusCode.Forbidden, 0);
+        await AssertProblemAsync(refusedFallback, HttpStatusCode.Forbidden, 0);
+        Assert.Equal(HttpStatusCode.OK, passed.StatusCode);
+    }
+
+    private sealed class HeaderGate : ISelfApiFilter
+    {
+        public ValueTask<SelfApiResponse?> CheckAsync(SelfApiRequest request) =>
+            ValueTask.FromResult(request.Header("x-gate") == "open" ? null : SelfApiResponse.Problem(403, "Forbidden", "The gate is closed."));
+    }
+
+    [Fact]
     public async Task OpenApi_Document_Valid31CoveringEveryRoute()
     {
-        await using var server = await AgentServer.StartAsync();
+        await using var server = await AgentServer.StartAsync(Host);
 
         var doc = await GetJsonAsync(server, "/self/v1/openapi.json");
 
@@ -212,4 +250,16 @@ public sealed class SelfApiTests
         }
         return problem;
     }
+}
+
+/// <summary>The self-API on Kestrel (<c>aeros agent</c>).</summary>
+public sealed class SelfApiOnKestrelTests : SelfApiTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Kestrel;
+}
+
+/// <summary>The self-API on the agent's own HTTP/1.1 server (<c>aeros-agent</c>).</summary>
+public sealed class SelfApiOnOwnServerTests : SelfApiTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Own;
 }

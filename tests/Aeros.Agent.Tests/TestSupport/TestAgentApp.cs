@@ -1,3 +1,4 @@
+using Aeros.Agent.Hosting;
 using Microsoft.AspNetCore.Builder;
 
 namespace Aeros.Agent.Tests.TestSupport;
@@ -8,7 +9,10 @@ internal static class TestAgentApp
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts <paramref name="app"/>; disposes it when the start fails.</summary>
-    public static async Task StartAsync(WebApplication app)
+    public static Task StartAsync(WebApplication app) => StartAsync(new WebApplicationAgentHost(app));
+
+    /// <summary>Starts <paramref name="app"/>; disposes it when the start fails.</summary>
+    public static async Task StartAsync(IAgentHost app)
     {
         try
         {
@@ -22,7 +26,10 @@ internal static class TestAgentApp
     }
 
     /// <summary>Stops and disposes <paramref name="app"/>, then deletes <paramref name="stateDirectory"/>.</summary>
-    public static async Task StopAsync(WebApplication app, string stateDirectory)
+    public static Task StopAsync(WebApplication app, string stateDirectory) => StopAsync(new WebApplicationAgentHost(app), stateDirectory);
+
+    /// <summary>Stops and disposes <paramref name="app"/>, then deletes <paramref name="stateDirectory"/>.</summary>
+    public static async Task StopAsync(IAgentHost app, string stateDirectory)
     {
         try
         {

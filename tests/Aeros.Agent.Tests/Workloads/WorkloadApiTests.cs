@@ -2,41 +2,54 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Aeros.Agent.Hosting;
 using Aeros.Agent.Runtime;
+using Aeros.Agent.Tests.SelfApi;
 using Aeros.Agent.Workloads;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Aeros.Agent.Tests.Workloads;
 
-/// <summary>The workload API over HTTP on a real Kestrel at 127.0.0.1:0.</summary>
-public sealed class WorkloadApiTests : IAsyncLifetime
+/// <summary>The workload API over HTTP at 127.0.0.1:0, run on both servers (<see cref="AgentHostKind"/>).</summary>
+public abstract class WorkloadApiTests : IAsyncLifetime
 {
     private readonly string _state = Path.Combine(Path.GetTempPath(), "aeros-wlapi-" + Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
+    private IAgentHost? _app;
     private HttpClient _http = null!;
+
+    /// <summary>The server under test.</summary>
+    protected abstract AgentHostKind Host { get; }
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddWorkloads(o =>
+        void Configure(WorkloadOptions o)
         {
             o.StateDirectory = _state;
             o.InitialBackoff = TimeSpan.FromMilliseconds(100);
             o.StopTimeout = TimeSpan.FromSeconds(2);
             o.StopContainersOnShutdown = true;
-        });
-        _app = builder.Build();
-        _app.MapWorkloadApi();
+        }
+        if (Host == AgentHostKind.Kestrel)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Services.AddWorkloads(Configure);
+            var web = builder.Build();
+            web.MapWorkloadApi();
+            _app = new WebApplicationAgentHost(web);
+        }
+        else
+        {
+            var services = new ServiceCollection();
+            services.AddWorkloads(Configure);
+            _app = MinimalAgentHost.Create(services, "http://127.0.0.1:0", WorkloadApi.Routes);
+        }
         await _app.StartAsync().Within("starting the API host");
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls[0]), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task DisposeAsync()
@@ -169,4 +182,16 @@ public sealed class WorkloadApiTests : IAsyncLifetime
         Assert.Equal(availability.Podman ? "Podman" : null, availability.ContainerTechnology);
         Assert.Same(availability, detection.Current);
     }
+}
+
+/// <summary>The workload API on Kestrel.</summary>
+public sealed class WorkloadApiOnKestrelTests : WorkloadApiTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Kestrel;
+}
+
+/// <summary>The workload API on the agent's own HTTP/1.1 server.</summary>
+public sealed class WorkloadApiOnOwnServerTests : WorkloadApiTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Own;
 }
