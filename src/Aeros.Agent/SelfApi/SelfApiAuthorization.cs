@@ -7,18 +7,20 @@ using Microsoft.Extensions.Options;
 namespace Aeros.Agent.SelfApi;
 
 /// <summary>
-/// Token checks of the self-API when <see cref="AgentOptions.Security"/> names an issuer: every request under
-/// <c>/self/v1</c> needs a bearer token that the shared <see cref="JwtValidator"/> accepts (401 otherwise) and whose
-/// roles the policy allows on API <c>ie</c> for this agent's domain (403 otherwise). Open without a token: the health
-/// probe (<c>GET /self/v1/health</c>, for liveness checks and launchers) and the OpenAPI document. <c>/metrics</c> is not
-/// under <c>/self/v1</c> and stays open, as node_exporter's does (docs/agent.md).
+/// Token checks of the agent's HTTP API when <see cref="AgentOptions.Security"/> names an issuer: every request needs a
+/// bearer token that the shared <see cref="JwtValidator"/> accepts (401 otherwise) and whose roles the policy allows on
+/// API <c>ie</c> for this agent's domain (403 otherwise) — except an explicit list of open paths: the health probe
+/// (<c>GET /self/v1/health</c>, for liveness checks and launchers), the OpenAPI document and <c>/metrics</c> (open, as
+/// node_exporter's is; docs/agent.md). Deny by default: an unknown path needs a token too, and paths are compared the
+/// way the routers match them (case-insensitive, outer slashes ignored), so <c>/SELF/V1/…</c> or <c>//self/v1/…</c>
+/// cannot slip past the check into a handler.
 /// </summary>
 internal sealed partial class SelfApiAuthorization : ISelfApiFilter
 {
     /// <summary>The API name of the self-APIs in the policy file (the gateway's <c>/ie/{ieId}/self</c> routes use it too).</summary>
     public const string Api = GatewayApis.Ie;
 
-    private const string Root = "/self/v1";
+    private const string Root = "self/v1";
 
     private readonly JwtValidator? _tokens;
     private readonly AccessPolicy? _policy;
@@ -51,20 +53,20 @@ internal sealed partial class SelfApiAuthorization : ISelfApiFilter
     /// <summary>Lets open and non-self-API requests through (null), refuses the others without an allowed token.</summary>
     public async ValueTask<SelfApiResponse?> CheckAsync(SelfApiRequest request)
     {
-        if (_tokens is null || !request.Path.StartsWith(Root, StringComparison.Ordinal) || IsOpen(request.Method, request.Path[Root.Length..]))
+        if (_tokens is null || IsOpen(request.Method, request.Path))
         {
             return null;
         }
         var header = request.Header("Authorization") ?? "";
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
-            return SelfApiResponse.Problem(401, "Unauthorized", "A bearer token is required.", instance: request.Path);
+            return SelfApiResponse.Problem(401, "Unauthorized", "A bearer token is required.", instance: request.Path) with { WwwAuthenticate = "Bearer" };
         }
         var validation = await _tokens.ValidateAsync(header[7..].Trim(), request.Aborted);
         if (validation.Principal is not { } principal)
         {
             LogRefused(_logger, request.Method, request.Path, 401, validation.Error!);
-            return SelfApiResponse.Problem(401, "Unauthorized", validation.Error!, instance: request.Path);
+            return SelfApiResponse.Problem(401, "Unauthorized", validation.Error!, instance: request.Path) with { WwwAuthenticate = "Bearer error=\"invalid_token\"" };
         }
         var decision = _policy!.Check(principal.Roles, principal.Domains, Api, request.Method, _domain);
         if (!decision.Allowed)
@@ -76,8 +78,17 @@ internal sealed partial class SelfApiAuthorization : ISelfApiFilter
     }
 
     // Probes must work without a credential; the OpenAPI document describes the API and holds no node data.
-    private static bool IsOpen(string method, string rest) =>
-        method is "GET" or "HEAD" && rest is "/health" or "/openapi.json";
+    private static bool IsOpen(string method, string path)
+    {
+        if (method is not ("GET" or "HEAD"))
+        {
+            return false;
+        }
+        var normalized = path.Trim('/');
+        return normalized.Equals(Root + "/health", StringComparison.OrdinalIgnoreCase)
+            || normalized.Equals(Root + "/openapi.json", StringComparison.OrdinalIgnoreCase)
+            || normalized.Equals("metrics", StringComparison.OrdinalIgnoreCase);
+    }
 
     // Method and path only: never the token or a header.
     [LoggerMessage(EventId = 4310, Level = LogLevel.Information, Message = "Self-API refused {Method} {Path} with {Status}: {Reason}")]

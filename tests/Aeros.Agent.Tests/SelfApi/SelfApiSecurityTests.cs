@@ -11,21 +11,29 @@ using Microsoft.Extensions.Logging;
 
 namespace Aeros.Agent.Tests.SelfApi;
 
-/// <summary>The self-API with <c>Agent:Security:Issuer</c>: tokens checked by the shared validator, roles by the policy (API <c>ie</c>).</summary>
-public sealed class SelfApiSecurityTests
+/// <summary>
+/// The self-API with <c>Agent:Security:Issuer</c>: tokens checked by the shared validator, roles by the policy (API
+/// <c>ie</c>), on both servers (<see cref="AgentHostKind"/>).
+/// </summary>
+public abstract class SelfApiSecurityTests
 {
+    /// <summary>The server under test.</summary>
+    protected abstract AgentHostKind Host { get; }
+
     [Fact]
     public async Task SelfApi_NoOrBadToken_401WithProblem()
     {
         await using var issuer = await TestIssuer.StartAsync();
-        await using var agent = await AgentServer.StartAsync(o => o.Security.Issuer = issuer.Issuer);
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
 
         using var none = await agent.Http.GetAsync("self/v1/info").Within("GET info without a token");
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer", Assert.Single(none.Headers.WwwAuthenticate).Scheme);
 
         using var forged = await SendAsync(agent, HttpMethod.Get, "self/v1/info", TestIssuer.Forge(issuer.Issuer, ["ContinuumAdministrator"], ["*"]));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.Contains("invalid_token", forged.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
 
         using var expired = await SendAsync(agent, HttpMethod.Get, "self/v1/info", issuer.Token(["DomainAdministrator"], ["test"], lifetime: TimeSpan.FromMinutes(-5)));
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
@@ -35,7 +43,7 @@ public sealed class SelfApiSecurityTests
     public async Task SelfApi_RolesAndDomains_PolicyDecides403Or200()
     {
         await using var issuer = await TestIssuer.StartAsync();
-        await using var agent = await AgentServer.StartAsync(o => o.Security.Issuer = issuer.Issuer);
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
 
         using var admin = await SendAsync(agent, HttpMethod.Get, "self/v1/info", issuer.Token(["DomainAdministrator"], ["test"]));
         Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
@@ -58,7 +66,7 @@ public sealed class SelfApiSecurityTests
     public async Task SelfApi_HealthOpenApiAndMetrics_OpenWithoutToken()
     {
         await using var issuer = await TestIssuer.StartAsync();
-        await using var agent = await AgentServer.StartAsync(o => o.Security.Issuer = issuer.Issuer);
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
         foreach (var path in new[] { "self/v1/health", "self/v1/openapi.json", "metrics" })
         {
             using var response = await agent.Http.GetAsync(path).Within($"GET {path}");
@@ -71,9 +79,53 @@ public sealed class SelfApiSecurityTests
     [Fact]
     public async Task SelfApi_NoIssuerConfigured_NoTokenNeeded()
     {
-        await using var agent = await AgentServer.StartAsync();
+        await using var agent = await AgentServer.StartAsync(Host);
         using var response = await agent.Http.GetAsync("self/v1/info").Within("GET info");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("SELF/V1/info")]
+    [InlineData("Self/v1/workloads")]
+    [InlineData("self/v1/info/")]
+    public async Task SelfApi_OtherPathSpellings_401WithoutToken(string path)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
+        using var response = await agent.Http.GetAsync(new Uri(agent.Http.BaseAddress!, "/" + path)).Within($"GET /{path}");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("self/v1/unknown")]
+    [InlineData("nothing-here")]
+    public async Task SelfApi_UnknownPaths_NothingServedWithoutToken(string path)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
+        using var response = await agent.Http.GetAsync(new Uri(agent.Http.BaseAddress!, "/" + path)).Within($"GET /{path}");
+        // The own server checks the token before routing (401); Kestrel routes first (404): neither serves anything.
+        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode}");
+    }
+
+    [Theory]
+    [InlineData("//self/v1/info")]
+    [InlineData("/self/v1//workloads")]
+    [InlineData("//SELF/v1/config")]
+    public async Task SelfApi_DoubledSlashes_NeverServedWithoutToken(string target)
+    {
+        await using var issuer = await TestIssuer.StartAsync();
+        await using var agent = await AgentServer.StartAsync(Host, o => o.Security.Issuer = issuer.Issuer);
+        // A raw request line: HttpClient would read "//self" as a host name.
+        var origin = agent.Http.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(origin.Host, origin.Port).Within("connecting");
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {origin.Authority}\r\nConnection: close\r\n\r\n")).AsTask().Within("sending");
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync().Within("reading the status line") ?? "";
+        var status = int.Parse(statusLine.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(status is 401 or 404 or 400, $"{target}: {statusLine}");
     }
 
     [Fact]
@@ -172,4 +224,16 @@ public sealed class SelfApiSecurityTests
             }
         }
     }
+}
+
+/// <summary>Token checks on Kestrel (<c>aeros agent</c>).</summary>
+public sealed class SelfApiSecurityOnKestrelTests : SelfApiSecurityTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Kestrel;
+}
+
+/// <summary>Token checks on the agent's own HTTP/1.1 server (<c>aeros-agent</c>).</summary>
+public sealed class SelfApiSecurityOnOwnServerTests : SelfApiSecurityTests
+{
+    protected override AgentHostKind Host => AgentHostKind.Own;
 }
