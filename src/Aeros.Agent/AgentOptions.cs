@@ -81,6 +81,13 @@ public sealed partial class AgentOptions
     /// </summary>
     public ClientCredentialsOptions Auth { get; set; } = new();
 
+    /// <summary>
+    /// Who may call the self-API (section <c>Agent:Security</c>). With an <see cref="AgentSecurityOptions.Issuer"/>,
+    /// every <c>/self/v1</c> request but the health probe and the OpenAPI document needs a valid bearer token whose roles
+    /// the policy allows on API <c>ie</c> for this agent's domain; unset: the self-API takes no tokens (docs/agent.md).
+    /// </summary>
+    public AgentSecurityOptions Security { get; set; } = new();
+
     /// <summary>Whether <paramref name="name"/> is a valid domain name.</summary>
     public static bool IsValidDomainName(string? name) => name is { Length: > 0 and <= 64 } && DomainNamePattern().IsMatch(name);
 
@@ -350,6 +357,7 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             errors.Add("Agent state directory must not be empty.");
         }
         errors.AddRange(options.Auth.Validate("Agent auth"));
+        errors.AddRange(options.Security.Validate());
         if (options.HistoryCapacity is < 1 or > 100_000)
         {
             errors.Add($"Agent history capacity must be between 1 and 100000 (was {options.HistoryCapacity}).");
@@ -382,4 +390,60 @@ internal sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
     /// <summary>The heap limit in MiB when <paramref name="capacity"/> snapshots could take more than half of it; otherwise null.</summary>
     internal static long? HistoryNeedsMoreThanHalfTheHeap(int capacity, long heapLimitBytes) =>
         heapLimitBytes > 0 && (long)capacity * SnapshotBytesBound > heapLimitBytes / 2 ? heapLimitBytes / (1024 * 1024) : null;
+}
+
+/// <summary>
+/// Token checks of the self-API (docs/agent.md, "Security"): the continuum's issuer, the audience, the clock skew and
+/// the policy file — the same validator and policy as the domain's gateway (Aeros.Security).
+/// </summary>
+public sealed class AgentSecurityOptions
+{
+    /// <summary>The issuer (<c>iss</c>) whose tokens are accepted, e.g. <c>http://127.0.0.1:9090/iam/</c>. Null: no token checks.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The issuer's JWKS URL. Null: from <c>&lt;issuer&gt;.well-known/openid-configuration</c>.</summary>
+    public Uri? JwksUri { get; set; }
+
+    /// <summary>The audience tokens must carry (<c>aeros</c>, as the embedded IAM issues them).</summary>
+    public string Audience { get; set; } = Aeros.Security.Tokens.TokenValidationOptions.DefaultAudience;
+
+    /// <summary>How far <c>exp</c>/<c>nbf</c> may be off this node's clock (30 s, at most 5 min).</summary>
+    public TimeSpan ClockSkew { get; set; } = Aeros.Security.Tokens.TokenValidationOptions.DefaultClockSkew;
+
+    /// <summary>The policy file (the gateway's format, docs/security.md); null: the embedded default policy.</summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>Whether the self-API checks tokens.</summary>
+    public bool IsEnabled => !string.IsNullOrEmpty(Issuer);
+
+    /// <summary>Every error of these options (empty when valid or not enabled).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!IsEnabled)
+        {
+            return errors;
+        }
+        if (!Uri.TryCreate(Issuer, UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https"))
+        {
+            errors.Add($"Agent security issuer '{Issuer}' must be an absolute http or https URL (the continuum's IAM, e.g. http://127.0.0.1:9090/iam/).");
+        }
+        if (JwksUri is { } jwks && (!jwks.IsAbsoluteUri || jwks.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"Agent security jwksUri '{jwks}' must be an absolute http or https URL.");
+        }
+        if (string.IsNullOrWhiteSpace(Audience))
+        {
+            errors.Add("Agent security audience must not be empty.");
+        }
+        if (ClockSkew < TimeSpan.Zero || ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Agent security clockSkew must be between 0 and 300 s (was {ClockSkew.TotalSeconds} s).");
+        }
+        if (PolicyFile is { } file && !File.Exists(file))
+        {
+            errors.Add($"Agent security policyFile '{file}' does not exist.");
+        }
+        return errors;
+    }
 }

@@ -41,6 +41,8 @@ public static class AgentServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NodeSampler>());
         services.TryAddSingleton<IDiagnoseInputs, NoDiagnoseInputs>();
         services.TryAddSingleton<ISelfDiagnosis, SelfDiagnosis>();
+        // Token checks of /self/v1 (Agent:Security) on both carriers; a pass-through when no issuer is configured.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISelfApiFilter, SelfApiAuthorization>());
         return services;
     }
 
@@ -72,7 +74,10 @@ public static class AgentServiceCollectionExtensions
         return endpoints;
     }
 
-    /// <summary>Maps the self-API under <c>/self/v1</c> and the Prometheus endpoint <c>/metrics</c>.</summary>
+    /// <summary>
+    /// Maps the self-API under <c>/self/v1</c> and the Prometheus endpoint <c>/metrics</c>; on a web application also adds
+    /// the self-API's token checks (<see cref="AgentOptions.Security"/>; nothing is checked without an issuer).
+    /// </summary>
     public static IEndpointRouteBuilder MapAgent(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

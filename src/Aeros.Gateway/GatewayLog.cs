@@ -15,11 +15,6 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 6201, Level = LogLevel.Debug, Message = "Rejected {Method} {Path}: {Status} {Reason}")]
     public static partial void Rejected(ILogger logger, string method, string path, int status, string reason);
 
-    [LoggerMessage(EventId = 6210, Level = LogLevel.Information, Message = "Fetched the signing keys of {Issuer}: {Count} usable, skipped: {Skipped}")]
-    public static partial void JwksFetched(ILogger logger, string issuer, int count, string skipped);
-
-    [LoggerMessage(EventId = 6211, Level = LogLevel.Warning, Message = "Fetching the signing keys of {Issuer} failed: {Reason}")]
-    public static partial void JwksFetchFailed(ILogger logger, string issuer, string reason);
 
     [LoggerMessage(EventId = 6220, Level = LogLevel.Warning, Message = "The self-API of {IeId} could not be resolved: {Reason}")]
     public static partial void IeLookupFailed(ILogger logger, string ieId, string reason);

@@ -103,31 +103,6 @@ public sealed class GatewayOptions
     }
 }
 
-/// <summary>An issuer whose tokens the gateway accepts: the embedded IAM or an external Keycloak realm.</summary>
-public sealed class TrustedIssuerOptions
-{
-    /// <summary>The exact <c>iss</c> value, e.g. <c>http://127.0.0.1:9090/iam/</c> or <c>https://kc.example/realms/aeros</c>.</summary>
-    public string? Issuer { get; set; }
-
-    /// <summary>The JWKS URL. Null: taken from <c>&lt;issuer&gt;/.well-known/openid-configuration</c> (<c>jwks_uri</c>).</summary>
-    public Uri? JwksUri { get; set; }
-
-    /// <summary><c>aeros</c> (roles in <c>roles</c>) or <c>keycloak</c> (roles in <c>realm_access.roles</c> and <c>resource_access.&lt;client&gt;.roles</c>).</summary>
-    public string Kind { get; set; } = IssuerKinds.Aeros;
-
-    /// <summary>The audience this issuer's tokens must carry. Null: <see cref="GatewayOptions.Audience"/>.</summary>
-    public string? Audience { get; set; }
-
-    /// <summary>Keycloak: the clients whose <c>resource_access.&lt;client&gt;.roles</c> are read (realm roles are always read).</summary>
-    public IList<string> RoleClients { get; } = [];
-
-    /// <summary>Keycloak role name → Aeros role name. Empty: names are taken as they are. Roles not listed are ignored when it is not empty.</summary>
-    public IDictionary<string, string> RoleMap { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
-
-    /// <summary>The claim holding the token's domains (a JSON array or a space-separated string).</summary>
-    public string DomainsClaim { get; set; } = "domains";
-}
-
 /// <summary>Values of <see cref="GatewayOptions.Forwarder"/>.</summary>
 public static class GatewayForwarders
 {
@@ -157,44 +132,6 @@ public sealed class UpstreamOptions
 
     /// <summary>Largest response head (status line and headers) a backend may send (502 above): 64 KiB.</summary>
     public int MaxResponseHeadersBytes { get; set; } = 64 * 1024;
-}
-
-/// <summary>Kinds of <see cref="TrustedIssuerOptions.Kind"/>.</summary>
-public static class IssuerKinds
-{
-    /// <summary>The embedded IAM: roles in the <c>roles</c> claim.</summary>
-    public const string Aeros = "aeros";
-
-    /// <summary>An external Keycloak realm.</summary>
-    public const string Keycloak = "keycloak";
-}
-
-/// <summary>The API names used by routes and the policy file.</summary>
-public static class GatewayApis
-{
-    /// <summary>The NGSI-LD broker, <c>/ngsi-ld/</c>.</summary>
-    public const string Broker = "broker";
-
-    /// <summary>The HLO, <c>/hlo/</c>.</summary>
-    public const string Hlo = "hlo";
-
-    /// <summary>The LLO, <c>/llo/</c>.</summary>
-    public const string Llo = "llo";
-
-    /// <summary>The federator, <c>/federation/</c>.</summary>
-    public const string Federation = "federation";
-
-    /// <summary>The IAM's API other than the OIDC protocol endpoints, <c>/iam/</c>.</summary>
-    public const string Iam = "iam";
-
-    /// <summary>The self-APIs of infrastructure elements, <c>/ie/{ieId}/self/</c>.</summary>
-    public const string Ie = "ie";
-
-    /// <summary>The aggregated OpenAPI document, <c>/openapi.json</c>.</summary>
-    public const string OpenApi = "openapi";
-
-    /// <summary>Every API name.</summary>
-    public static readonly IReadOnlyList<string> All = [Broker, Hlo, Llo, Federation, Iam, Ie, OpenApi];
 }
 
 /// <summary>One backend: its destinations (several are load-balanced and health-checked) and its own limits.</summary>
@@ -251,19 +188,6 @@ public sealed class GatewayLimitsOptions
 
     /// <summary>Largest response body the cache keeps.</summary>
     public int MaxCachedBodyBytes { get; set; } = 256 * 1024;
-}
-
-/// <summary>How the signing keys of issuers are fetched.</summary>
-public sealed class JwksOptions
-{
-    /// <summary>Keys are refetched after this even when no unknown <c>kid</c> asks for it.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>The least time between two fetches of one issuer's keys: a flood of unknown kids makes at most one fetch per this.</summary>
-    public TimeSpan MinRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The longest one discovery or JWKS fetch may take.</summary>
-    public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Validates <see cref="GatewayOptions"/>, listing every error at once.</summary>
@@ -324,9 +248,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 try
                 {
-                    Policy.GatewayPolicy.Load(policy);
+                    AccessPolicy.Load(policy);
                 }
-                catch (Policy.GatewayPolicyException e)
+                catch (AccessPolicyException e)
                 {
                     errors.Add(e.Message);
                 }

@@ -2,7 +2,7 @@ using Aeros.Gateway.Forwarding;
 using Aeros.Gateway.OpenApi;
 using Aeros.Gateway.Pipeline;
 using Aeros.Gateway.Routing;
-using Aeros.Gateway.Tokens;
+using Aeros.Security.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -52,7 +52,15 @@ public static class GatewayServiceCollectionExtensions
             client.Timeout = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Jwks.FetchTimeout);
         services.AddHttpClient(BackendHttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<GatewayPolicyHolder>();
-        services.TryAddSingleton<JwtValidator>();
+        services.TryAddSingleton(sp =>
+        {
+            var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new JwtValidator(
+                new TokenValidationOptions { Audience = gateway.Audience, ClockSkew = gateway.ClockSkew, Issuers = [.. gateway.Issuers], Jwks = gateway.Jwks },
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(JwksHttpClientName),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<JwtValidator>>());
+        });
         services.TryAddSingleton<ClientRateLimiter>();
         services.TryAddSingleton<RouteLimiter>();
         services.TryAddSingleton<ResponseCache>();

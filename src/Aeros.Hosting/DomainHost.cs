@@ -168,6 +168,10 @@ public static class DomainHost
         static TokenRecipients Recipients(IServiceProvider sp) => new(sp.GetRequiredService<IOptions<DistributionOptions>>().Value.TokenRecipients);
         builder.Services.AddHttpClient(HloServiceCollectionExtensions.HandoffHttpClientName).AddClientCredentialsToken(Recipients);
         builder.Services.AddHttpClient(FederationServiceCollectionExtensions.PeerHttpClientName).AddClientCredentialsToken(Recipients);
+        // Agents that check tokens get the domain's token from the LLO; only the configured agent URLs, never a
+        // selfApiUrl read from the broker (ADR 0014, 0016).
+        var agentRecipients = new TokenRecipients(security.AgentUrls);
+        builder.Services.AddHttpClient(LloServiceCollectionExtensions.AgentHttpClientName).AddClientCredentialsToken(_ => agentRecipients);
         var gatewaySettings = builder.Configuration.GetSection(GatewayHost.GatewaySection).AsEnumerable()
             .Where(kv => kv.Value is not null).ToList();
         builder.Services.AddSingleton(sp => new SecureFront(fixedPublic, gatewaySettings, gateway =>

@@ -42,6 +42,13 @@ public sealed class DomainSecurityOptions
     /// </summary>
     public IList<Uri> ContinuumUrls { get; set; } = [];
 
+    /// <summary>
+    /// The self-API URLs of the domain's IE agents that take tokens (agents started with <c>Agent:Security:Issuer</c>).
+    /// The LLO sends the domain's token (<see cref="Client"/>) on its calls to these origins only: an agent's
+    /// <c>selfApiUrl</c> is broker data, so it never widens the list (ADR 0014). <c>aeros up</c> lists its agents.
+    /// </summary>
+    public IList<Uri> AgentUrls { get; set; } = [];
+
     /// <summary>Every error of these options (empty when valid or disabled).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -63,6 +70,13 @@ public sealed class DomainSecurityOptions
             if (url is null || Aeros.Security.TokenRecipients.OriginOf(url) is null)
             {
                 errors.Add($"Security ContinuumUrls: '{url}' must be an absolute http or https URL (a domain's public URL).");
+            }
+        }
+        foreach (var url in AgentUrls)
+        {
+            if (url is null || Aeros.Security.TokenRecipients.OriginOf(url) is null)
+            {
+                errors.Add($"Security AgentUrls: '{url}' must be an absolute http or https URL (an agent's self-API root).");
             }
         }
         if (string.IsNullOrWhiteSpace(Client.ClientId) || string.IsNullOrEmpty(Client.ClientSecret))

@@ -53,8 +53,13 @@ internal sealed class ClientOptions
             }
             try
             {
-                // A domain host named by URL gets the credential of 'aeros login' (if any).
-                return new DomainTarget(url, null, null, null) { Credential = CliCredentials.ReadLogin(directory) };
+                // A domain host named by URL gets the credential of 'aeros login' (if any), and only that origin gets its tokens.
+                return new DomainTarget(url, null, null, null)
+                {
+                    Credential = CliCredentials.ReadLogin(directory),
+                    LoginFile = CliCredentials.LoginFile(directory),
+                    TokenRecipients = [url],
+                };
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
@@ -82,7 +87,12 @@ internal sealed class ClientOptions
             return new DomainTarget(null, null, state,
                 $"the local continuum has no domain '{name}' (it has {string.Join(", ", state.Domains.Select(d => d.Name))}).");
         }
-        return new DomainTarget(new Uri(domain.Url), domain.Name, state, null) { Credential = state.Security };
+        // The local continuum's domains (from its own state file) are the recipients of its credential.
+        return new DomainTarget(new Uri(domain.Url), domain.Name, state, null)
+        {
+            Credential = CliLogin.From(state.Security),
+            TokenRecipients = [.. state.Domains.Select(d => new Uri(d.Url))],
+        };
     }
 
     private static Option<string> CreateOutput()
@@ -105,7 +115,13 @@ internal sealed class ClientOptions
 internal sealed record DomainTarget(Uri? Url, string? DomainName, ContinuumState? State, string? Error)
 {
     /// <summary>The credential whose token the requests carry (the continuum's or the login's); null: none.</summary>
-    public ContinuumCredential? Credential { get; init; }
+    public CliLogin? Credential { get; init; }
+
+    /// <summary>The login file a user login's rotated refresh tokens are written back to; null: none.</summary>
+    public string? LoginFile { get; init; }
+
+    /// <summary>The origins that may receive the token: the <c>--url</c> given, or the local continuum's domains.</summary>
+    public IReadOnlyList<Uri> TokenRecipients { get; init; } = [];
 
     /// <summary>A client of the target with the given per-request timeout.</summary>
     public (HloClient Client, HttpClient Http) CreateClient(TimeSpan requestTimeout)
@@ -115,5 +131,5 @@ internal sealed record DomainTarget(Uri? Url, string? DomainName, ContinuumState
     }
 
     /// <summary>An <see cref="HttpClient"/> for the target (base address its URL) that sends the credential's token.</summary>
-    public HttpClient CreateHttp(TimeSpan timeout) => new(CliCredentials.Handler(Credential)) { BaseAddress = Url, Timeout = timeout };
+    public HttpClient CreateHttp(TimeSpan timeout) => new(CliCredentials.Handler(Credential, LoginFile, TokenRecipients)) { BaseAddress = Url, Timeout = timeout };
 }

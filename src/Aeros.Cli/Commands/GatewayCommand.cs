@@ -47,5 +47,5 @@ internal static class GatewayCommand
     private static Task<int> RunAsync(string urls, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
         => HostRunner.RunAsync("gateway", () => GatewayHost.Create(urls, settings, ownProcess: true),
             (app, url) => $"Gateway of domain {app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.DomainName} listening at {url} (aggregated OpenAPI at /openapi.json)",
-            cancellationToken, e => e is Gateway.Policy.GatewayPolicyException ? e.Message : null);
+            cancellationToken, e => e is AccessPolicyException ? e.Message : null);
 }

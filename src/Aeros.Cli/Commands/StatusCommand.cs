@@ -36,7 +36,7 @@ internal static class StatusCommand
                     await Console.Error.WriteLineAsync($"aeros status: --url '{urlText}' is not an http(s) URL.");
                     return ExitCodes.BadUsage;
                 }
-                ContinuumCredential? login;
+                Client.CliLogin? login;
                 try
                 {
                     login = Client.CliCredentials.ReadLogin(parse.GetValue(data)!);
@@ -46,7 +46,7 @@ internal static class StatusCommand
                     await Console.Error.WriteLineAsync($"aeros status: {e.Message}");
                     return ExitCodes.Failure;
                 }
-                report = await ContinuumStatusReader.FromUrlAsync(domainUrl, time, cancellationToken, login);
+                report = await ContinuumStatusReader.FromUrlAsync(domainUrl, time, cancellationToken, login, Client.CliCredentials.LoginFile(parse.GetValue(data)!));
             }
             else
             {

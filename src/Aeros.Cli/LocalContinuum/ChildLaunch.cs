@@ -37,7 +37,8 @@ internal sealed record ChildLaunch(IReadOnlyList<string> Arguments, IReadOnlyDic
         var entrypoint = state.Domains.First(d => d.Entrypoint);
         // The IAM's administrator secret only matters at its first start; its database outlives a restart.
         var environment = domain.Credential is { } credential
-            ? ContinuumSecurity.DomainEnvironment(credential, domain.Entrypoint, state.Domains.Select(d => new Uri(d.Url)), initialAdminSecret: null)
+            ? ContinuumSecurity.DomainEnvironment(credential, domain.Entrypoint, state.Domains.Select(d => new Uri(d.Url)), initialAdminSecret: null,
+                state.Agents.Where(a => a.Domain == name).Select(a => new Uri(a.Url)))
             : null;
         return Domain(domain.Name, new Uri(domain.Url), domain.DataDirectory, domain.Entrypoint, domain.Entrypoint ? null : new Uri(entrypoint.Url), environment);
     }

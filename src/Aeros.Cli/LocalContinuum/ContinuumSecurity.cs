@@ -62,7 +62,8 @@ internal sealed class ContinuumSecurity
 
     /// <summary>The environment of a domain host at its first start (domain1 also gets the IAM's administrator secret).</summary>
     public IReadOnlyDictionary<string, string> DomainEnvironment(PlannedDomain domain) =>
-        DomainEnvironment(HostCredential(domain), domain.Entrypoint, _layout.Domains.Select(d => d.Url), domain.Entrypoint ? _adminSecret : null);
+        DomainEnvironment(HostCredential(domain), domain.Entrypoint, _layout.Domains.Select(d => d.Url), domain.Entrypoint ? _adminSecret : null,
+            _layout.Agents.Where(a => a.Domain == domain.Name).Select(a => a.Url));
 
     /// <summary>The environment of an agent.</summary>
     public IReadOnlyDictionary<string, string> AgentEnvironment(PlannedAgent agent) => AgentEnvironment(AgentCredential(agent));
@@ -70,10 +71,10 @@ internal sealed class ContinuumSecurity
     /// <summary>
     /// The environment of a secured domain host with <paramref name="credential"/>: the entrypoint embeds the IAM (whose
     /// administrator secret only matters at the IAM's first start), the others trust its issuer; the domain's token goes
-    /// to <paramref name="continuumUrls"/> only.
+    /// to <paramref name="continuumUrls"/> only, and to its <paramref name="agentUrls"/> (whose self-APIs take tokens) from the LLO.
     /// </summary>
     public static IReadOnlyDictionary<string, string> DomainEnvironment(ContinuumCredential credential, bool entrypoint, IEnumerable<Uri> continuumUrls,
-        string? initialAdminSecret)
+        string? initialAdminSecret, IEnumerable<Uri>? agentUrls = null)
     {
         ArgumentNullException.ThrowIfNull(credential);
         ArgumentNullException.ThrowIfNull(continuumUrls);
@@ -88,6 +89,11 @@ internal sealed class ContinuumSecurity
         foreach (var url in continuumUrls)
         {
             environment[string.Create(CultureInfo.InvariantCulture, $"Security__ContinuumUrls__{i++}")] = url.AbsoluteUri;
+        }
+        var j = 0;
+        foreach (var url in agentUrls ?? [])
+        {
+            environment[string.Create(CultureInfo.InvariantCulture, $"Security__AgentUrls__{j++}")] = url.AbsoluteUri;
         }
         if (entrypoint)
         {
@@ -113,6 +119,8 @@ internal sealed class ContinuumSecurity
             ["Agent__Auth__TokenUrl"] = credential.TokenUrl,
             ["Agent__Auth__ClientId"] = credential.ClientId,
             ["Agent__Auth__ClientSecret"] = credential.ClientSecret,
+            // The self-API takes tokens of the continuum's IAM (ADR 0016).
+            ["Agent__Security__Issuer"] = credential.Issuer,
         };
     }
 

@@ -51,7 +51,8 @@ internal static class ContinuumStatusReader
     public static async Task<ContinuumStatusReport> FromStateAsync(ContinuumState state, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var handler = Client.CliCredentials.Handler(state.Security);
+        // The state file's own domains are the only recipients of its credential.
+        using var handler = Client.CliCredentials.Handler(Client.CliLogin.From(state.Security), null, state.Domains.Select(d => new Uri(d.Url)));
         var domains = await Task.WhenAll(state.Domains.Select(d =>
             DomainAsync(handler, new Uri(d.Url), d.Name, d.Pid, ProcessControl.IsAlive(d.Pid, d.StartTicks), cancellationToken)));
         var ies = await IesAsync(handler, domains, time, cancellationToken);
@@ -70,9 +71,14 @@ internal static class ContinuumStatusReader
     }
 
     /// <summary>The status as one domain host at <paramref name="url"/> sees it: itself, the domains it federates with, every IE its broker returns.</summary>
-    public static async Task<ContinuumStatusReport> FromUrlAsync(Uri url, TimeProvider time, CancellationToken cancellationToken, ContinuumCredential? credential = null)
+    /// <remarks>
+    /// The login's token goes to <paramref name="url"/>'s origin only: the other domains come from the federation view
+    /// (Domain entities, i.e. data) and are asked without it (a secured one then shows as not answering).
+    /// </remarks>
+    public static async Task<ContinuumStatusReport> FromUrlAsync(Uri url, TimeProvider time, CancellationToken cancellationToken,
+        Client.CliLogin? credential = null, string? loginFile = null)
     {
-        using var handler = Client.CliCredentials.Handler(credential);
+        using var handler = Client.CliCredentials.Handler(credential, loginFile, [url]);
         var self = await DomainAsync(handler, url, null, null, null, cancellationToken);
         var domains = new List<DomainStatusReport> { self };
         if (self.Up)

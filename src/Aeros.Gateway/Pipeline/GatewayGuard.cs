@@ -1,8 +1,8 @@
 using System.Globalization;
 using Aeros.Gateway.Forwarding;
-using Aeros.Gateway.Policy;
+using Aeros.Security.Policy;
 using Aeros.Gateway.Routing;
-using Aeros.Gateway.Tokens;
+using Aeros.Security.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -316,11 +316,11 @@ internal sealed class GatewayPolicyHolder
     public GatewayPolicyHolder(IOptions<GatewayOptions> options)
     {
         var file = options.Value.PolicyFile;
-        Current = file is null ? GatewayPolicy.LoadDefault() : GatewayPolicy.Load(file);
+        Current = file is null ? AccessPolicy.LoadDefault() : AccessPolicy.Load(file);
         Source = file ?? "(embedded default)";
     }
 
-    public GatewayPolicy Current { get; }
+    public AccessPolicy Current { get; }
 
     public string Source { get; }
 }

@@ -24,6 +24,31 @@ internal sealed class IamApplicationManager(
     public const string Prefix = "aeros-pbkdf2-sha512";
     public const int Iterations = 100_000;
 
+    /// <summary>
+    /// OpenIddict's exact comparison, plus RFC 8252 §7.3: a registered loopback IP redirect URI
+    /// (<c>http://127.0.0.1/...</c> or <c>http://[::1]/...</c>) matches the same URI on any port, because a native app
+    /// (the CLI) listens on a port the system chooses at each login. Everything else must match exactly.
+    /// </summary>
+    public override async ValueTask<bool> ValidateRedirectUriAsync(OpenIddictEntityFrameworkCoreApplication application, string uri, CancellationToken cancellationToken = default)
+    {
+        if (await base.ValidateRedirectUriAsync(application, uri, cancellationToken))
+        {
+            return true;
+        }
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var requested) || !LoopbackRedirectUris.IsLoopbackIp(requested))
+        {
+            return false;
+        }
+        foreach (var registered in await GetRedirectUrisAsync(application, cancellationToken))
+        {
+            if (Uri.TryCreate(registered, UriKind.Absolute, out var candidate) && LoopbackRedirectUris.Matches(candidate, requested))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     protected override ValueTask<string> ObfuscateClientSecretAsync(string secret, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);

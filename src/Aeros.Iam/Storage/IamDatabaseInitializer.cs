@@ -63,6 +63,13 @@ internal sealed partial class IamDatabaseInitializer(
         var secret = await clients.CreateAsync(
             new ClientSpec(value.InitialAdminClientId, value.InitialAdminClientSecret, false, [ClientRegistry.ClientCredentials], [], "Initial administrator"),
             cancellationToken);
+        if (!string.IsNullOrEmpty(value.CliClientId))
+        {
+            // The CLI's sign-in client: public (a secret in a CLI on every laptop would not be one), loopback redirects only.
+            await clients.CreateAsync(
+                new ClientSpec(value.CliClientId, null, true, ClientRegistry.DefaultGrants(isPublic: true), IamOptions.CliRedirectUris, "aeros login"),
+                cancellationToken);
+        }
         var password = ClientRegistry.NewSecret()[..20];
         var user = new IamUser { Name = value.InitialAdminUserName, PasswordHash = "", CreatedAt = time.GetUtcNow() };
         user.PasswordHash = UserPasswords.Hash(user, password);

@@ -67,6 +67,11 @@ internal static partial class ConnectEndpoints
     {
         var request = http.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict request is missing: the authorize endpoint runs only behind OpenIddict.");
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType && http.Request.Form.ContainsKey(LoginPage.CancelField))
+        {
+            // The user declined: OpenIddict sends error=access_denied (with the state) to the client's redirect URI.
+            return Forbid(OpenIddictConstants.Errors.AccessDenied, "The user declined to sign in.");
+        }
         if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.HasFormContentType || !http.Request.Form.ContainsKey(LoginPage.UserField))
         {
             return LoginPage.Render(http, request, error: null);

@@ -14,6 +14,9 @@ internal static class LoginPage
     public const string UserField = "aeros_username";
     public const string PasswordField = "aeros_password";
 
+    /// <summary>The Cancel button's name: the user declines, the client gets <c>error=access_denied</c>.</summary>
+    public const string CancelField = "aeros_cancel";
+
     public static IResult Render(HttpContext http, OpenIddictRequest request, string? error, int statusCode = StatusCodes.Status200OK)
     {
         var html = new StringBuilder();
@@ -27,7 +30,7 @@ internal static class LoginPage
         html.Append("<form method=\"post\" action=\"").Append(Encode(http.Request.PathBase + http.Request.Path)).Append("\">");
         foreach (var (name, value) in request.GetParameters())
         {
-            if (name is UserField or PasswordField)
+            if (name is UserField or PasswordField or CancelField)
             {
                 continue;
             }
@@ -35,7 +38,8 @@ internal static class LoginPage
         }
         html.Append("<label>User <input name=\"").Append(UserField).Append("\" autocomplete=\"username\" required></label> ");
         html.Append("<label>Password <input type=\"password\" name=\"").Append(PasswordField).Append("\" autocomplete=\"current-password\" required></label> ");
-        html.Append("<button type=\"submit\">Sign in</button></form></body></html>");
+        html.Append("<button type=\"submit\">Sign in</button> ");
+        html.Append("<button type=\"submit\" name=\"").Append(CancelField).Append("\" value=\"1\" formnovalidate>Cancel</button></form></body></html>");
         http.Response.Headers.CacheControl = "no-store";
         // The form must not be framed by another site (click-jacking).
         http.Response.Headers["X-Frame-Options"] = "DENY";

@@ -10,6 +10,12 @@ namespace Aeros.Orchestration.Llo;
 public static class LloServiceCollectionExtensions
 {
     /// <summary>
+    /// The name of the <see cref="HttpClient"/> the LLO calls the IE agents' self-APIs with (a secured domain host adds
+    /// its token to it for the agents it lists, docs/security.md).
+    /// </summary>
+    public const string AgentHttpClientName = AgentClient.HttpClientName;
+
+    /// <summary>
     /// Adds the LLO: the reconcile loop and the element monitor (hosted services) with validated <see cref="LloOptions"/>
     /// (its domain taken from <see cref="FederationOptions.DomainName"/> when not set). An <see cref="IComponentReplacer"/>
     /// registered before this call (the HLO's) is kept; otherwise lost elements' components become Migrating.

@@ -1,4 +1,4 @@
-using Aeros.Gateway.Policy;
+using Aeros.Security.Policy;
 
 namespace Aeros.Gateway.Tests.Policy;
 
@@ -24,7 +24,7 @@ public sealed class GatewayPolicyTests
             extra: 1
             """;
 
-        var e = Assert.Throws<GatewayPolicyException>(() => GatewayPolicy.Parse(yaml, "test.yaml"));
+        var e = Assert.Throws<AccessPolicyException>(() => AccessPolicy.Parse(yaml, "test.yaml"));
 
         foreach (var expected in new[] { "unknown role 'Wizard'", "unknown API 'brokr'", "unknown action 'peek'", "'domains'", "lists no 'apis'", "unknown API 'nowhere'", "cache duration of 'broker'", "unknown key 'extra'" })
         {
@@ -35,7 +35,7 @@ public sealed class GatewayPolicyTests
     [Fact]
     public void Check_HttpMethodNamesAndActions_BothWork()
     {
-        var policy = GatewayPolicy.Parse("""
+        var policy = AccessPolicy.Parse("""
             roles:
               Agent:
                 - apis: [broker]
@@ -56,7 +56,7 @@ public sealed class GatewayPolicyTests
     [Fact]
     public void LoadDefault_EmbeddedPolicy_Parses()
     {
-        var policy = GatewayPolicy.LoadDefault();
+        var policy = AccessPolicy.LoadDefault();
 
         Assert.True(policy.Check(["ContinuumAdministrator"], [], "iam", "DELETE", "d").Allowed);
         Assert.Equal(TimeSpan.FromSeconds(30), policy.CacheDurations["openapi"]);

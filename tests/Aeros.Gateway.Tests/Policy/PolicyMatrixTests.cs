@@ -1,5 +1,5 @@
 using System.Net;
-using Aeros.Gateway.Policy;
+using Aeros.Security.Policy;
 using Aeros.Gateway.Tests.TestSupport;
 
 namespace Aeros.Gateway.Tests.Policy;
@@ -19,7 +19,7 @@ public sealed class PolicyMatrixTests
         ["ServiceDeployer"] = new() { ["hlo"] = ("RWD", false), ["broker"] = ("R", false), ["llo"] = ("R", false), ["ie"] = ("R", false), ["openapi"] = ("R", false) },
         ["ServiceDeveloper"] = new() { ["broker"] = ("R", false), ["hlo"] = ("R", false), ["llo"] = ("R", false), ["ie"] = ("R", false), ["openapi"] = ("R", false) },
         ["ContextBroker"] = new() { ["broker"] = ("RWD", true), ["federation"] = ("RWD", true) },
-        ["Hlo"] = new() { ["hlo"] = ("RWD", true), ["broker"] = ("R", true) },
+        ["Hlo"] = new() { ["hlo"] = ("RWD", true), ["broker"] = ("R", true), ["ie"] = ("RWD", false) },
         ["Agent"] = new() { ["broker"] = ("RW", false), ["llo"] = ("R", false) },
     };
 
@@ -40,7 +40,7 @@ public sealed class PolicyMatrixTests
     [Fact]
     public void Expected_CoversEveryKnownRole()
     {
-        Assert.Equal(GatewayPolicy.KnownRoles.Order(), Expected.Keys.Order());
+        Assert.Equal(AccessPolicy.KnownRoles.Order(), Expected.Keys.Order());
         Assert.Equal(GatewayApis.All.Order(), Paths.Keys.Order());
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Aeros.Gateway.Tests.TestSupport;
-using Aeros.Gateway.Tokens;
+using Aeros.Security.Tokens;
 using Aeros.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -53,7 +53,7 @@ public sealed class RememberedTokenTests
 
         Assert.Null(validator.Recall(header.AsSpan(7))); // never validated: the caller must validate it
         var validation = await validator.ValidateAsync(token, CancellationToken.None).AsTask().Within("validating the token");
-        var principal = Assert.IsType<GatewayPrincipal>(validation.Principal);
+        var principal = Assert.IsType<TokenPrincipal>(validation.Principal);
         Assert.Same(principal, validator.Recall(header.AsSpan(7)));
         Assert.Null(validator.Recall(header.AsSpan(7, token.Length - 1))); // a prefix is another token
 

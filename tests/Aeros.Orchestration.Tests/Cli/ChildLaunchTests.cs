@@ -33,6 +33,8 @@ public sealed class ChildLaunchTests
         Assert.Equal("http://127.0.0.1:9090/iam/connect/token", environment["Security__Client__TokenUrl"]);
         Assert.Equal("http://127.0.0.1:9090/", environment["Security__ContinuumUrls__0"]);
         Assert.Equal("http://127.0.0.1:9091/", environment["Security__ContinuumUrls__1"]);
+        // The LLO's token goes to the domain's own agents only: domain1 has none here.
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("Security__AgentUrls__", StringComparison.Ordinal));
         // The IAM's database outlives the restart: no new administrator secret.
         Assert.False(environment.ContainsKey("Iam__InitialAdminClientSecret"));
         Assert.DoesNotContain(launch.Arguments, a => a.Contains("secret", StringComparison.Ordinal));
@@ -46,6 +48,8 @@ public sealed class ChildLaunchTests
         Assert.Equal(["domain", "--name", "domain2", "--urls", "http://127.0.0.1:9091", "--data", "/data/domain2", "--peer", "http://127.0.0.1:9090"], launch.Arguments);
         Assert.Equal("http://127.0.0.1:9090/iam/", launch.Environment!["Security__Issuer"]);
         Assert.False(launch.Environment.ContainsKey("Security__EmbeddedIam"));
+        Assert.Equal("http://127.0.0.1:9190/", launch.Environment["Security__AgentUrls__0"]);
+        Assert.False(launch.Environment.ContainsKey("Security__AgentUrls__1"));
     }
 
     [Fact]
@@ -60,6 +64,7 @@ public sealed class ChildLaunchTests
             ["Agent__Auth__TokenUrl"] = "http://127.0.0.1:9090/iam/connect/token",
             ["Agent__Auth__ClientId"] = "domain2-ie1",
             ["Agent__Auth__ClientSecret"] = "ie-secret",
+            ["Agent__Security__Issuer"] = "http://127.0.0.1:9090/iam/",
         }, launch.Environment!.ToDictionary());
     }
 

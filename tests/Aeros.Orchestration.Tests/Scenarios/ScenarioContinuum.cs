@@ -94,7 +94,10 @@ internal sealed class ScenarioContinuum : IAsyncDisposable
     public async Task<IReadOnlyList<string>?> WorkloadsOrNullAsync(string ieId)
     {
         var agent = State.Agents.Single(a => a.IeId == ieId);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // With security on, agents' self-APIs take tokens: the CLI credential of the state file (ContinuumAdministrator).
+        using var tokens = State.Security is { } credential ? Aeros.Cli.Client.CliCredentials.ClientTokenSource(Aeros.Cli.Client.CliLogin.From(credential)!) : null;
+        using var http = tokens is null ? new HttpClient() : new HttpClient(new Aeros.Security.BearerTokenHandler(tokens, new SocketsHttpHandler()));
+        http.Timeout = TimeSpan.FromSeconds(10);
         try
         {
             var body = JsonNode.Parse(await http.GetStringAsync(new Uri(agent.Url.TrimEnd('/') + "/self/v1/workloads")))!;

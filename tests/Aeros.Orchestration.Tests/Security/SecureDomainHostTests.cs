@@ -10,6 +10,8 @@ using Aeros.Iam;
 using Aeros.Orchestration.Federation;
 using Aeros.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +44,59 @@ public sealed class SecureDomainHostTests
         }, "the Domain entity is served through the gateway with a token", TimeSpan.FromSeconds(60));
         // The APIs themselves listen on loopback behind the gateway, on another port.
         Assert.DoesNotContain(domain.App.Urls, u => u.TrimEnd('/') == domain.PublicUrl.AbsoluteUri.TrimEnd('/'));
+    }
+
+    [Fact]
+    public async Task LloAgentClient_DomainToken_OnlyToConfiguredAgentUrls()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        await using var listed = await HeaderRecorder.StartAsync("listed", seen);
+        await using var unlisted = await HeaderRecorder.StartAsync("unlisted", seen);
+        await using var domain = await SecureDomain.StartAsync("sec9", embeddedIam: true, agentUrls: [listed.Url]);
+        var http = domain.App.Services.GetRequiredService<IHttpClientFactory>().CreateClient(Aeros.Orchestration.Llo.LloServiceCollectionExtensions.AgentHttpClientName);
+
+        using (await http.GetAsync(new Uri(listed.Url, "self/v1/workloads")).WaitAsync(TimeSpan.FromSeconds(60))) { }
+        // An agent URL read from the broker (selfApiUrl) that is not configured: no token.
+        using (await http.GetAsync(new Uri(unlisted.Url, "self/v1/workloads")).WaitAsync(TimeSpan.FromSeconds(60))) { }
+
+        Assert.StartsWith("Bearer ", seen["listed"], StringComparison.Ordinal);
+        Assert.Equal("", seen["unlisted"]);
+    }
+
+    /// <summary>A loopback server that records the Authorization header it received under its name.</summary>
+    private sealed class HeaderRecorder : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private HeaderRecorder(WebApplication app) => _app = app;
+
+        public Uri Url => new(_app.Urls.First().TrimEnd('/') + "/");
+
+        public static async Task<HeaderRecorder> StartAsync(string name, System.Collections.Concurrent.ConcurrentDictionary<string, string> seen)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.Run(http =>
+            {
+                seen[name] = http.Request.Headers.Authorization.ToString();
+                return http.Response.WriteAsync("{\"workloads\":[]}");
+            });
+            await app.StartAsync().Within($"starting {name}");
+            return new HeaderRecorder(app);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _app.StopAsync().Within("stopping a recorder");
+            }
+            finally
+            {
+                await _app.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
@@ -145,7 +200,7 @@ public sealed class SecureDomainHostTests
             .Select(u => global::Aeros.Security.TokenRecipients.OriginOf(u)!).Distinct()];
 
         public static async Task<SecureDomain> StartAsync(string name, bool embeddedIam, SecureDomain? issuerOf = null, SecureDomain? peer = null,
-            Uri? url = null, IReadOnlyList<Uri>? continuumUrls = null)
+            Uri? url = null, IReadOnlyList<Uri>? continuumUrls = null, IReadOnlyList<Uri>? agentUrls = null)
         {
             var data = Path.Combine(Path.GetTempPath(), "aeros-sec-" + name + "-" + Guid.NewGuid().ToString("N"));
             var settings = new Dictionary<string, string?>
@@ -169,6 +224,7 @@ public sealed class SecureDomainHostTests
                 security.EmbeddedIam = embeddedIam;
                 security.Issuer = issuerOf?.Issuer;
                 security.ContinuumUrls = [.. continuumUrls ?? []];
+                security.AgentUrls = [.. agentUrls ?? []];
                 // The IAM's initial administrator stands in for the domain's machine client where none exists yet.
                 security.Client.ClientId = embeddedIam ? IamOptions.DefaultInitialAdminClientId : name + "-host";
                 security.Client.ClientSecret = embeddedIam ? AdminSecret : issuerOf!.HostSecrets[name + "-host"];

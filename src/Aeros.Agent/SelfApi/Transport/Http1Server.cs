@@ -440,6 +440,10 @@ internal sealed partial class Http1Server : ISelfApiListener, IAsyncDisposable
         {
             head.Append("Allow: ").Append(response.Allow).Append("\r\n");
         }
+        if (response.WwwAuthenticate is not null)
+        {
+            head.Append("WWW-Authenticate: ").Append(response.WwwAuthenticate).Append("\r\n");
+        }
         if (close)
         {
             head.Append("Connection: close\r\n");

@@ -62,6 +62,10 @@ internal static class KestrelSelfApi
         {
             http.Response.Headers.Allow = response.Allow;
         }
+        if (response.WwwAuthenticate is not null)
+        {
+            http.Response.Headers.WWWAuthenticate = response.WwwAuthenticate;
+        }
         if (response.ContentType is not null)
         {
             http.Response.ContentType = response.ContentType;

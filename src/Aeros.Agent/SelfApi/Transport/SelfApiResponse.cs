@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Aeros.Agent.SelfApi.Transport;
 
 /// <summary>A self-API response: status, content type, body and the few headers the self-API sets.</summary>
-internal sealed class SelfApiResponse
+internal sealed record SelfApiResponse
 {
     /// <summary>The media type of problem details (RFC 9457).</summary>
     public const string ProblemContentType = "application/problem+json";
@@ -23,6 +23,9 @@ internal sealed class SelfApiResponse
 
     /// <summary>The <c>Allow</c> header of a 405, if any.</summary>
     public string? Allow { get; init; }
+
+    /// <summary>The <c>WWW-Authenticate</c> header of a 401 (RFC 6750 §3), if any.</summary>
+    public string? WwwAuthenticate { get; init; }
 
     /// <summary>A JSON body (<c>application/json; charset=utf-8</c>).</summary>
     public static SelfApiResponse Json(int status, JsonNode body, string? location = null) =>

@@ -5,9 +5,8 @@ using System.Collections.Frozen;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
-namespace Aeros.Gateway.Tokens;
+namespace Aeros.Security.Tokens;
 
 /// <summary>
 /// Validates bearer access tokens (JWS compact, RS256 or ES256 only): a trusted issuer, a key of that issuer's JWKS
@@ -24,20 +23,20 @@ internal sealed class JwtValidator
     private static readonly FrozenSet<string> Algorithms = new[] { "RS256", "ES256" }.ToFrozenSet(StringComparer.Ordinal);
 
     private readonly FrozenDictionary<string, IssuerKeys> _issuers;
-    private readonly GatewayOptions _options;
+    private readonly TokenValidationOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Remembered> _remembered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Remembered>.AlternateLookup<ReadOnlySpan<char>> _rememberedBySpan;
 
     /// <summary>A token that passed, with what its time checks and its key check need to be repeated per request.</summary>
-    private sealed record Remembered(GatewayPrincipal Principal, DateTimeOffset? NotBefore, IssuerKeys Keys, string Kid);
+    private sealed record Remembered(TokenPrincipal Principal, DateTimeOffset? NotBefore, IssuerKeys Keys, string Kid);
 
-    public JwtValidator(IOptions<GatewayOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILogger<JwtValidator> logger)
+    /// <summary>A validator for <paramref name="options"/>; <paramref name="http"/> fetches discovery documents and JWKS.</summary>
+    public JwtValidator(TokenValidationOptions options, HttpClient http, TimeProvider time, ILogger logger)
     {
-        _options = options.Value;
+        _options = options;
         _time = time;
         _rememberedBySpan = _remembered.GetAlternateLookup<ReadOnlySpan<char>>();
-        var http = httpClients.CreateClient(GatewayServiceCollectionExtensions.JwksHttpClientName);
         _issuers = _options.Issuers.ToFrozenDictionary(
             i => i.Issuer!,
             i => new IssuerKeys(i, _options.Jwks, http, time, logger),
@@ -52,7 +51,7 @@ internal sealed class JwtValidator
     /// change since: <c>exp</c> and <c>nbf</c> against the current time, and its key still published by its issuer.
     /// Null means "validate it" (<see cref="ValidateAsync"/>), not "invalid". Allocates nothing on a hit.
     /// </summary>
-    public GatewayPrincipal? Recall(ReadOnlySpan<char> token)
+    public TokenPrincipal? Recall(ReadOnlySpan<char> token)
     {
         if (!_rememberedBySpan.TryGetValue(token, out var known))
         {
@@ -107,7 +106,7 @@ internal sealed class JwtValidator
             }
             if (root.TryGetProperty("crit", out _))
             {
-                return TokenValidation.Fail("The token has critical header parameters the gateway does not understand.");
+                return TokenValidation.Fail("The token has critical header parameters this validator does not understand.");
             }
             kid = Str(root, "kid") ?? "";
             if (kid.Length is 0 or > 256)
@@ -196,7 +195,7 @@ internal sealed class JwtValidator
             {
                 return TokenValidation.Fail("The token names neither a subject nor a client.");
             }
-            var principal = new GatewayPrincipal(iss, sub ?? client, client, Roles(claims, issuer), Domains(claims, issuer.DomainsClaim), exp);
+            var principal = new TokenPrincipal(iss, sub ?? client, client, Roles(claims, issuer), Domains(claims, issuer.DomainsClaim), exp);
             if (_remembered.Count >= MaxRemembered)
             {
                 _remembered.Clear(); // crude but bounded: a flood of distinct valid tokens costs verifications, not memory

@@ -3,10 +3,10 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Aeros.Gateway.Policy;
+namespace Aeros.Security.Policy;
 
 /// <summary>The policy file was unreadable or invalid; the message lists every problem.</summary>
-public sealed class GatewayPolicyException(string message, Exception? inner = null) : AerosException(message, inner);
+public sealed class AccessPolicyException(string message, Exception? inner = null) : AerosException(message, inner);
 
 /// <summary>The outcome of a policy check: allowed, or why not.</summary>
 internal readonly record struct PolicyDecision(bool Allowed, string? Reason)
@@ -18,7 +18,7 @@ internal readonly record struct PolicyDecision(bool Allowed, string? Reason)
 /// The role × API × action × domain-scope policy (docs/security.md), loaded from one YAML file and compiled into
 /// lookups so a check costs a few hash look-ups. Immutable: a new file means a new instance.
 /// </summary>
-internal sealed class GatewayPolicy
+internal sealed class AccessPolicy
 {
     /// <summary>The roles the gateway knows (the IAM's role names).</summary>
     public static readonly IReadOnlyList<string> KnownRoles =
@@ -36,7 +36,7 @@ internal sealed class GatewayPolicy
 
     private readonly FrozenDictionary<string, Rule[]> _rules;
 
-    private GatewayPolicy(FrozenDictionary<string, Rule[]> rules, FrozenDictionary<string, TimeSpan> cache)
+    private AccessPolicy(FrozenDictionary<string, Rule[]> rules, FrozenDictionary<string, TimeSpan> cache)
     {
         _rules = rules;
         CacheDurations = cache;
@@ -88,16 +88,16 @@ internal sealed class GatewayPolicy
     }
 
     /// <summary>The embedded default policy.</summary>
-    public static GatewayPolicy LoadDefault()
+    public static AccessPolicy LoadDefault()
     {
-        using var stream = typeof(GatewayPolicy).Assembly.GetManifestResourceStream("Aeros.Gateway.default-policy.yaml")
+        using var stream = typeof(AccessPolicy).Assembly.GetManifestResourceStream("Aeros.Security.default-policy.yaml")
             ?? throw new InvalidOperationException("The embedded default policy is missing.");
         using var reader = new StreamReader(stream);
         return Parse(reader.ReadToEnd(), "the default policy");
     }
 
-    /// <summary>Reads <paramref name="path"/>; throws <see cref="GatewayPolicyException"/> listing every problem.</summary>
-    public static GatewayPolicy Load(string path)
+    /// <summary>Reads <paramref name="path"/>; throws <see cref="AccessPolicyException"/> listing every problem.</summary>
+    public static AccessPolicy Load(string path)
     {
         string text;
         try
@@ -106,13 +106,13 @@ internal sealed class GatewayPolicy
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new GatewayPolicyException($"Cannot read the policy file {path}: {e.Message}", e);
+            throw new AccessPolicyException($"Cannot read the policy file {path}: {e.Message}", e);
         }
         return Parse(text, path);
     }
 
     /// <summary>Parses policy YAML; <paramref name="source"/> names it in errors.</summary>
-    public static GatewayPolicy Parse(string text, string source)
+    public static AccessPolicy Parse(string text, string source)
     {
         var stream = new YamlStream();
         try
@@ -121,11 +121,11 @@ internal sealed class GatewayPolicy
         }
         catch (YamlException e)
         {
-            throw new GatewayPolicyException($"{source} is not valid YAML: {e.Message}", e);
+            throw new AccessPolicyException($"{source} is not valid YAML: {e.Message}", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new GatewayPolicyException($"{source} must be a YAML mapping with 'roles' (and optionally 'cache').");
+            throw new AccessPolicyException($"{source} must be a YAML mapping with 'roles' (and optionally 'cache').");
         }
         var errors = new List<string>();
         var rules = new Dictionary<string, Rule[]>(StringComparer.Ordinal);
@@ -154,9 +154,9 @@ internal sealed class GatewayPolicy
         }
         if (errors.Count > 0)
         {
-            throw new GatewayPolicyException($"{source} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", errors));
+            throw new AccessPolicyException($"{source} is invalid:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", errors));
         }
-        return new GatewayPolicy(rules.ToFrozenDictionary(StringComparer.Ordinal), cache.ToFrozenDictionary(StringComparer.Ordinal));
+        return new AccessPolicy(rules.ToFrozenDictionary(StringComparer.Ordinal), cache.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
     private static void ParseRoles(YamlNode node, Dictionary<string, Rule[]> rules, List<string> errors)

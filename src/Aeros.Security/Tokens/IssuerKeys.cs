@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace Aeros.Gateway.Tokens;
+namespace Aeros.Security.Tokens;
 
 /// <summary>
 /// The signing keys of one trusted issuer: fetched lazily (discovery, then JWKS), kept as an immutable snapshot
@@ -103,13 +103,13 @@ internal sealed class IssuerKeys
             var keys = SigningKey.ParseJwks(body, skipped);
             _keys = keys;
             _lastSuccess = _time.GetUtcNow();
-            GatewayLog.JwksFetched(_logger, _issuer.Issuer!, keys.Count, skipped.Count == 0 ? "none" : string.Join("; ", skipped));
+            TokenLog.JwksFetched(_logger, _issuer.Issuer!, keys.Count, skipped.Count == 0 ? "none" : string.Join("; ", skipped));
         }
 #pragma warning disable CA1031 // A failed fetch keeps the old keys; the next allowed miss retries.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            GatewayLog.JwksFetchFailed(_logger, _issuer.Issuer!, e.Message);
+            TokenLog.JwksFetchFailed(_logger, _issuer.Issuer!, e.Message);
         }
     }
 

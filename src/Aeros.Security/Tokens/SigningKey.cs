@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Aeros.Gateway.Tokens;
+namespace Aeros.Security.Tokens;
 
 /// <summary>
 /// One public signing key from a JWKS, usable only with the algorithm its type fixes: an RSA key (2048 bits or more)

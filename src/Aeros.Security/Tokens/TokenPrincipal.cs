@@ -1,7 +1,7 @@
-namespace Aeros.Gateway.Tokens;
+namespace Aeros.Security.Tokens;
 
 /// <summary>Who a validated token speaks for: issuer, subject, client, roles (Aeros names) and domains.</summary>
-public sealed record GatewayPrincipal(
+public sealed record TokenPrincipal(
     string Issuer,
     string Subject,
     string ClientId,
@@ -14,7 +14,7 @@ public sealed record GatewayPrincipal(
 }
 
 /// <summary>The result of validating a bearer token: a principal, or why it was rejected (never the token itself).</summary>
-internal readonly record struct TokenValidation(GatewayPrincipal? Principal, string? Error)
+internal readonly record struct TokenValidation(TokenPrincipal? Principal, string? Error)
 {
     public static TokenValidation Fail(string error) => new(null, error);
 }
