@@ -77,19 +77,16 @@ internal sealed class ResponseHead
         var transferEncodingSeen = false;
         while (true)
         {
-            if (!Http1Syntax.TryReadLine(buffer[offset..], out var line, out var lineLength, out var lineError))
+            var lineStatus = Http1Syntax.ReadHeadLine(buffer, ref offset, maxBytes, out var line, out var lineError);
+            if (lineStatus != HeadLineStatus.Line)
             {
-                if (lineError is not null)
+                return lineStatus switch
                 {
-                    return Fail(lineError);
-                }
-                return buffer.Length >= maxBytes ? Fail($"the response head is larger than {maxBytes} bytes") : HeadParseStatus.NeedMore;
+                    HeadLineStatus.Invalid => Fail(lineError!),
+                    HeadLineStatus.TooLarge => Fail($"the response head is larger than {maxBytes} bytes"),
+                    _ => HeadParseStatus.NeedMore,
+                };
             }
-            if (offset + lineLength > maxBytes)
-            {
-                return Fail($"the response head is larger than {maxBytes} bytes");
-            }
-            offset += lineLength;
             if (first)
             {
                 if (!ParseStatusLine(line))

@@ -2,6 +2,22 @@ using System.Buffers;
 
 namespace Aeros.Http1;
 
+/// <summary>What <see cref="Http1Syntax.ReadHeadLine"/> found.</summary>
+internal enum HeadLineStatus
+{
+    /// <summary>A complete line, within the head's size limit.</summary>
+    Line,
+
+    /// <summary>No complete line yet and the limit not reached: read more.</summary>
+    NeedMore,
+
+    /// <summary>The head would exceed its size limit.</summary>
+    TooLarge,
+
+    /// <summary>A malformed line ending (bare LF or CR); the error says which.</summary>
+    Invalid,
+}
+
 /// <summary>The outcome of parsing one header field line with <see cref="Http1Syntax.TryParseFieldLine"/>.</summary>
 internal enum FieldLineStatus
 {
@@ -59,6 +75,24 @@ internal static class Http1Syntax
         }
         consumed = lf + 1;
         return true;
+    }
+
+    /// <summary>
+    /// Reads the next line of a message head at <paramref name="offset"/> (advanced past it), keeping the whole head
+    /// within <paramref name="maxBytes"/>: the line-reading and size rules the request and response parsers share.
+    /// </summary>
+    public static HeadLineStatus ReadHeadLine(ReadOnlySpan<byte> buffer, ref int offset, int maxBytes, out ReadOnlySpan<byte> line, out string? error)
+    {
+        if (!TryReadLine(buffer[offset..], out line, out var length, out error))
+        {
+            return error is not null ? HeadLineStatus.Invalid : buffer.Length >= maxBytes ? HeadLineStatus.TooLarge : HeadLineStatus.NeedMore;
+        }
+        if (offset + length > maxBytes)
+        {
+            return HeadLineStatus.TooLarge;
+        }
+        offset += length;
+        return HeadLineStatus.Line;
     }
 
     /// <summary>

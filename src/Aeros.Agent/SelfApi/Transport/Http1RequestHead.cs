@@ -96,19 +96,16 @@ internal sealed class Http1RequestHead
         }
         while (true)
         {
-            if (!Http1Syntax.TryReadLine(buffer[offset..], out var line, out var lineLength, out var lineError))
+            var lineStatus = Http1Syntax.ReadHeadLine(buffer, ref offset, maxBytes, out var line, out var lineError);
+            if (lineStatus != HeadLineStatus.Line)
             {
-                if (lineError is not null)
+                return lineStatus switch
                 {
-                    return Fail(400, lineError);
-                }
-                return buffer.Length >= maxBytes ? Fail(431, $"the request head is larger than {maxBytes} bytes") : RequestHeadStatus.NeedMore;
+                    HeadLineStatus.Invalid => Fail(400, lineError!),
+                    HeadLineStatus.TooLarge => Fail(431, $"the request head is larger than {maxBytes} bytes"),
+                    _ => RequestHeadStatus.NeedMore,
+                };
             }
-            if (offset + lineLength > maxBytes)
-            {
-                return Fail(431, $"the request head is larger than {maxBytes} bytes");
-            }
-            offset += lineLength;
             if (first)
             {
                 if (!ParseRequestLine(line))
