@@ -216,22 +216,8 @@ internal static class EntityEndpoints
             keep?.Add(render.GeometryProperty);
             drop?.Remove(render.GeometryProperty);
         }
-        return new EntityQuery
-        {
-            Types = query.Types,
-            Ids = query.Ids,
-            IdPattern = query.IdPattern,
-            Selectors = query.Selectors,
-            Q = query.Q,
-            ScopeQ = query.ScopeQ,
-            Geo = query.Geo,
-            RequireAnyAttribute = query.RequireAnyAttribute,
-            KeepAttributes = keep,
-            DropAttributes = drop,
-            Limit = query.Limit,
-            Offset = query.Offset,
-            Count = query.Count,
-        };
+        // Every other member as given: a copy listing members would silently drop one added later.
+        return query with { KeepAttributes = keep, DropAttributes = drop };
     }
 
     private static Task<QueryPage> QueryDistributedAsync(HttpContext http, DistributedOperations distribution, EntityService service,

@@ -5,7 +5,7 @@ namespace Aeros.Broker.Query;
 /// its database (type/id selection, q, scopeQ, geo) and only the rest in process.
 /// Names inside are expanded IRIs.
 /// </summary>
-internal sealed class EntityQuery
+internal sealed record EntityQuery
 {
     /// <summary>Type selection (<c>type=</c>), or null for any type.</summary>
     public TypeExpression? Types { get; init; }
