@@ -153,9 +153,19 @@ internal sealed partial class PostgresWriter
         {
             transaction = Connect().BeginTransaction();
         }
-        catch (Exception ex) when (ex is NpgsqlException or StoreUnavailableException or InvalidOperationException or TimeoutException)
+        catch (StoreUnavailableException fastFail)
         {
-            var error = ex as StoreUnavailableException ?? PostgresErrors.Unavailable(ex);
+            // Inside the reconnect delay: fail without touching the delay. Extending it on every refused write kept a
+            // broker under steady write load from ever reconnecting.
+            foreach (var item in batch)
+            {
+                item.Fail(fastFail);
+            }
+            return;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            var error = PostgresErrors.Unavailable(ex);
             LostConnection(ex);
             foreach (var item in batch)
             {
@@ -382,10 +392,7 @@ internal sealed partial class PostgresWriter
 
     private void LostConnection(Exception ex)
     {
-        if (ex is not StoreUnavailableException)
-        {
-            Log.ConnectionLost(_logger, ex.Message);
-        }
+        Log.ConnectionLost(_logger, ex.Message);
         CloseConnection();
         // Idle pooled connections died with the server too; handing them out again would fail the next writes.
         _dataSource.Clear();

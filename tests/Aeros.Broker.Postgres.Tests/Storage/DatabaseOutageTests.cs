@@ -1,7 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Aeros.Broker.Postgres.Storage;
+using Aeros.Broker.Query;
+using Aeros.Broker.Storage;
+using Aeros.Broker.Tests.Storage;
 using Aeros.Broker.Tests.TestSupport;
 using Aeros.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static Aeros.Broker.Tests.TestSupport.Ngsi;
 
 namespace Aeros.Broker.Postgres.Tests.Storage;
@@ -62,6 +68,47 @@ public sealed class DatabaseOutageTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
     }
+
+    /// <summary>
+    /// Writes refused inside the reconnect delay must not push the delay further: under steady write load (a write
+    /// every few milliseconds) the writer would otherwise never try the database again. The clock is a fake one, so
+    /// the delay ends exactly when the test says.
+    /// </summary>
+    [Fact]
+    public async Task WriteAsync_WritesRefusedDuringReconnectDelay_WriterReconnectsWhenTheFirstDelayEnds()
+    {
+        // Durable: with synchronous_commit off, the immediate stop would lose the schema just committed.
+        await using var cluster = await PostgresCluster.StartAsync(durable: true).WaitAsync(PostgresCluster.CommandDeadline);
+        var connection = cluster.EnsureDatabase("reconnect");
+        var time = new FakeTimeProvider(TestEntities.Time);
+        var delay = TimeSpan.FromSeconds(10);
+        var broker = Options.Create(new BrokerOptions { Store = BrokerOptions.PostgresStore, PostgresConnectionString = connection });
+        await using var store = new PostgresEntityStore(broker, Options.Create(new PostgresStoreOptions { ReconnectDelay = delay }), time,
+            new RecordingLogger<PostgresEntityStore>(), new EntityChangeFeed(), new ResourceChangeFeed());
+        await store.InitializeAsync(CancellationToken.None).WaitAsync(Deadline);
+        await WriteAsync(store, "urn:before");
+
+        await cluster.StopAsync().WaitAsync(PostgresCluster.CommandDeadline);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => WriteAsync(store, "urn:down")); // the delay starts
+        await cluster.StartAgainAsync().WaitAsync(PostgresCluster.CommandDeadline);
+        for (var i = 0; i < 3; i++)
+        {
+            time.Advance(delay / 4);
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => WriteAsync(store, $"urn:refused{i}"));
+        }
+
+        time.Advance(delay / 4);
+        await WriteAsync(store, "urn:after");
+        var page = await store.QueryAsync(Tenants.Default, new EntityQuery { IdPattern = "urn:.*" }, CancellationToken.None).WaitAsync(Deadline);
+        Assert.Equal(["urn:after", "urn:before"], page.Entities.Select(e => e.Id).Order(StringComparer.Ordinal));
+    }
+
+    private static Task WriteAsync(PostgresEntityStore store, string id) =>
+        store.WriteAsync(Tenants.Default, false, s =>
+        {
+            s.Insert(TestEntities.Make(id));
+            return 0;
+        }, CancellationToken.None).WaitAsync(Deadline);
 
     /// <summary>Whether the test itself reaches the database (tells a database fault from a broker fault).</summary>
     private static string Probe(string connection)
