@@ -141,12 +141,14 @@ internal static class GatewayBenchCommand
                 var brokerCpu = ProcessCpu.Of(broker.Id);
                 Target[] targets =
                 [
-                    new("direct", broker.BaseAddress, null, null, phase),
-                    new("nginx", nginxUrl, null, ProcessCpu.WithChildren(nginxProcess.Id), phase),
+                    // Every target gets the same request bytes, token included: the broker and the floor ignore it, nginx
+                    // forwards it (as a plain proxy in front of token-checking backends would), the gateways check it.
+                    new("direct", broker.BaseAddress, auth, null, phase),
+                    new("nginx", nginxUrl, auth, ProcessCpu.WithChildren(nginxProcess.Id), phase),
                     new("gateway", gateway.BaseAddress, auth, ProcessCpu.Of(gateway.Id), phase),
                     new("gateway-routed", routedGateway.BaseAddress, auth, ProcessCpu.Of(routedGateway.Id), phase),
                     new("gateway-yarp", yarpGateway.BaseAddress, auth, ProcessCpu.Of(yarpGateway.Id), phase),
-                    new("kestrel-floor", bare.BaseAddress, null, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
+                    new("kestrel-floor", bare.BaseAddress, auth, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
                 ];
                 Console.Error.WriteLine($"nginx: {targets[1].Proxy!.Count} processes (master and workers)");
                 foreach (var t in targets)
