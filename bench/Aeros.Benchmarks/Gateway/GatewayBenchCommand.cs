@@ -32,7 +32,7 @@ internal static class GatewayBenchCommand
     public static async Task<int> RunAsync(string[] args)
     {
         int entities = 1000, concurrency = 32, seconds = 10, rounds = 5;
-        string? aerosPath = null;
+        string? aerosPath = null, beforePath = null;
         var gatewayEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         var fastEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length; i++)
@@ -45,6 +45,7 @@ internal static class GatewayBenchCommand
                 case "--duration" when int.TryParse(value, CultureInfo.InvariantCulture, out var d) && d is > 0 and <= 3600: seconds = d; i++; break;
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var r) && r is > 0 and <= 100: rounds = r; i++; break;
                 case "--aeros" when value is not null: aerosPath = value; i++; break;
+                case "--before-aeros" when value is not null: beforePath = value; i++; break;
                 case "--gateway-env" when value?.IndexOf('=', StringComparison.Ordinal) > 0:
                     gatewayEnvironment[value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..];
                     i++;
@@ -59,16 +60,17 @@ internal static class GatewayBenchCommand
                         Usage: gateway [--entities 1000] [--concurrency 32] [--duration 10] [--rounds 5] [--aeros PATH/aeros.dll]
                                        [--gateway-env NAME=VALUE]...   (every gateway; e.g. DOTNET_gcServer=1, to compare runtime settings)
                                        [--fast-env NAME=VALUE]...      (the fast-path gateway only, e.g. Gateway__InlineScheduling=false)
+                                       [--before-aeros PATH/aeros.dll] (one more target: the default gateway from another build, for an A/B in one run)
                           Needs nginx on PATH (Debian: apt-get install nginx).
                         """);
                     return 2;
             }
         }
-        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath,
+        return await Cancellable.RunAsync("gateway", token => ExecuteAsync(entities, concurrency, TimeSpan.FromSeconds(seconds), rounds, aerosPath, beforePath,
             gatewayEnvironment, fastEnvironment, token));
     }
 
-    private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, int rounds, string? aerosPath,
+    private static async Task<int> ExecuteAsync(int entities, int concurrency, TimeSpan duration, int rounds, string? aerosPath, string? beforePath,
         IReadOnlyDictionary<string, string> gatewayEnvironment, IReadOnlyDictionary<string, string> fastEnvironment, CancellationToken cancellationToken)
     {
         var nginx = FindNginx();
@@ -118,6 +120,13 @@ internal static class GatewayBenchCommand
             await routedGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
             await using var yarpGateway = ChildProcess.Start("the YARP gateway", aeros, ["gateway", "--config", GatewayConfig("yarp")], gatewayEnvironment);
             await yarpGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+            // Optionally the default gateway of another build (e.g. before a change), same configuration and environment.
+            await using var beforeGateway = beforePath is null ? null
+                : ChildProcess.Start("the gateway before", await BrokerProcess.ResolveAsync(beforePath, cancellationToken), ["gateway", "--config", GatewayConfig("raw")], gatewayEnvironment);
+            if (beforeGateway is not null)
+            {
+                await beforeGateway.WaitUntilReadyAsync(http, "ngsi-ld/v1/entities/x", ReadyTimeout, cancellationToken);
+            }
 
             // Kestrel's floor on this machine: a bare Kestrel process answering the same entity bytes, no forwarding.
             var bodyFile = Path.Combine(work.FullName, "entity.json");
@@ -139,7 +148,7 @@ internal static class GatewayBenchCommand
                 var phase = NgsiLdRequests.GetById(() => random.NextInt64(entities));
                 var barePhase = NgsiLdRequests.GetOk(NgsiLdRequests.BareEntityPrefix, () => random.NextInt64(entities));
                 var brokerCpu = ProcessCpu.Of(broker.Id);
-                Target[] targets =
+                List<Target> targets =
                 [
                     // Every target gets the same request bytes, token included: the broker and the floor ignore it, nginx
                     // forwards it (as a plain proxy in front of token-checking backends would), the gateways check it.
@@ -150,6 +159,10 @@ internal static class GatewayBenchCommand
                     new("gateway-yarp", yarpGateway.BaseAddress, auth, ProcessCpu.Of(yarpGateway.Id), phase),
                     new("kestrel-floor", bare.BaseAddress, auth, ProcessCpu.Of(bare.Id), barePhase, Floor: true),
                 ];
+                if (beforeGateway is not null)
+                {
+                    targets.Add(new("gateway-before", beforeGateway.BaseAddress, auth, ProcessCpu.Of(beforeGateway.Id), phase));
+                }
                 Console.Error.WriteLine($"nginx: {targets[1].Proxy!.Count} processes (master and workers)");
                 foreach (var t in targets)
                 {
@@ -161,9 +174,9 @@ internal static class GatewayBenchCommand
                 var samples = targets.ToDictionary(t => t.Name, _ => new List<Sample>());
                 for (var round = 0; round < rounds; round++)
                 {
-                    for (var k = 0; k < targets.Length; k++)
+                    for (var k = 0; k < targets.Count; k++)
                     {
-                        var t = targets[(k + round) % targets.Length];
+                        var t = targets[(k + round) % targets.Count];
                         samples[t.Name].Add(await MeasureAsync(t, brokerCpu, concurrency, duration, cancellationToken));
                     }
                     Console.WriteLine($"round {round + 1}: " + string.Join("; ", targets.Select(t =>
@@ -257,6 +270,7 @@ internal static class GatewayBenchCommand
         var yarp = samples["gateway-yarp"];
         var routed = samples["gateway-routed"];
         var floor = samples["kestrel-floor"];
+        var before = samples.GetValueOrDefault("gateway-before");
         static double Rate(List<Sample> s) => Median(s.Select(x => x.Load.Throughput));
         static double P50(List<Sample> s) => Median(s.Select(x => x.Load.PercentileMs(50)));
         string Row(string name, List<Sample> s) => string.Create(CultureInfo.InvariantCulture,
@@ -285,7 +299,7 @@ internal static class GatewayBenchCommand
             {Row("aeros gateway (fast path, raw forwarder)", gateway)}
             {Row("aeros gateway (routed, raw forwarder)", routed)}
             {Row("aeros gateway (YARP forwarder)", yarp)}
-            {Row("kestrel floor (bare server, no broker)", floor)}
+            {Row("kestrel floor (bare server, no broker)", floor)}{(before is null ? "" : "\n" + Row("aeros gateway before (fast path, other build)", before))}
 
             - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
             - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
@@ -293,7 +307,8 @@ internal static class GatewayBenchCommand
             - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), routed through endpoint routing and YARP's pipeline {routedCpu:0} µs (fast / routed ×{gatewayCpu / routedCpu:0.00}), with YARP's forwarder {yarpCpu:0} µs (fast / YARP ×{gatewayCpu / yarpCpu:0.00})
             - Kestrel's floor: a bare Kestrel server answering the same bytes by itself uses {floorCpu:0} µs per GET; a Kestrel-based proxy serves one such request and makes one, so about ×2 that ({2 * floorCpu:0} µs) is what it cannot go below
             - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
-            - the same GET without a token through the gateway: HTTP {anonymousStatus}
+            - the same GET without a token through the gateway: HTTP {anonymousStatus}{(before is null ? "" : string.Create(CultureInfo.InvariantCulture,
+                $"\n- A/B in this run: gateway {gatewayCpu:0} µs/GET vs the other build {Median(before.Select(x => x.ProxyMicros)):0} µs/GET; per round (this/other): {string.Join(", ", gateway.Zip(before, (a, b) => $"{a.ProxyMicros:0}/{b.ProxyMicros:0}"))}"))}
             """));
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Aeros.Gateway.Routing;
 using Aeros.Http1;
 using Microsoft.AspNetCore.Http;
@@ -95,7 +96,12 @@ internal sealed partial class RawForwarder : IDisposable
     }
 
     /// <summary>Forwards <paramref name="http"/> to the pool's destination and relays the response.</summary>
-    public async Task<RawForwardResult> ForwardAsync(HttpContext http, UpstreamPool pool, TimeSpan activityTimeout, string api)
+    /// <remarks>
+    /// The asynchronous methods of a forwarded request reuse their state machines (pooled builders): awaited once each,
+    /// they would otherwise allocate one box per request and level.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<RawForwardResult> ForwardAsync(HttpContext http, UpstreamPool pool, TimeSpan activityTimeout, string api)
     {
         var request = http.Request;
         var framing = RequestHead.Framing(request);
@@ -144,7 +150,8 @@ internal sealed partial class RawForwarder : IDisposable
     /// One request/response on <paramref name="connection"/>, which it returns to the pool or closes. <c>Dead</c>: the
     /// connection failed before any response byte came back (a retry on a fresh connection may succeed).
     /// </summary>
-    private async Task<(RawForwardResult Result, bool Dead)> ExchangeAsync(HttpContext http, UpstreamPool pool, UpstreamConnection connection,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(RawForwardResult Result, bool Dead)> ExchangeAsync(HttpContext http, UpstreamPool pool, UpstreamConnection connection,
         RequestBodyFraming framing, TimeSpan timeout, string api)
     {
         var keep = false;
@@ -410,7 +417,8 @@ internal sealed partial class RawForwarder : IDisposable
     }
 
     /// <summary>Relays exactly <paramref name="length"/> body bytes to the client.</summary>
-    private async Task<RawForwardResult> CopyAsync(HttpContext http, UpstreamConnection connection, long length, TimeSpan timeout)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RawForwardResult> CopyAsync(HttpContext http, UpstreamConnection connection, long length, TimeSpan timeout)
     {
         var writer = http.Response.BodyWriter;
         var remaining = length;
@@ -437,7 +445,8 @@ internal sealed partial class RawForwarder : IDisposable
     }
 
     /// <summary>Relays a response without framing: everything until the backend closes.</summary>
-    private async Task<RawForwardResult> CopyToEndAsync(HttpContext http, UpstreamConnection connection, TimeSpan timeout)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RawForwardResult> CopyToEndAsync(HttpContext http, UpstreamConnection connection, TimeSpan timeout)
     {
         var writer = http.Response.BodyWriter;
         while (true)
@@ -460,7 +469,8 @@ internal sealed partial class RawForwarder : IDisposable
     }
 
     /// <summary>Decodes a chunked body strictly (size line, data, CRLF; trailers read and dropped) and relays the data.</summary>
-    private async Task<RawForwardResult> CopyChunkedAsync(HttpContext http, UpstreamConnection connection, TimeSpan timeout)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RawForwardResult> CopyChunkedAsync(HttpContext http, UpstreamConnection connection, TimeSpan timeout)
     {
         while (true)
         {
@@ -519,6 +529,7 @@ internal sealed partial class RawForwarder : IDisposable
     }
 
     /// <summary>The length of the next CRLF-terminated line in the buffer (CRLF excluded); -1 malformed or too long, -2 closed.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadLineAsync(UpstreamConnection connection, TimeSpan timeout, int max)
     {
         while (true)

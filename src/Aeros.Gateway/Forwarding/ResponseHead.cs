@@ -38,6 +38,11 @@ internal sealed class ResponseHead
 
     private static readonly byte[][] KnownNameBytes = [.. KnownNames.Select(Encoding.ASCII.GetBytes)];
 
+    // The last value of each known field on this connection, as bytes and as the string handed out: a backend repeats
+    // most values (Content-Type, Link, NGSILD-Tenant), so the string is reused instead of decoded per response.
+    private readonly byte[]?[] _lastValueBytes = new byte[KnownNames.Length][];
+    private readonly string?[] _lastValues = new string[KnownNames.Length];
+
     /// <summary>The status code.</summary>
     public int Status { get; private set; }
 
@@ -104,7 +109,8 @@ internal sealed class ResponseHead
             {
                 return Fail(fieldError!);
             }
-            var nameString = Name(name);
+            var known = KnownIndex(name);
+            var nameString = known >= 0 ? KnownNames[known] : Encoding.ASCII.GetString(name);
             if (nameString.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 if (contentLengthSeen)
@@ -135,7 +141,7 @@ internal sealed class ResponseHead
             {
                 ReadConnectionTokens(value);
             }
-            Headers.Add(new(nameString, Encoding.ASCII.GetString(value)));
+            Headers.Add(new(nameString, known >= 0 ? KnownValue(known, value) : Encoding.ASCII.GetString(value)));
         }
         if (contentLengthSeen && transferEncodingSeen)
         {
@@ -202,16 +208,28 @@ internal sealed class ResponseHead
         }
     }
 
-    private static string Name(ReadOnlySpan<byte> name)
+    private static int KnownIndex(ReadOnlySpan<byte> name)
     {
         for (var i = 0; i < KnownNameBytes.Length; i++)
         {
             if (KnownNameBytes[i].Length == name.Length && System.Text.Ascii.EqualsIgnoreCase(name, KnownNameBytes[i]))
             {
-                return KnownNames[i];
+                return i;
             }
         }
-        return Encoding.ASCII.GetString(name);
+        return -1;
+    }
+
+    private string KnownValue(int index, ReadOnlySpan<byte> value)
+    {
+        if (_lastValueBytes[index] is { } last && value.SequenceEqual(last))
+        {
+            return _lastValues[index]!;
+        }
+        var text = Encoding.ASCII.GetString(value);
+        _lastValueBytes[index] = value.ToArray();
+        _lastValues[index] = text;
+        return text;
     }
 
     private void Reset()

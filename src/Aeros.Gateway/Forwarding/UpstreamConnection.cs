@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace Aeros.Gateway.Forwarding;
 
@@ -151,6 +152,7 @@ internal sealed class UpstreamConnection : IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
         while (!data.IsEmpty)
@@ -164,6 +166,7 @@ internal sealed class UpstreamConnection : IDisposable
     /// Reads more into the buffer (keeping what is unread), growing it up to <paramref name="maxBuffer"/>. Returns
     /// the bytes read, 0 at EOF, -1 when the buffer is full at its limit.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> FillAsync(int maxBuffer)
     {
         if (_end == _buffer.Length)

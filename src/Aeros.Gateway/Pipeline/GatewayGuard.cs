@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using Aeros.Gateway.Forwarding;
 using Aeros.Security.Policy;
 using Aeros.Gateway.Routing;
@@ -40,13 +40,13 @@ internal sealed class GatewayGuard(
 
         public Task OnStarting()
         {
-            var total = owner.ElapsedMs(start);
-            var upstream = ElapsedMs; // this state is the request's timing feature: no look-up
+            var total = owner.Since(start);
+            var upstream = Elapsed; // this state is the request's timing feature: no look-up
             var headers = http.Response.Headers;
-            headers[GatewayHeaders.GatewayLatency] = Ms(upstream is { } u ? Math.Max(0, total - u) : total);
+            headers[GatewayHeaders.GatewayLatency] = LatencyText.Milliseconds(upstream is { } u ? total - u : total);
             if (upstream is { } up)
             {
-                headers[GatewayHeaders.UpstreamLatency] = Ms(up);
+                headers[GatewayHeaders.UpstreamLatency] = LatencyText.Milliseconds(up);
             }
             return Task.CompletedTask;
         }
@@ -71,14 +71,16 @@ internal sealed class GatewayGuard(
             if (_options.AccessLog && logger.IsEnabled(LogLevel.Information))
             {
                 var total = ElapsedMs(start);
-                var upstream = state.ElapsedMs ?? 0;
+                var upstream = state.Elapsed?.TotalMilliseconds ?? 0;
                 GatewayLog.Access(logger, http.Request.Method, http.Request.Path.Value ?? "", http.Response.StatusCode, state.Api, state.Client,
                     Math.Max(0, total - upstream), upstream);
             }
         }
     }
 
-    private async Task CheckAndRunAsync(HttpContext http, GatewayRouteMetadata? metadata, RequestState state)
+    // Pooled state machines (awaited once each): no box per request and level.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CheckAndRunAsync(HttpContext http, GatewayRouteMetadata? metadata, RequestState state)
     {
         var request = http.Request;
         var limits = _options.Limits;
@@ -167,7 +169,8 @@ internal sealed class GatewayGuard(
         }
     }
 
-    private async Task RunAsync(HttpContext http, string api, RequestDelegate next)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunAsync(HttpContext http, string api, RequestDelegate next)
     {
         var request = http.Request;
         if (!await LimitStreamedBodyAsync(http))
@@ -299,8 +302,7 @@ internal sealed class GatewayGuard(
 
     private double ElapsedMs(long start) => time.GetElapsedTime(start).TotalMilliseconds;
 
-    // "F3" is the standard format: the same text as "0.000" for these non-negative values, without parsing a custom pattern.
-    private static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
+    private TimeSpan Since(long start) => time.GetElapsedTime(start);
 }
 
 /// <summary>The gateway's checks after endpoint routing: the endpoint's <see cref="GatewayRouteMetadata"/> names the route.</summary>

@@ -11,7 +11,7 @@ internal class UpstreamTiming
 {
     private long _start;
     private bool _started;
-    private double _elapsedMs = -1;
+    private long _elapsedTicks = -1;
 
     /// <summary>The request's timing, created when none is there yet (one feature look-up; the forwarder keeps it).</summary>
     public static UpstreamTiming For(HttpContext http)
@@ -37,12 +37,12 @@ internal class UpstreamTiming
     {
         if (_started)
         {
-            _elapsedMs = time.GetElapsedTime(_start).TotalMilliseconds;
+            _elapsedTicks = time.GetElapsedTime(_start).Ticks;
         }
     }
 
-    /// <summary>The upstream milliseconds of this request, or null when no backend was called.</summary>
-    public double? ElapsedMs => _elapsedMs >= 0 ? _elapsedMs : null;
+    /// <summary>The upstream time of this request, or null when no backend was called.</summary>
+    public TimeSpan? Elapsed => _elapsedTicks >= 0 ? TimeSpan.FromTicks(_elapsedTicks) : null;
 
     public static void Started(HttpContext http, TimeProvider time)
     {
@@ -60,11 +60,7 @@ internal class UpstreamTiming
     {
         if (http.Features.Get<UpstreamTiming>() is { _started: true } timing)
         {
-            timing._elapsedMs = time.GetElapsedTime(timing._start).TotalMilliseconds;
+            timing._elapsedTicks = time.GetElapsedTime(timing._start).Ticks;
         }
     }
-
-    /// <summary>The upstream milliseconds, or null when no backend was called.</summary>
-    public static double? Elapsed(HttpContext http) =>
-        http.Features.Get<UpstreamTiming>() is { _elapsedMs: >= 0 } timing ? timing._elapsedMs : null;
 }
