@@ -18,8 +18,9 @@ namespace Aeros.Benchmarks.Gateway;
 /// <c>gateway</c>: broker GET by id measured in one run — directly, through Debian's nginx as a plain reverse proxy
 /// (keep-alive upstream, no auth, access log off) and through <c>aeros gateway</c> with JWT validation (RS256, key
 /// from a JWKS the driver serves) and RBAC on (access log off too), with its raw forwarder and fast path, with the raw forwarder behind endpoint routing (fast path off) and with YARP's forwarder
-/// — plus Kestrel's floor (a bare Kestrel process answering the same bytes by itself) — with the raw load client of
-/// broker-load, in interleaved rounds. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
+/// — plus Kestrel's floor (a bare Kestrel process answering the same bytes by itself), and optionally the default gateway
+/// of another build (<c>--before-aeros</c>, an A/B within one run) — with the raw load client of broker-load, in
+/// interleaved rounds. Every target gets the same request bytes, the bearer token included. Prints, per target, the median throughput with its spread, p50/p99, and the CPU
 /// time per request of the proxy and of the broker (from <c>/proc</c>, steadier than req/s on a shared machine), and
 /// the ratios the issue targets: gateway ≥ 90 % of nginx's throughput, gateway p50 ≤ direct p50 + 1 ms.
 /// </summary>
