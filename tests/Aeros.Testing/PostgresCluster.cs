@@ -33,6 +33,9 @@ public sealed class PostgresCluster : IAsyncDisposable
     /// <summary>The loopback port the server listens on.</summary>
     public int Port { get; }
 
+    /// <summary>The cluster's temporary directory (data, socket, server log, owner file).</summary>
+    public string DirectoryPath => _directory;
+
     /// <summary>Whether the server runs now.</summary>
     public bool IsRunning { get; private set; }
 
@@ -58,9 +61,10 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"PostgreSQL 15 is not installed (no initdb/pg_ctl in {BinDirectory}); apt-get install postgresql-15.");
         }
-        DeleteStaleClusters();
+        await DeleteStaleClustersAsync(cancellationToken);
         var directory = Path.Combine(Path.GetTempPath(), "aeros-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         var cluster = new PostgresCluster(directory, TestPorts.Free(), durable);
         try
         {
@@ -186,9 +190,10 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>
     /// Deletes the directories of earlier clusters whose server no longer runs (a test host may exit before its
-    /// ProcessExit clean-up finished deleting a large data directory).
+    /// ProcessExit clean-up finished deleting a large data directory), and stops first the servers whose test host is
+    /// gone (a host killed with SIGKILL cannot stop its cluster; the server would run on until the machine restarts).
     /// </summary>
-    private static void DeleteStaleClusters()
+    private static async Task DeleteStaleClustersAsync(CancellationToken cancellationToken)
     {
         foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), "aeros-pg-*"))
         {
@@ -197,7 +202,13 @@ public sealed class PostgresCluster : IAsyncDisposable
             {
                 if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"))
                 {
-                    continue; // its server runs: another test run's cluster
+                    if (!IsOrphan(directory))
+                    {
+                        continue; // its server runs for a live test host: another test run's cluster
+                    }
+                    var stop = Path.Combine(BinDirectory, "pg_ctl");
+                    string[] args = ["-D", Path.Combine(directory, "data"), "-m", "immediate", "-w", "-t", "60", "stop"];
+                    await (RunsAsRoot ? RunAsync("runuser", ["-u", "postgres", "--", stop, .. args], cancellationToken) : RunAsync(stop, args, cancellationToken));
                 }
                 if (Directory.GetLastWriteTimeUtc(directory) > TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-1))
                 {
@@ -205,11 +216,21 @@ public sealed class PostgresCluster : IAsyncDisposable
                 }
                 Directory.Delete(directory, recursive: true);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException)
             {
                 // Best effort.
             }
         }
+    }
+
+    /// <summary>The file naming the test host that owns a cluster.</summary>
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>True when the cluster names its test host and that process is gone (a cluster without the file is left alone).</summary>
+    private static bool IsOrphan(string directory)
+    {
+        var owner = Path.Combine(directory, OwnerFile);
+        return File.Exists(owner) && int.TryParse(File.ReadAllText(owner).Trim(), out var pid) && !Directory.Exists($"/proc/{pid}");
     }
 
     private Task PgAsync(string program, string[] args, CancellationToken cancellationToken)
