@@ -90,24 +90,46 @@ internal sealed class ChangeView(EntityChange change)
 /// is never attempted (its queue full or removed, shutdown) is never decoded in full nor rendered. It renders from the
 /// stored bytes of the change (immutable) with the subscription definition and time captured when it matched, so
 /// rendering later gives what rendering at once would have. Each rendering decodes its own copy of the entity:
-/// decoded values are not safe to share between the delivery threads.
+/// decoded values are not safe to share between the delivery threads. It keeps only the bytes its rendering needs
+/// (a slow receiver's queue holds many of these).
 /// </summary>
-internal sealed class DeferredChangeNotification(Subscription subscription, string tenant, EntityChange change, NotificationTriggers fired, DateTimeOffset now)
-    : IDeferredNotification
+internal sealed class DeferredChangeNotification : IDeferredNotification
 {
-    public Uri Endpoint => subscription.Notification.Endpoint.Uri;
+    private readonly Subscription _subscription;
+    private readonly string _tenant;
+    private readonly byte[]? _before;
+    private readonly byte[]? _after;
+    private readonly DateTimeOffset _at;
+    private readonly NotificationTriggers _fired;
+    private readonly DateTimeOffset _now;
 
-    public TimeSpan Cooldown => subscription.Notification.Endpoint.Cooldown is { } c ? TimeSpan.FromMilliseconds(c) : TimeSpan.Zero;
+    public DeferredChangeNotification(Subscription subscription, string tenant, EntityChange change, NotificationTriggers fired, DateTimeOffset now)
+    {
+        _subscription = subscription;
+        _tenant = tenant;
+        _after = change.After;
+        // The entity before matters only for deletions, previous values (showChanges) and deleted attributes.
+        _before = NeedsBefore(subscription, change.After is null) ? change.Before : null;
+        _at = change.At;
+        _fired = fired;
+        _now = now;
+    }
+
+    public Uri Endpoint => _subscription.Notification.Endpoint.Uri;
+
+    public TimeSpan Cooldown => _subscription.Notification.Endpoint.Cooldown is { } c ? TimeSpan.FromMilliseconds(c) : TimeSpan.Zero;
 
     public NotificationMessage Render()
     {
-        var s = subscription;
-        var after = change.DecodeAfter();
-        // The entity before matters only for deletions, previous values (showChanges) and deleted attributes.
-        var needsBefore = after is null || s.Notification.ShowChanges == true || (s.Triggers & NotificationTriggers.AttributeDeleted) != 0;
-        var before = needsBefore ? change.DecodeBefore() : null;
+        var s = _subscription;
+        var after = _after is null ? null : StoredEntityCodec.Decode(_after);
+        var needsBefore = NeedsBefore(s, after is null);
+        var before = needsBefore && _before is not null ? StoredEntityCodec.Decode(_before) : null;
         var analysis = needsBefore ? ChangeAnalysis.Analyze(before, after, s.WatchedAttributes, s.DatasetIds) : new ChangeAnalysis();
-        var (entity, augmenter) = NotificationRenderer.PrepareChange(s, before, after, analysis, fired, change.At);
-        return NotificationRenderer.Render(s, tenant, [(entity, augmenter)], now);
+        var (entity, augmenter) = NotificationRenderer.PrepareChange(s, before, after, analysis, _fired, _at);
+        return NotificationRenderer.Render(s, _tenant, [(entity, augmenter)], _now);
     }
+
+    private static bool NeedsBefore(Subscription s, bool deleted) =>
+        deleted || s.Notification.ShowChanges == true || (s.Triggers & NotificationTriggers.AttributeDeleted) != 0;
 }
