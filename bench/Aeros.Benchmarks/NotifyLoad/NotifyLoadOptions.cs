@@ -14,8 +14,10 @@ internal sealed record NotifyLoadOptions
           --concurrency N       connections the writers use (default 16)
           --saturation-writes N writes of the saturation phase, each notifying every subscription (default 100)
           --broken KIND         receivers of the slow/dead phase: both (default; half slow, half dead), slow or dead
-          --rounds N            rounds of the slow/dead phase, each a baseline segment then a slow/dead segment of
-                                half --duration (default 4); the ratio reported is the median of the rounds'
+          --rounds N            rounds of the slow/dead phase, each a baseline segment and a slow/dead segment (in
+                                alternating order) of --segment seconds (default 8); the ratio reported is the median
+                                of the rounds'
+          --segment S           seconds of each segment of a slow/dead round (default 3)
           --aeros PATH          aeros.dll to start (default: src/Aeros.Cli/bin/Release/net10.0/aeros.dll under the
                                 repository root; built first if missing)
           --broker-env N=V      an environment variable for the broker process (repeatable; e.g. DOTNET_gcServer=1)
@@ -28,15 +30,16 @@ internal sealed record NotifyLoadOptions
     public int Concurrency { get; init; } = 16;
     public int SaturationWrites { get; init; } = 100;
     public string Broken { get; init; } = "both";
-    public int Rounds { get; init; } = 4;
+    public int Rounds { get; init; } = 8;
+    public int SegmentSeconds { get; init; } = 3;
     public string? AerosPath { get; init; }
     public string? OutputPath { get; init; }
     public IReadOnlyDictionary<string, string> BrokerEnvironment { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
-    /// <summary>One segment of a slow/dead round: half a measured phase (at least one second).</summary>
-    public TimeSpan Segment => TimeSpan.FromSeconds(Math.Max(1, DurationSeconds / 2.0));
+    /// <summary>One segment of a slow/dead round.</summary>
+    public TimeSpan Segment => TimeSpan.FromSeconds(SegmentSeconds);
 
     /// <summary>Parses <paramref name="args"/>; returns null and sets <paramref name="error"/> when they are invalid ("" for --help).</summary>
     public static NotifyLoadOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -65,6 +68,7 @@ internal sealed record NotifyLoadOptions
                 "--concurrency" => options with { Concurrency = Int(name, value, 1, 1024, ref error) },
                 "--saturation-writes" => options with { SaturationWrites = Int(name, value, 1, 100_000, ref error) },
                 "--rounds" => options with { Rounds = Int(name, value, 1, 100, ref error) },
+                "--segment" => options with { SegmentSeconds = Int(name, value, 1, 600, ref error) },
                 "--broken" when value is "both" or "slow" or "dead" => options with { Broken = value },
                 "--broken" => Unknown(options, $"--broken {value} (use both, slow or dead)", ref error),
                 "--aeros" => options with { AerosPath = value },

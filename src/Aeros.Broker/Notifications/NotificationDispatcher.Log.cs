@@ -57,5 +57,9 @@ internal sealed partial class NotificationDispatcher
         [LoggerMessage(EventId = 2612, EventName = "NotificationReceiverUnreachable", Level = LogLevel.Warning,
             Message = "Notification receiver {Endpoint} is unreachable ({Error}): its notifications fail without an attempt for {BackoffMs} ms")]
         public static partial void ReceiverUnreachable(ILogger logger, string endpoint, double backoffMs, string? error);
+
+        [LoggerMessage(EventId = 3022, EventName = "NotificationRenderFailed", Level = LogLevel.Error,
+            Message = "Rendering a queued notification of {QueueKey} failed; it is counted as failed.")]
+        public static partial void RenderFailed(ILogger logger, string queueKey, Exception exception);
     }
 }

@@ -69,12 +69,15 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     /// <summary>Queues that exist now: busy ones and idle ones remembering a cooldown (tests, diagnostics).</summary>
     internal int QueueCount => _queues.Count;
 
-    public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
+    public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer) =>
+        Enqueue(queueKey, (IDeferredNotification)message, observer);
+
+    public bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer)
     {
         ArgumentNullException.ThrowIfNull(queueKey);
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(notification);
         ArgumentNullException.ThrowIfNull(observer);
-        var item = new Item(message, observer);
+        var item = new Item(notification, observer);
         // Counted as pending before looking at the closed flag: StopAsync, which sets the flag before it reads the
         // count, then either waits for this notification or this call sees the flag (both sides are full fences).
         Interlocked.Increment(ref _pending);
@@ -331,7 +334,6 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
 
     private async Task DeliverAsync(KeyQueue queue, Item item)
     {
-        var message = item.Message;
         if (_stopping.IsCancellationRequested)
         {
             Drop(item, DropReasons.ShuttingDown, wasPending: true);
@@ -341,7 +343,19 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         if (now < queue.CooldownUntil)
         {
             Complete(queue, item, DeliveryResult.Failed(
-                $"cooldown: not sent, a notification failed less than {message.Cooldown.TotalMilliseconds:F0} ms ago", retryable: false));
+                $"cooldown: not sent, a notification failed less than {item.Notification.Cooldown.TotalMilliseconds:F0} ms ago", retryable: false));
+            return;
+        }
+        NotificationMessage message;
+        try
+        {
+            // Rendered here, not when queued: only the notifications that are attempted cost their rendering.
+            message = item.Notification.Render();
+        }
+        catch (Exception exception)
+        {
+            Log.RenderFailed(_logger, queue.Key, exception);
+            Complete(queue, item, DeliveryResult.Failed($"the notification could not be rendered: {exception.Message}", retryable: false));
             return;
         }
         var channel = FindChannel(message.Endpoint);
@@ -516,14 +530,14 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
 
     private void Complete(KeyQueue queue, Item item, DeliveryResult result)
     {
-        var scheme = item.Message.Endpoint.Scheme;
+        var scheme = item.Notification.Endpoint.Scheme;
         if (result.Success)
         {
             _instruments.Sent(scheme);
             if (queue.Failing)
             {
                 queue.Failing = false;
-                Log.Recovered(_logger, queue.Key, RedactedEndpoint(item.Message.Endpoint));
+                Log.Recovered(_logger, queue.Key, RedactedEndpoint(item.Notification.Endpoint));
             }
         }
         else
@@ -532,7 +546,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
             if (!queue.Failing)
             {
                 queue.Failing = true;
-                Log.Failing(_logger, queue.Key, RedactedEndpoint(item.Message.Endpoint), result.Error);
+                Log.Failing(_logger, queue.Key, RedactedEndpoint(item.Notification.Endpoint), result.Error);
             }
             else
             {
@@ -595,7 +609,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         public const string ShuttingDown = "shutting down";
     }
 
-    private sealed record Item(NotificationMessage Message, IDeliveryObserver Observer);
+    private sealed record Item(IDeferredNotification Notification, IDeliveryObserver Observer);
 
     /// <summary>
     /// One receiver (scheme, host and port): its send slots, and its back-off while unreachable — set when a

@@ -27,7 +27,28 @@ internal sealed record NotificationMessage(
     string Tenant,
     ReadOnlyMemory<byte> Body,
     TimeSpan Timeout,
-    TimeSpan Cooldown);
+    TimeSpan Cooldown) : IDeferredNotification
+{
+    /// <summary>Already rendered: itself.</summary>
+    public NotificationMessage Render() => this;
+}
+
+/// <summary>
+/// A notification whose body is rendered only when the dispatcher is about to send it, so the notifications that
+/// are never attempted (a dropped queue, a removed subscription, shutdown) cost no rendering. Rendering must give the
+/// same message whenever and on whatever thread it runs: implementations capture everything it depends on.
+/// </summary>
+internal interface IDeferredNotification
+{
+    /// <summary>Where it goes (known without rendering: admission, receiver back-off, metrics).</summary>
+    Uri Endpoint { get; }
+
+    /// <summary>The endpoint's cooldown after a failure, or zero.</summary>
+    TimeSpan Cooldown { get; }
+
+    /// <summary>The message to send; called at most once per notification, on a delivery thread.</summary>
+    NotificationMessage Render();
+}
 
 /// <summary>The outcome of one delivery attempt.</summary>
 /// <param name="Success">The receiver accepted it (HTTP 2xx, MQTT published/acknowledged).</param>
@@ -67,7 +88,7 @@ internal interface IDeliveryObserver
 /// <summary>
 /// Delivers notifications decoupled from writes: one bounded queue per subscription (order kept within it),
 /// sent by background workers with retries and backoff; a slow or dead receiver only fills its own queue, whose
-/// overflow is dropped and counted. <see cref="Enqueue"/> never blocks.
+/// overflow is dropped and counted. <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/> never blocks.
 /// </summary>
 internal interface INotificationDispatcher
 {
@@ -78,10 +99,17 @@ internal interface INotificationDispatcher
     bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer);
 
     /// <summary>
+    /// Queues a notification rendered only when it is about to be sent (<see cref="IDeferredNotification.Render"/>);
+    /// otherwise as <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/>. A rendering that throws
+    /// completes the notification as a failure.
+    /// </summary>
+    bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer);
+
+    /// <summary>
     /// Asked before a notification is rendered: false when it would not be sent anyway — the subscription's queue is
     /// full (counted as a drop, the observer is told), or its receiver is known to be unreachable and nothing of the
     /// subscription is queued or in flight (counted as a failure, the observer is told) — so the caller can skip
-    /// rendering it. True otherwise; the caller then renders and calls <see cref="Enqueue"/>.
+    /// rendering it. True otherwise; the caller then renders (or defers rendering) and calls <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/>.
     /// </summary>
     bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer);
 

@@ -82,7 +82,27 @@ internal static class StoredEntityCodec
         try
         {
             Read(ref reader);
-            return ReadEntity(ref reader);
+            return ReadEntity(ref reader, null);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException("A stored entity is not valid JSON.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Decodes the entity with only the attributes named in <paramref name="attributeNames"/> (every other member in
+    /// full): the others are skipped without building them, which is most of the cost of a decode. For callers that
+    /// look at a few attributes of many entities (subscriptions matching by watched attribute).
+    /// </summary>
+    public static Entity DecodeSelected(ReadOnlySpan<byte> utf8, IReadOnlyList<string> attributeNames)
+    {
+        ArgumentNullException.ThrowIfNull(attributeNames);
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        try
+        {
+            Read(ref reader);
+            return ReadEntity(ref reader, attributeNames);
         }
         catch (JsonException ex)
         {
@@ -212,7 +232,7 @@ internal static class StoredEntityCodec
 
     // ---- reading ----
 
-    private static Entity ReadEntity(ref Utf8JsonReader reader)
+    private static Entity ReadEntity(ref Utf8JsonReader reader, IReadOnlyList<string>? only)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         string? id = null;
@@ -232,7 +252,7 @@ internal static class StoredEntityCodec
             else if (reader.ValueTextEquals("co"u8)) { Read(ref reader); createdOffset = reader.GetInt32(); }
             else if (reader.ValueTextEquals("m"u8)) { Read(ref reader); modifiedTicks = reader.GetInt64(); }
             else if (reader.ValueTextEquals("mo"u8)) { Read(ref reader); modifiedOffset = reader.GetInt32(); }
-            else if (reader.ValueTextEquals("a"u8)) { Read(ref reader); attributes = ReadAttributes(ref reader); }
+            else if (reader.ValueTextEquals("a"u8)) { Read(ref reader); attributes = ReadAttributes(ref reader, only); }
             else { Read(ref reader); reader.Skip(); }
         }
         if (format is < 1 or > FormatVersion)
@@ -254,12 +274,18 @@ internal static class StoredEntityCodec
         };
     }
 
-    private static AttributeMap ReadAttributes(ref Utf8JsonReader reader)
+    private static AttributeMap ReadAttributes(ref Utf8JsonReader reader, IReadOnlyList<string>? only = null)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         var map = new AttributeMap();
         while (Read(ref reader) == JsonTokenType.PropertyName)
         {
+            if (only is not null && !IsOneOf(ref reader, only))
+            {
+                Read(ref reader);
+                reader.Skip();
+                continue;
+            }
             var name = reader.GetString()!;
             Read(ref reader);
             Expect(ref reader, JsonTokenType.StartArray);
@@ -322,6 +348,18 @@ internal static class StoredEntityCodec
             ModifiedAt = ToTime(modifiedTicks, modifiedOffset),
             SubAttributes = subAttributes,
         };
+    }
+
+    private static bool IsOneOf(ref Utf8JsonReader reader, IReadOnlyList<string> names)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (reader.ValueTextEquals(names[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<string> ReadStrings(ref Utf8JsonReader reader)

@@ -12,9 +12,10 @@ namespace Aeros.Broker.Subscriptions;
 
 /// <summary>
 /// Turns committed entity changes into notifications (§5.8.6): the store's writer thread only queues the changes
-/// (bounded; overflow dropped and counted); one matching loop decodes each change once, evaluates only the
-/// subscriptions indexed under the entity's types, renders one notification per (subscription, change) and hands
-/// it to the <see cref="INotificationDispatcher"/>. Periodic subscriptions (timeInterval) run on timers.
+/// (bounded; overflow dropped and counted); one matching loop evaluates only the subscriptions indexed under the
+/// entity's id or types, decoding each change at most once and only as far as they need (<see cref="ChangeView"/>),
+/// and hands one notification per (subscription, change) to the <see cref="INotificationDispatcher"/>, which renders it
+/// when it sends it (<see cref="DeferredChangeNotification"/>). Periodic subscriptions (timeInterval) run on timers.
 /// </summary>
 internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
 {
@@ -111,37 +112,40 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
         {
             return;
         }
-        // Decoded once per change, shared read-only by every candidate subscription.
-        var before = change.DecodeBefore();
-        var after = change.DecodeAfter();
-        var subject = after ?? before!;
+        // Decoded lazily, once per change and only as far as the candidates need; shared read-only by them.
+        var view = new ChangeView(change);
         var stamp = ++_stamp;
         var now = _time.GetUtcNow();
         if (index.ById.TryGetValue(change.Id, out var byId))
         {
             foreach (var entry in byId)
             {
-                Evaluate(entry, change, before, after, now);
+                Evaluate(entry, view, now);
             }
         }
-        foreach (var type in subject.Types)
+        if (index.ByType.Count > 0)
         {
-            Candidates(index, type, stamp, change, before, after, now);
-        }
-        if (before is not null && after is not null)
-        {
-            foreach (var type in before.Types)
+            var (before, after) = view.Any();
+            var subject = after ?? before!;
+            foreach (var type in subject.Types)
             {
-                Candidates(index, type, stamp, change, before, after, now);
+                Candidates(index, type, stamp, view, now);
+            }
+            if (before is not null && after is not null)
+            {
+                foreach (var type in before.Types)
+                {
+                    Candidates(index, type, stamp, view, now);
+                }
             }
         }
         foreach (var entry in index.Untyped)
         {
-            Evaluate(entry, change, before, after, now);
+            Evaluate(entry, view, now);
         }
     }
 
-    private void Candidates(TenantIndex index, string type, long stamp, EntityChange change, Entity? before, Entity? after, DateTimeOffset now)
+    private void Candidates(TenantIndex index, string type, long stamp, ChangeView view, DateTimeOffset now)
     {
         if (!index.ByType.TryGetValue(type, out var entries))
         {
@@ -154,17 +158,20 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
                 continue;
             }
             entry.Stamp = stamp;
-            Evaluate(entry, change, before, after, now);
+            Evaluate(entry, view, now);
         }
     }
 
-    private void Evaluate(SubscriptionEntry entry, EntityChange change, Entity? before, Entity? after, DateTimeOffset now)
+    private void Evaluate(SubscriptionEntry entry, ChangeView view, DateTimeOffset now)
     {
         var s = entry.Definition;
         if (s.IsPeriodic || !s.IsActiveAt(now))
         {
             return;
         }
+        // Selection by id/type/scope and change analysis of watched attributes need only those attributes; q and
+        // geoQ may look at any attribute, and without watchedAttributes every attribute is watched.
+        var (before, after) = s.WatchedAttributes is { } watched && s.Q is null && s.GeoQ is null ? view.With(watched) : view.Full();
         // Selection and filters apply to the entity as it is now (as it was, for a deletion).
         var subject = after ?? before!;
         if (!Selects(s, subject))
@@ -182,14 +189,13 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
             return;
         }
         entry.State.LastQueuedAt = now;
-        // Not rendered when it would not be sent: a full queue or a receiver known to be unreachable.
+        // Not queued when it would not be sent: a full queue or a receiver known to be unreachable (counted there).
         if (_dispatcher is not null && !entry.State.Removed && !_dispatcher.TryAdmit(entry.QueueKey, s.Notification.Endpoint.Uri, entry.State))
         {
             return;
         }
-        var (entity, augmenter) = NotificationRenderer.PrepareChange(s, before, after, analysis, fired, change.At);
-        var message = NotificationRenderer.Render(s, entry.Tenant, [(entity, augmenter)], now);
-        Enqueue(entry, message);
+        // Rendered by the dispatcher when it sends it: a queued notification that is never attempted costs no rendering.
+        Enqueue(entry, new DeferredChangeNotification(s, entry.Tenant, view.Change, fired, now));
     }
 
     private static bool Selects(Subscription s, Entity entity)
@@ -215,7 +221,7 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
             && (s.GeoQ is null || s.GeoQ.Matches(entity));
     }
 
-    private void Enqueue(SubscriptionEntry entry, NotificationMessage message)
+    private void Enqueue(SubscriptionEntry entry, IDeferredNotification message)
     {
         if (entry.State.Removed)
         {

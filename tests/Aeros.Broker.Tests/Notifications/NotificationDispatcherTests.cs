@@ -441,6 +441,67 @@ public sealed class NotificationDispatcherTests
     }
 
     [Fact]
+    public async Task EnqueueDeferred_RenderedOnlyWhenAttempted_DroppedAndFailedOnesNever()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync((_, _, ct) => NotificationReceiver.Hang(ct));
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+        var notifications = Enumerable.Range(0, 5).Select(i => new CountingNotification(Notify.Message(receiver.Url(), Notify.Sequenced(i), timeout: TimeSpan.FromSeconds(60)))).ToArray();
+
+        foreach (var n in notifications)
+        {
+            Assert.True(dispatcher.Enqueue("sub", n, observer));
+        }
+        await receiver.WaitForCountAsync(1, Deadline);
+        dispatcher.Remove("sub");
+
+        // The first is in flight (rendered once); the four queued behind it were dropped without being rendered.
+        Assert.Equal(1, notifications[0].Renders);
+        Assert.All(notifications.Skip(1), n => Assert.Equal(0, n.Renders));
+        Assert.Equal(4, observer.Drops.Count);
+        Assert.Equal(0, Sequence(Assert.Single(receiver.Requests)));
+    }
+
+    [Fact]
+    public async Task EnqueueDeferred_RenderThrows_CompletedAsFailureAndQueueGoesOn()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var services = Notify.Services();
+        var dispatcher = services.Dispatcher();
+        var observer = new RecordingObserver();
+
+        Assert.True(dispatcher.Enqueue("sub", new CountingNotification(Notify.Message(receiver.Url()), fail: true), observer));
+        Assert.True(dispatcher.Enqueue("sub", Notify.Message(receiver.Url(), Notify.Sequenced(7)), observer));
+
+        await observer.WaitForResultsAsync(2, Deadline);
+        Assert.False(observer.Results[0].Success);
+        Assert.False(observer.Results[0].Retryable);
+        Assert.Contains("could not be rendered", observer.Results[0].Error, StringComparison.Ordinal);
+        Assert.True(observer.Results[1].Success, observer.Results[1].Error);
+        Assert.Equal(7, Sequence(Assert.Single(receiver.Requests)));
+        Assert.Equal(0, dispatcher.Pending);
+    }
+
+    /// <summary>A deferred notification that counts its renderings (and can fail to render).</summary>
+    private sealed class CountingNotification(NotificationMessage message, bool fail = false) : IDeferredNotification
+    {
+        private int _renders;
+
+        public int Renders => Volatile.Read(ref _renders);
+
+        public Uri Endpoint => message.Endpoint;
+
+        public TimeSpan Cooldown => message.Cooldown;
+
+        public NotificationMessage Render()
+        {
+            Interlocked.Increment(ref _renders);
+            return fail ? throw new InvalidDataException("bad stored entity") : message;
+        }
+    }
+
+    [Fact]
     public async Task Deliver_ThousandKeysIdle_KeepNoQueues()
     {
         await using var receiver = await NotificationReceiver.StartAsync();

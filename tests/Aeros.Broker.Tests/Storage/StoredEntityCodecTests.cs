@@ -149,6 +149,45 @@ public sealed class StoredEntityCodecTests
     }
 
     [Fact]
+    public void DecodeSelected_Names_OnlyThoseAttributesEveryOtherMemberKept()
+    {
+        var entity = new Entity
+        {
+            Id = "urn:ngsi-ld:T:1",
+            Types = ["https://example.org/T", "https://example.org/U"],
+            Scopes = ["/a/b"],
+            CreatedAt = Created,
+            ModifiedAt = Modified,
+        };
+        foreach (var name in new[] { "https://example.org/a", "https://example.org/\u00e9", "https://example.org/c" })
+        {
+            entity.Attributes[name] =
+            [
+                new NgsiAttribute
+                {
+                    Kind = AttributeKind.Property,
+                    Value = JsonNode.Parse("""{"nested":[1,{"x":"y"}]}"""),
+                    CreatedAt = Created,
+                    ModifiedAt = Modified,
+                    SubAttributes = new AttributeMap { ["https://example.org/a"] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = 1 }] },
+                },
+            ];
+        }
+        var bytes = StoredEntityCodec.Encode(entity);
+
+        var selected = StoredEntityCodec.DecodeSelected(bytes, ["https://example.org/c", "https://example.org/\u00e9", "https://example.org/missing"]);
+        var none = StoredEntityCodec.DecodeSelected(bytes, []);
+
+        var expected = StoredEntityCodec.Decode(bytes);
+        expected.Attributes.Remove("https://example.org/a");
+        AssertSame(expected, selected);
+        Assert.Empty(none.Attributes);
+        Assert.Equal(entity.Types, none.Types);
+        Assert.Equal(entity.Scopes, none.Scopes);
+        Assert.Equal(entity.Id, none.Id);
+    }
+
+    [Fact]
     public void Encode_IsCompact()
     {
         var entity = TestEntities.Make("urn:ngsi-ld:Vehicle:1", TestEntities.Vehicle, (TestEntities.Speed, 80));

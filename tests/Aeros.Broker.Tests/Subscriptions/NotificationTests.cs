@@ -329,6 +329,48 @@ public sealed class NotificationTests : IAsyncLifetime
         Assert.Single(await _host.Dispatcher.WaitForAsync(scope, 1));
     }
 
+    // Subscriptions watching named attributes without q/geoQ are decided on those attributes alone; a q subscription
+    // on the same entity still sees every attribute, and what is sent is always the whole entity.
+    [Fact]
+    public async Task WatchedByName_NextToQAndTypeSubscriptions_EachFilteredOnItsOwnAndWholeEntitySent()
+    {
+        var id = await CreateBuildingAsync();
+        var byName = await _host.SubscribeAsync(Subscription(id, extra: """, "watchedAttributes": ["airQualityLevel"] """));
+        var withQ = await _host.SubscribeAsync(Subscription(id, extra: """, "watchedAttributes": ["airQualityLevel"], "q": "name==\"Tour\"" """));
+        var other = await _host.SubscribeAsync(Subscription(id, extra: """, "watchedAttributes": ["name"] """, notification: """, "showChanges": true"""));
+        var byType = await _host.SubscribeAsync("""
+            {"type": "Subscription", "entities": [{"type": "Building"}], "watchedAttributes": ["locatedAt"],
+             "notification": {"endpoint": {"uri": "http://127.0.0.1:1/notify"}, "format": "keyValues"}}
+            """);
+        var before = _host.Notifier.ProcessedChanges;
+
+        await UpdateAsync(id, """{"airQualityLevel": {"type": "Property", "value": 3}}""");
+        await _host.WaitProcessedAsync(before + 1);
+        var data = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(byName, 1)));
+        AssertJson("""{"type": "Property", "value": "Eiffel Tower"}""", data["name"]);
+        AssertJson("""{"type": "Relationship", "object": "urn:ngsi-ld:City:Paris"}""", data["locatedAt"]);
+        AssertJson("""{"type": "Property", "value": 3}""", data["airQualityLevel"]);
+        Assert.Empty(_host.Dispatcher.For(withQ));
+        Assert.Empty(_host.Dispatcher.For(other));
+
+        await UpdateAsync(id, """{"name": {"type": "Property", "value": "Tour"}, "airQualityLevel": {"type": "Property", "value": 5}}""");
+        await _host.WaitProcessedAsync(before + 2);
+        Assert.Equal(2, (await _host.Dispatcher.WaitForAsync(byName, 2)).Count);
+        AssertJson("""{"type": "Property", "value": "Tour"}""", Data(Assert.Single(await _host.Dispatcher.WaitForAsync(withQ, 1)))["name"]);
+        var changed = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(other, 1)));
+        AssertJson("""{"type": "Property", "value": "Tour", "previousValue": "Eiffel Tower"}""", changed["name"]);
+        AssertJson("""{"type": "Property", "value": 5}""", changed["airQualityLevel"]);
+
+        await UpdateAsync(id, """{"locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:City:Lyon"}}""");
+        await _host.WaitProcessedAsync(before + 3);
+        var typed = Data(Assert.Single(await _host.Dispatcher.WaitForAsync(byType, 1)));
+        Assert.Equal("urn:ngsi-ld:City:Lyon", typed["locatedAt"]!.GetValue<string>());
+        Assert.Equal("Tour", typed["name"]!.GetValue<string>());
+        Assert.Equal(2, _host.Dispatcher.For(byName).Count);
+        Assert.Single(_host.Dispatcher.For(withQ));
+        Assert.Single(_host.Dispatcher.For(other));
+    }
+
     // Selection by type expression and idPattern; entities of other types are never candidates.
     [Fact]
     public async Task Selection_TypeExpressionAndIdPattern_MatchOnlySelected()

@@ -55,6 +55,10 @@ internal sealed class FakeDispatcher : INotificationDispatcher
         return true;
     }
 
+    /// <summary>Renders at once (on the matching thread), so tests see the body the real dispatcher would send.</summary>
+    public bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer) =>
+        Enqueue(queueKey, notification.Render(), observer);
+
     public void Remove(string queueKey)
     {
         lock (_gate)
