@@ -344,4 +344,33 @@ public sealed class SubscriptionLifecycleTests : IAsyncLifetime
         var data = (await _host.Dispatcher.WaitForAsync(id, 1))[0]["data"]![0]!;
         Assert.Equal(30, data["height"]!["value"]!.GetValue<int>());
     }
+    [Fact]
+    public async Task Restart_ManySubscriptionsInTwoTenants_EachTenantIndexedAgain()
+    {
+        // Loaded subscriptions are indexed once per tenant after the load: by entity id in one tenant, by type in another.
+        var entities = Enumerable.Range(0, 40).Select(_ => "urn:ngsi-ld:Building:" + Guid.NewGuid().ToString("N")).ToArray();
+        var byId = new string[entities.Length];
+        for (var i = 0; i < entities.Length; i++)
+        {
+            byId[i] = NewId();
+            await _host.SubscribeAsync("{\"id\": \"" + byId[i] + "\", \"type\": \"Subscription\", \"entities\": [{\"id\": \"" + entities[i]
+                + "\", \"type\": \"Building\"}], \"notification\": {\"endpoint\": {\"uri\": \"http://127.0.0.1:1/n\"}}}", tenant: "many1");
+        }
+        var byType = NewId();
+        await _host.SubscribeAsync(Body(byType), tenant: "many2");
+
+        _host = await _host.RestartAsync();
+
+        await _host.WriteEntityAsync(HttpMethod.Post, "/entities",
+            "{\"id\": \"" + entities[7] + "\", \"type\": \"Building\", \"height\": {\"type\": \"Property\", \"value\": 7}}", HttpStatusCode.Created, tenant: "many1");
+        await _host.WriteEntityAsync(HttpMethod.Post, "/entities",
+            "{\"id\": \"" + entities[8] + "\", \"type\": \"Building\", \"height\": {\"type\": \"Property\", \"value\": 8}}", HttpStatusCode.Created, tenant: "many2");
+        var seven = (await _host.Dispatcher.WaitForAsync(byId[7], 1))[0]["data"]![0]!;
+        Assert.Equal(entities[7], seven["id"]!.GetValue<string>());
+        var typed = (await _host.Dispatcher.WaitForAsync(byType, 1))[0]["data"]![0]!;
+        Assert.Equal(entities[8], typed["id"]!.GetValue<string>());
+        // Only the subscription on entity 7 heard of it (entity 8 was written in the other tenant).
+        Assert.Single(_host.Dispatcher.Queued, q => q.Key.EndsWith("\n" + byId[7], StringComparison.Ordinal));
+        Assert.DoesNotContain(_host.Dispatcher.Queued, q => q.Key.EndsWith("\n" + byId[8], StringComparison.Ordinal));
+    }
 }
