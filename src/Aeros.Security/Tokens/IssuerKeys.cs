@@ -59,7 +59,10 @@ internal sealed class IssuerKeys
         var fetch = StartFetch(now);
         if (fetch is null)
         {
-            return null; // fetched too recently: an unknown kid does not make another fetch
+            // Fetched too recently: an unknown kid does not make another fetch. Looked up again, because the fetch that
+            // rate-limits this one may have finished, with the key, after the first look (concurrent first requests
+            // of a starting gateway got 401 for a valid token).
+            return _keys.TryGetValue(kid, out key) ? key : null;
         }
         try
         {
