@@ -69,9 +69,6 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
     /// <summary>Queues that exist now: busy ones and idle ones remembering a cooldown (tests, diagnostics).</summary>
     internal int QueueCount => _queues.Count;
 
-    public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer) =>
-        Enqueue(queueKey, (IDeferredNotification)message, observer);
-
     public bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer)
     {
         ArgumentNullException.ThrowIfNull(queueKey);

@@ -88,20 +88,15 @@ internal interface IDeliveryObserver
 /// <summary>
 /// Delivers notifications decoupled from writes: one bounded queue per subscription (order kept within it),
 /// sent by background workers with retries and backoff; a slow or dead receiver only fills its own queue, whose
-/// overflow is dropped and counted. <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/> never blocks.
+/// overflow is dropped and counted. <see cref="Enqueue"/> never blocks.
 /// </summary>
 internal interface INotificationDispatcher
 {
     /// <summary>
-    /// Queues a notification of the subscription <paramref name="queueKey"/> (tenant and id). Returns false when
-    /// it was dropped because the subscription's queue is full (the observer is told too).
-    /// </summary>
-    bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer);
-
-    /// <summary>
-    /// Queues a notification rendered only when it is about to be sent (<see cref="IDeferredNotification.Render"/>);
-    /// otherwise as <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/>. A rendering that throws
-    /// completes the notification as a failure.
+    /// Queues a notification of the subscription <paramref name="queueKey"/> (tenant and id), rendered when it is
+    /// about to be sent (<see cref="IDeferredNotification.Render"/>; a <see cref="NotificationMessage"/> is already
+    /// rendered); a rendering that throws completes the notification as a failure. Returns false when it was dropped
+    /// because the subscription's queue is full (the observer is told too).
     /// </summary>
     bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer);
 
@@ -109,7 +104,7 @@ internal interface INotificationDispatcher
     /// Asked before a notification is rendered: false when it would not be sent anyway — the subscription's queue is
     /// full (counted as a drop, the observer is told), or its receiver is known to be unreachable and nothing of the
     /// subscription is queued or in flight (counted as a failure, the observer is told) — so the caller can skip
-    /// rendering it. True otherwise; the caller then renders (or defers rendering) and calls <see cref="Enqueue(string, NotificationMessage, IDeliveryObserver)"/>.
+    /// rendering it. True otherwise; the caller then renders (or defers rendering) and calls <see cref="Enqueue"/>.
     /// </summary>
     bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer);
 

@@ -37,8 +37,10 @@ internal sealed class FakeDispatcher : INotificationDispatcher
     /// <summary>Admits everything: the tests exercise refusals through <see cref="Full"/> in Enqueue.</summary>
     public bool TryAdmit(string queueKey, Uri endpoint, IDeliveryObserver observer) => true;
 
-    public bool Enqueue(string queueKey, NotificationMessage message, IDeliveryObserver observer)
+    /// <summary>Renders at once (on the matching thread), so tests see the body the real dispatcher would send.</summary>
+    public bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer)
     {
+        var message = notification.Render();
         Gate?.Wait(TimeSpan.FromSeconds(30));
         if (Full)
         {
@@ -54,10 +56,6 @@ internal sealed class FakeDispatcher : INotificationDispatcher
         }
         return true;
     }
-
-    /// <summary>Renders at once (on the matching thread), so tests see the body the real dispatcher would send.</summary>
-    public bool Enqueue(string queueKey, IDeferredNotification notification, IDeliveryObserver observer) =>
-        Enqueue(queueKey, notification.Render(), observer);
 
     public void Remove(string queueKey)
     {
