@@ -38,9 +38,8 @@ internal sealed class ResponseHead
 
     private static readonly byte[][] KnownNameBytes = [.. KnownNames.Select(Encoding.ASCII.GetBytes)];
 
-    // The last value of each known field on this connection, as bytes and as the string handed out: a backend repeats
-    // most values (Content-Type, Link, NGSILD-Tenant), so the string is reused instead of decoded per response.
-    private readonly byte[]?[] _lastValueBytes = new byte[KnownNames.Length][];
+    // The last value of each known field on this connection: a backend repeats most values (Content-Type, Link,
+    // NGSILD-Tenant), so the string is reused instead of decoded per response.
     private readonly string?[] _lastValues = new string[KnownNames.Length];
 
     /// <summary>The status code.</summary>
@@ -222,14 +221,12 @@ internal sealed class ResponseHead
 
     private string KnownValue(int index, ReadOnlySpan<byte> value)
     {
-        if (_lastValueBytes[index] is { } last && value.SequenceEqual(last))
+        // Compared as ASCII: a value with other bytes (decoded to '?') never equals the string and is decoded again.
+        if (_lastValues[index] is { } last && System.Text.Ascii.Equals(value, last))
         {
-            return _lastValues[index]!;
+            return last;
         }
-        var text = Encoding.ASCII.GetString(value);
-        _lastValueBytes[index] = value.ToArray();
-        _lastValues[index] = text;
-        return text;
+        return _lastValues[index] = Encoding.ASCII.GetString(value);
     }
 
     private void Reset()

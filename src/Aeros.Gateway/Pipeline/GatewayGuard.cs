@@ -70,7 +70,7 @@ internal sealed class GatewayGuard(
         {
             if (_options.AccessLog && logger.IsEnabled(LogLevel.Information))
             {
-                var total = ElapsedMs(start);
+                var total = Since(start).TotalMilliseconds;
                 var upstream = state.Elapsed?.TotalMilliseconds ?? 0;
                 GatewayLog.Access(logger, http.Request.Method, http.Request.Path.Value ?? "", http.Response.StatusCode, state.Api, state.Client,
                     Math.Max(0, total - upstream), upstream);
@@ -299,8 +299,6 @@ internal sealed class GatewayGuard(
         }
         return GatewayProblems.WriteAsync(http, status, title, detail);
     }
-
-    private double ElapsedMs(long start) => time.GetElapsedTime(start).TotalMilliseconds;
 
     private TimeSpan Since(long start) => time.GetElapsedTime(start);
 }
