@@ -303,11 +303,11 @@ internal static class GatewayBenchCommand
             {Row("kestrel floor (bare server, no broker)", floor)}{(before is null ? "" : "\n" + Row("aeros gateway before (fast path, other build)", before))}
 
             - nginx / direct: {Rate(nginx) / Rate(direct):P0}; gateway / direct: {Rate(gateway) / Rate(direct):P0}
-            - **gateway / nginx throughput: {ratio:P0}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
+            - **gateway / nginx throughput: {ratio:P1}** (target ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})
             - **gateway p50 − direct p50: {added:0.000} ms** (target ≤ 1 ms: {(added <= 1 ? "met" : "missed")})
             - CPU per GET of the proxy alone: nginx {nginxCpu:0} µs, gateway {gatewayCpu:0} µs (gateway / nginx ×{gatewayCpu / nginxCpu:0.00}), routed through endpoint routing and YARP's pipeline {routedCpu:0} µs (fast / routed ×{gatewayCpu / routedCpu:0.00}), with YARP's forwarder {yarpCpu:0} µs (fast / YARP ×{gatewayCpu / yarpCpu:0.00})
             - Kestrel's floor: a bare Kestrel server answering the same bytes by itself uses {floorCpu:0} µs per GET; a Kestrel-based proxy serves one such request and makes one, so about ×2 that ({2 * floorCpu:0} µs) is what it cannot go below
-            - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P0}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
+            - **CPU-bound throughput ratio (nginx proxy+broker CPU/GET ÷ gateway proxy+broker CPU/GET): {cpuRatio:P1}** (target ≥ 90 %: {(cpuRatio >= 0.9 ? "met" : "missed")})
             - the same GET without a token through the gateway: HTTP {anonymousStatus}{(before is null ? "" : string.Create(CultureInfo.InvariantCulture,
                 $"\n- A/B in this run: gateway {gatewayCpu:0} µs/GET vs the other build {Median(before.Select(x => x.ProxyMicros)):0} µs/GET; per round (this/other): {string.Join(", ", gateway.Zip(before, (a, b) => $"{a.ProxyMicros:0}/{b.ProxyMicros:0}"))}"))}
             """));
