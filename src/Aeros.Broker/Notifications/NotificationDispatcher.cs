@@ -303,7 +303,7 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
             Item item;
             lock (queue.Gate)
             {
-                if (!queue.Items.TryDequeue(out item!))
+                if (!queue.Items.TryDequeue(out item))
                 {
                     queue.Running = false;
                     queue.Overflowing = false;
@@ -606,7 +606,8 @@ internal sealed partial class NotificationDispatcher : INotificationDispatcher, 
         public const string ShuttingDown = "shutting down";
     }
 
-    private sealed record Item(IDeferredNotification Notification, IDeliveryObserver Observer);
+    // A struct: a slow receiver's queue holds up to QueueCapacity of these, each one object less for the GC to promote.
+    private readonly record struct Item(IDeferredNotification Notification, IDeliveryObserver Observer);
 
     /// <summary>
     /// One receiver (scheme, host and port): its send slots, and its back-off while unreachable — set when a

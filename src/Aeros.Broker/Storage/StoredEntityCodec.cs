@@ -18,7 +18,7 @@ namespace Aeros.Broker.Storage;
 /// owned here, so reordering <see cref="AttributeKind"/> never changes stored data. Unknown members are skipped
 /// when reading, so a later format can add members.
 /// </remarks>
-internal static class StoredEntityCodec
+internal static partial class StoredEntityCodec
 {
     /// <summary>The format this codec writes.</summary>
     public const int FormatVersion = 1;
@@ -232,7 +232,7 @@ internal static class StoredEntityCodec
 
     // ---- reading ----
 
-    private static Entity ReadEntity(ref Utf8JsonReader reader, IReadOnlyList<string>? only)
+    private static Entity ReadEntity(ref Utf8JsonReader reader, IReadOnlyList<string>? only, bool stopAtAttributes = false)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         string? id = null;
@@ -252,7 +252,15 @@ internal static class StoredEntityCodec
             else if (reader.ValueTextEquals("co"u8)) { Read(ref reader); createdOffset = reader.GetInt32(); }
             else if (reader.ValueTextEquals("m"u8)) { Read(ref reader); modifiedTicks = reader.GetInt64(); }
             else if (reader.ValueTextEquals("mo"u8)) { Read(ref reader); modifiedOffset = reader.GetInt32(); }
-            else if (reader.ValueTextEquals("a"u8)) { Read(ref reader); attributes = ReadAttributes(ref reader, only); }
+            else if (reader.ValueTextEquals("a"u8))
+            {
+                if (stopAtAttributes && format == 1)
+                {
+                    break; // format 1 writes the attributes last: nothing after them to read
+                }
+                Read(ref reader);
+                attributes = ReadAttributes(ref reader, only);
+            }
             else { Read(ref reader); reader.Skip(); }
         }
         if (format is < 1 or > FormatVersion)

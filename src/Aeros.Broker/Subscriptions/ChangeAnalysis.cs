@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Aeros.Broker.Model;
+using Aeros.Broker.Storage;
 
 namespace Aeros.Broker.Subscriptions;
 
@@ -101,6 +102,80 @@ internal sealed class ChangeAnalysis
         return result;
     }
 
+    /// <summary>
+    /// The triggers a change fires for a subscription watching named attributes, read from the stored bytes (the
+    /// same answer as <see cref="Analyze"/> on decoded entities), or null when the bytes do not tell — sub-attributes,
+    /// or object and array values written differently — and the decoded entities must be compared.
+    /// </summary>
+    /// <param name="before">The stored entity before the change and where each watched attribute is in it (null for a creation).</param>
+    /// <param name="after">The same after the change (null for a deletion).</param>
+    /// <param name="datasetIds">The subscription's datasetId filter, or null.</param>
+    public static NotificationTriggers? AnalyzeStored(StoredWatch? before, StoredWatch? after, IReadOnlyList<string>? datasetIds)
+    {
+        if (before is null && after is not null)
+        {
+            return after.HasAny(datasetIds) ? NotificationTriggers.EntityCreated | NotificationTriggers.AttributeCreated : NotificationTriggers.None;
+        }
+        if (after is null && before is not null)
+        {
+            return before.HasAny(datasetIds) ? NotificationTriggers.EntityDeleted | NotificationTriggers.AttributeDeleted : NotificationTriggers.None;
+        }
+        if (before is null || after is null)
+        {
+            return NotificationTriggers.None;
+        }
+        var fired = NotificationTriggers.None;
+        for (var i = 0; i < after.Count; i++)
+        {
+            var old = before.Instances(i);
+            var current = after.Instances(i);
+            foreach (var instance in current)
+            {
+                if (!Selected(instance.DatasetId, datasetIds))
+                {
+                    continue;
+                }
+                if (Find(old, instance.DatasetId) is not { } previous)
+                {
+                    fired |= NotificationTriggers.AttributeCreated;
+                    continue;
+                }
+                switch (StoredEntityCodec.CompareInstances(before.Bytes.AsSpan(previous.Bytes), after.Bytes.AsSpan(instance.Bytes)))
+                {
+                    case StoredComparison.Different:
+                        fired |= NotificationTriggers.AttributeUpdated;
+                        break;
+                    case StoredComparison.Unknown:
+                        return null;
+                }
+            }
+            foreach (var instance in old)
+            {
+                if (Selected(instance.DatasetId, datasetIds) && Find(current, instance.DatasetId) is null)
+                {
+                    fired |= NotificationTriggers.AttributeDeleted;
+                }
+            }
+        }
+        return fired == NotificationTriggers.None ? fired : fired | NotificationTriggers.EntityUpdated;
+    }
+
+    private static StoredInstance? Find(List<StoredInstance> instances, string? datasetId)
+    {
+        foreach (var i in instances)
+        {
+            if (i.DatasetId == datasetId)
+            {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Whether an instance with this datasetId is one the subscription's datasetId filter keeps.</summary>
+    internal static bool Selected(string? datasetId, IReadOnlyList<string>? datasetIds) =>
+        datasetIds is null || Contains(datasetIds, datasetId ?? "@none");
+
     private void Compare(string name, List<NgsiAttribute>? before, List<NgsiAttribute>? after, IReadOnlyList<string>? datasetIds)
     {
         if (after is not null)
@@ -152,8 +227,7 @@ internal sealed class ChangeAnalysis
         return null;
     }
 
-    private static bool Selected(NgsiAttribute instance, IReadOnlyList<string>? datasetIds) =>
-        datasetIds is null || Contains(datasetIds, instance.DatasetId ?? "@none");
+    private static bool Selected(NgsiAttribute instance, IReadOnlyList<string>? datasetIds) => Selected(instance.DatasetId, datasetIds);
 
     private static bool HasAny(Entity entity, IReadOnlyList<string>? watched, IReadOnlyList<string>? datasetIds)
     {
@@ -223,4 +297,52 @@ internal sealed class ChangeAnalysis
 
     private static bool SameStrings(List<string>? a, List<string>? b) =>
         (a is null || a.Count == 0) ? (b is null || b.Count == 0) : b is not null && a.SequenceEqual(b, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// One stored entity of a change (before or after) and the stored instances of a subscription's watched attributes in
+/// it (<see cref="StoredEntityCodec.ReadWatched"/>), for <see cref="ChangeAnalysis.AnalyzeStored"/>.
+/// </summary>
+internal sealed class StoredWatch
+{
+    private readonly List<StoredInstance>[] _instances;
+
+    /// <summary>Reads the watched attributes' instances; with <paramref name="header"/> the entity's header too.</summary>
+    public StoredWatch(byte[] bytes, IReadOnlyList<byte[]> utf8Names, bool header)
+    {
+        Bytes = bytes;
+        _instances = new List<StoredInstance>[utf8Names.Count];
+        for (var i = 0; i < _instances.Length; i++)
+        {
+            _instances[i] = [];
+        }
+        Header = StoredEntityCodec.ReadWatched(bytes, utf8Names, _instances, header);
+    }
+
+    public byte[] Bytes { get; }
+
+    /// <summary>The entity without attributes, when asked for.</summary>
+    public Entity? Header { get; }
+
+    /// <summary>The number of watched names.</summary>
+    public int Count => _instances.Length;
+
+    /// <summary>The stored instances of the i-th watched attribute (none when the entity lacks it).</summary>
+    public List<StoredInstance> Instances(int i) => _instances[i];
+
+    /// <summary>Whether the entity has an instance of a watched attribute (one of <paramref name="datasetIds"/> when given).</summary>
+    public bool HasAny(IReadOnlyList<string>? datasetIds)
+    {
+        foreach (var instances in _instances)
+        {
+            foreach (var instance in instances)
+            {
+                if (ChangeAnalysis.Selected(instance.DatasetId, datasetIds))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 }

@@ -7,8 +7,9 @@ namespace Aeros.Broker.Subscriptions;
 /// <summary>
 /// One committed change as the matching loop sees it: the entity before and after, decoded from the stored bytes
 /// only as far as the candidate subscriptions need. A subscription that selects by id/type/scope and watches named
-/// attributes (no q, no geoQ) is decided on entities holding only those attributes; the others get the whole
-/// entities. Decoding all of an entity twice per change was most of the matching cost. Matching thread only.
+/// attributes (no q, no geoQ) is decided on the entities' headers and the stored bytes of those attributes
+/// (<see cref="Watched"/>), decoding them only when the bytes do not tell (<see cref="With"/>); the others get the
+/// whole entities. Decoding entities was most of the matching cost. Matching thread only.
 /// </summary>
 internal sealed class ChangeView(EntityChange change)
 {
@@ -20,6 +21,10 @@ internal sealed class ChangeView(EntityChange change)
     private bool _decoded;
     // The attributes the decoded entities hold; null when they are complete.
     private List<string>? _names;
+    private (Entity? Before, Entity? After)? _headers;
+    // The last watched names looked up in the stored bytes, and where they are.
+    private IReadOnlyList<string>? _watchedNames;
+    private (StoredWatch? Before, StoredWatch? After) _watched;
 
     public EntityChange Change { get; } = change;
 
@@ -70,7 +75,31 @@ internal sealed class ChangeView(EntityChange change)
     }
 
     /// <summary>Entities with whatever attributes were decoded so far (for id, types and scopes).</summary>
-    public (Entity? Before, Entity? After) Any() => _decoded ? (_before, _after) : With([]);
+    public (Entity? Before, Entity? After) Any() => _decoded ? (_before, _after) : Headers();
+
+    /// <summary>The entities before and after without attributes (id, types, scopes, timestamps).</summary>
+    public (Entity? Before, Entity? After) Headers() => _headers ??= (
+        Change.Before is { } b ? StoredEntityCodec.DecodeHeader(b) : null,
+        Change.After is { } a ? StoredEntityCodec.DecodeHeader(a) : null);
+
+    /// <summary>
+    /// The stored entities before and after with the instances of the subscription's watched attributes, for
+    /// <see cref="ChangeAnalysis.AnalyzeStored"/>, and the header of the entity as it is now (as it was, for a
+    /// deletion) for selection. Candidates usually watch the same names: those are read once.
+    /// </summary>
+    public (StoredWatch? Before, StoredWatch? After, Entity Subject) Watched(Subscription subscription)
+    {
+        var names = subscription.WatchedAttributes ?? throw new ArgumentException("The subscription watches every attribute.", nameof(subscription));
+        if (_watchedNames is null || !(ReferenceEquals(_watchedNames, names) || _watchedNames.SequenceEqual(names, StringComparer.Ordinal)))
+        {
+            var utf8 = subscription.WatchedAttributesUtf8!;
+            var after = Change.After is { } a ? new StoredWatch(a, utf8, header: true) : null;
+            var before = Change.Before is { } b ? new StoredWatch(b, utf8, header: after is null) : null;
+            _watched = (before, after);
+            _watchedNames = names;
+        }
+        return (_watched.Before, _watched.After, (_watched.After ?? _watched.Before)!.Header!);
+    }
 
     private static bool ContainsAll(List<string> have, IReadOnlyList<string> names)
     {

@@ -15,6 +15,7 @@ namespace Aeros.Broker.Subscriptions;
 internal sealed record Subscription
 {
     private readonly IReadOnlyList<string>? _datasetIds;
+    private readonly IReadOnlyList<string>? _watchedAttributes;
 
     public const string DefaultType = "Subscription";
 
@@ -28,7 +29,18 @@ internal sealed record Subscription
     public IReadOnlyList<SubscriptionEntity>? Entities { get; init; }
 
     /// <summary>Expanded names of the watched attributes, or null for all.</summary>
-    public IReadOnlyList<string>? WatchedAttributes { get; init; }
+    public IReadOnlyList<string>? WatchedAttributes
+    {
+        get => _watchedAttributes;
+        init
+        {
+            _watchedAttributes = value;
+            WatchedAttributesUtf8 = value?.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+        }
+    }
+
+    /// <summary><see cref="WatchedAttributes"/> in UTF-8, to find them in stored entities.</summary>
+    public IReadOnlyList<byte[]>? WatchedAttributesUtf8 { get; private init; }
 
     /// <summary>The triggers as given (null = the default <c>attributeCreated, attributeUpdated</c>).</summary>
     public IReadOnlyList<string>? TriggerNames { get; init; }

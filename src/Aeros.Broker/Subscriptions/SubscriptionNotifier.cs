@@ -169,17 +169,33 @@ internal sealed partial class SubscriptionNotifier : IEntityChangeObserver
         {
             return;
         }
-        // Selection by id/type/scope and change analysis of watched attributes need only those attributes; q and
-        // geoQ may look at any attribute, and without watchedAttributes every attribute is watched.
-        var (before, after) = s.WatchedAttributes is { } watched && s.Q is null && s.GeoQ is null ? view.With(watched) : view.Full();
-        // Selection and filters apply to the entity as it is now (as it was, for a deletion).
-        var subject = after ?? before!;
-        if (!Selects(s, subject))
+        NotificationTriggers fired;
+        if (s.WatchedAttributes is { } watched && s.Q is null && s.GeoQ is null)
         {
-            return;
+            // Selection by id/type/scope needs only the entity's header, and whether the watched attributes changed
+            // is read from their stored bytes; q and geoQ may look at any attribute, and without watchedAttributes
+            // every attribute is watched. Selection applies to the entity as it is now (as it was, for a deletion).
+            var (storedBefore, storedAfter, subject) = view.Watched(s);
+            if (!Selects(s, subject))
+            {
+                return;
+            }
+            if (ChangeAnalysis.AnalyzeStored(storedBefore, storedAfter, s.DatasetIds) is not { } stored)
+            {
+                var (before, after) = view.With(watched);
+                stored = ChangeAnalysis.Analyze(before, after, watched, s.DatasetIds).Fired;
+            }
+            fired = stored & s.Triggers;
         }
-        var analysis = ChangeAnalysis.Analyze(before, after, s.WatchedAttributes, s.DatasetIds);
-        var fired = analysis.Fired & s.Triggers;
+        else
+        {
+            var (before, after) = view.Full();
+            if (!Selects(s, after ?? before!))
+            {
+                return;
+            }
+            fired = ChangeAnalysis.Analyze(before, after, s.WatchedAttributes, s.DatasetIds).Fired & s.Triggers;
+        }
         if (fired == NotificationTriggers.None)
         {
             return;
