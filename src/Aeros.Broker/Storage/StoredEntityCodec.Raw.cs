@@ -62,12 +62,7 @@ internal static partial class StoredEntityCodec
         {
             Read(ref reader);
             Expect(ref reader, JsonTokenType.StartObject);
-            string? id = null;
-            List<string> types = [];
-            List<string>? scopes = null;
-            long createdTicks = 0, modifiedTicks = 0;
-            int createdOffset = 0, modifiedOffset = 0;
-            var format = 0;
+            var fields = new EntityHeader();
             while (Read(ref reader) == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("a"u8))
@@ -75,34 +70,13 @@ internal static partial class StoredEntityCodec
                     Read(ref reader);
                     ReadWatchedAttributes(ref reader, utf8Names, instances);
                 }
-                else if (!header) { Read(ref reader); reader.Skip(); }
-                else if (reader.ValueTextEquals("f"u8)) { Read(ref reader); format = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("id"u8)) { Read(ref reader); id = reader.GetString(); }
-                else if (reader.ValueTextEquals("t"u8)) { Read(ref reader); types = ReadStrings(ref reader); }
-                else if (reader.ValueTextEquals("s"u8)) { Read(ref reader); scopes = ReadStrings(ref reader); }
-                else if (reader.ValueTextEquals("c"u8)) { Read(ref reader); createdTicks = reader.GetInt64(); }
-                else if (reader.ValueTextEquals("co"u8)) { Read(ref reader); createdOffset = reader.GetInt32(); }
-                else if (reader.ValueTextEquals("m"u8)) { Read(ref reader); modifiedTicks = reader.GetInt64(); }
-                else if (reader.ValueTextEquals("mo"u8)) { Read(ref reader); modifiedOffset = reader.GetInt32(); }
-                else { Read(ref reader); reader.Skip(); }
+                else if (!header || !fields.TryRead(ref reader))
+                {
+                    Read(ref reader);
+                    reader.Skip();
+                }
             }
-            if (!header)
-            {
-                return null;
-            }
-            if (format is < 1 or > FormatVersion)
-            {
-                throw Bad($"unsupported stored entity format {format}");
-            }
-            return new Entity
-            {
-                Id = id ?? throw Bad("stored entity has no id"),
-                Types = types,
-                Scopes = scopes,
-                CreatedAt = ToTime(createdTicks, createdOffset),
-                ModifiedAt = ToTime(modifiedTicks, modifiedOffset),
-                Attributes = new AttributeMap(),
-            };
+            return header ? fields.Build(new AttributeMap()) : null;
         }
         catch (JsonException ex)
         {

@@ -235,26 +235,17 @@ internal static partial class StoredEntityCodec
     private static Entity ReadEntity(ref Utf8JsonReader reader, IReadOnlyList<string>? only, bool stopAtAttributes = false)
     {
         Expect(ref reader, JsonTokenType.StartObject);
-        string? id = null;
-        List<string> types = [];
-        List<string>? scopes = null;
-        long createdTicks = 0, modifiedTicks = 0;
-        int createdOffset = 0, modifiedOffset = 0;
+        var header = new EntityHeader();
         AttributeMap? attributes = null;
-        var format = 0;
         while (Read(ref reader) == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("f"u8)) { Read(ref reader); format = reader.GetInt32(); }
-            else if (reader.ValueTextEquals("id"u8)) { Read(ref reader); id = reader.GetString(); }
-            else if (reader.ValueTextEquals("t"u8)) { Read(ref reader); types = ReadStrings(ref reader); }
-            else if (reader.ValueTextEquals("s"u8)) { Read(ref reader); scopes = ReadStrings(ref reader); }
-            else if (reader.ValueTextEquals("c"u8)) { Read(ref reader); createdTicks = reader.GetInt64(); }
-            else if (reader.ValueTextEquals("co"u8)) { Read(ref reader); createdOffset = reader.GetInt32(); }
-            else if (reader.ValueTextEquals("m"u8)) { Read(ref reader); modifiedTicks = reader.GetInt64(); }
-            else if (reader.ValueTextEquals("mo"u8)) { Read(ref reader); modifiedOffset = reader.GetInt32(); }
-            else if (reader.ValueTextEquals("a"u8))
+            if (header.TryRead(ref reader))
             {
-                if (stopAtAttributes && format == 1)
+                continue;
+            }
+            if (reader.ValueTextEquals("a"u8))
+            {
+                if (stopAtAttributes && header.Format == 1)
                 {
                     break; // format 1 writes the attributes last: nothing after them to read
                 }
@@ -263,23 +254,50 @@ internal static partial class StoredEntityCodec
             }
             else { Read(ref reader); reader.Skip(); }
         }
-        if (format is < 1 or > FormatVersion)
+        return header.Build(attributes ?? new AttributeMap());
+    }
+
+    /// <summary>The members of a stored entity other than its attributes, read one by one.</summary>
+    private struct EntityHeader
+    {
+        public int Format;
+        private string? _id;
+        private List<string>? _types;
+        private List<string>? _scopes;
+        private long _createdTicks, _modifiedTicks;
+        private int _createdOffset, _modifiedOffset;
+
+        /// <summary>Reads the member whose name the reader stands on if it is one of these; false (reader unmoved) if not.</summary>
+        public bool TryRead(ref Utf8JsonReader reader)
         {
-            throw Bad($"unsupported stored entity format {format}");
+            if (reader.ValueTextEquals("f"u8)) { Read(ref reader); Format = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("id"u8)) { Read(ref reader); _id = reader.GetString(); }
+            else if (reader.ValueTextEquals("t"u8)) { Read(ref reader); _types = ReadStrings(ref reader); }
+            else if (reader.ValueTextEquals("s"u8)) { Read(ref reader); _scopes = ReadStrings(ref reader); }
+            else if (reader.ValueTextEquals("c"u8)) { Read(ref reader); _createdTicks = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("co"u8)) { Read(ref reader); _createdOffset = reader.GetInt32(); }
+            else if (reader.ValueTextEquals("m"u8)) { Read(ref reader); _modifiedTicks = reader.GetInt64(); }
+            else if (reader.ValueTextEquals("mo"u8)) { Read(ref reader); _modifiedOffset = reader.GetInt32(); }
+            else { return false; }
+            return true;
         }
-        if (id is null)
+
+        public readonly Entity Build(AttributeMap attributes)
         {
-            throw Bad("stored entity has no id");
+            if (Format is < 1 or > FormatVersion)
+            {
+                throw Bad($"unsupported stored entity format {Format}");
+            }
+            return new Entity
+            {
+                Id = _id ?? throw Bad("stored entity has no id"),
+                Types = _types ?? [],
+                Scopes = _scopes,
+                CreatedAt = ToTime(_createdTicks, _createdOffset),
+                ModifiedAt = ToTime(_modifiedTicks, _modifiedOffset),
+                Attributes = attributes,
+            };
         }
-        return new Entity
-        {
-            Id = id,
-            Types = types,
-            Scopes = scopes,
-            CreatedAt = ToTime(createdTicks, createdOffset),
-            ModifiedAt = ToTime(modifiedTicks, modifiedOffset),
-            Attributes = attributes ?? new AttributeMap(),
-        };
     }
 
     private static AttributeMap ReadAttributes(ref Utf8JsonReader reader, IReadOnlyList<string>? only = null)
