@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Aeros.Broker.Model;
 using Aeros.Broker.Storage;
 using Aeros.Broker.Subscriptions;
+using Aeros.Broker.Tests.Query;
 
 namespace Aeros.Broker.Tests.Subscriptions;
 
@@ -17,17 +18,13 @@ public sealed class StoredChangeAnalysisTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static NgsiAttribute Instance(string valueJson, string? datasetId = null, string? unitCode = null, string? observedAt = null,
-        AttributeKind kind = AttributeKind.Property, int minutes = 0, AttributeMap? subAttributes = null) => new()
+        AttributeKind kind = AttributeKind.Property, int minutes = 0, AttributeMap? subAttributes = null)
     {
-        Kind = kind,
-        Value = JsonNode.Parse(valueJson),
-        DatasetId = datasetId,
-        UnitCode = unitCode,
-        ObservedAt = observedAt,
-        CreatedAt = T0,
-        ModifiedAt = T0.AddMinutes(minutes),
-        SubAttributes = subAttributes,
-    };
+        // modifiedAt moves by the given minutes: the comparison must ignore it.
+        var instance = TestEntities.Instance(kind, valueJson, datasetId, observedAt, unitCode, subAttributes);
+        instance.ModifiedAt = instance.ModifiedAt.AddMinutes(minutes);
+        return instance;
+    }
 
     private static Entity Entity(string name, params NgsiAttribute[] instances)
     {
