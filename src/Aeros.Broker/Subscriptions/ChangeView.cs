@@ -93,12 +93,15 @@ internal sealed class ChangeView(EntityChange change)
         if (_watchedNames is null || !(ReferenceEquals(_watchedNames, names) || _watchedNames.SequenceEqual(names, StringComparer.Ordinal)))
         {
             var utf8 = subscription.WatchedAttributesUtf8!;
-            var after = Change.After is { } a ? new StoredWatch(a, utf8, header: true) : null;
-            var before = Change.Before is { } b ? new StoredWatch(b, utf8, header: after is null) : null;
+            // The subject's header is read in the same pass, unless the type lookup already decoded the headers.
+            var header = _headers is null;
+            var after = Change.After is { } a ? new StoredWatch(a, utf8, header) : null;
+            var before = Change.Before is { } b ? new StoredWatch(b, utf8, header && after is null) : null;
             _watched = (before, after);
             _watchedNames = names;
         }
-        return (_watched.Before, _watched.After, (_watched.After ?? _watched.Before)!.Header!);
+        var subject = _headers is { } headers ? headers.After ?? headers.Before : (_watched.After ?? _watched.Before)!.Header;
+        return (_watched.Before, _watched.After, subject!);
     }
 
     private static bool ContainsAll(List<string> have, IReadOnlyList<string> names)
